@@ -1,0 +1,58 @@
+# Two commands set up everything on a fresh machine (Python 3.11 + make):
+#   make site   build the site from data/ into output/
+#   make test   run the whole test suite
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA ?= data
+OUTPUT ?= output
+SITEURL ?=
+PORT ?= 8000
+export PYTHONPATH := $(CURDIR)/plugins
+RUNTIME := $(VENV)/.runtime-installed
+DEV := $(VENV)/.dev-installed
+
+.PHONY: site publish test lint serve sample bench clean
+
+$(RUNTIME): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m warmth.fonts
+	@touch $@
+
+$(DEV): $(RUNTIME) requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## Build DATA (default data/) into OUTPUT (default output/); the old output stays if the build fails.
+site: $(RUNTIME)
+	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT)
+
+## Build for publication with absolute URLs: make publish SITEURL=https://example.org
+publish: $(RUNTIME)
+	WARMTH_SITEURL=$(SITEURL) $(PY) -m warmth build --data $(DATA) --output $(OUTPUT) --settings publishconf.py
+
+## Lint and run every test.
+test: $(DEV)
+	$(PY) -m ruff check plugins tests scripts pelicanconf.py publishconf.py
+	$(PY) -m pytest
+
+lint: $(DEV)
+	$(PY) -m ruff check plugins tests scripts pelicanconf.py publishconf.py
+
+## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
+serve: $(RUNTIME)
+	$(PY) -m warmth serve --data $(DATA) --output $(OUTPUT) --port $(PORT)
+
+## Regenerate the embedded sample data (seeded: the same files every time).
+sample: $(RUNTIME)
+	$(PY) -m warmth sample --out $(DATA)
+
+## Benchmark: 100k and 1M generated records, cold builds, peak memory.
+bench: $(DEV)
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(OUTPUT) .cache bench

@@ -1,0 +1,197 @@
+"""Aggregate: pure functions from the typed records to the figures pages show.
+
+One group-by turns the records into a small *cube* (records and fen per
+round × destination × source × category × group × aid type); every table on
+every page is a sum over that cube, so all pages agree to the fen by
+construction. Sums are int64 fen, never floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .campaign import Campaign
+from .schema import AID_TYPES
+
+CUBE_KEYS = ["round", "district", "fund_source", "category", "recipient_group", "aid_type"]
+
+# page dimension → (campaign attribute, cube column)
+DIMENSIONS = {
+    "district": "destinations",
+    "fund_source": "fund_sources",
+    "category": "categories",
+    "recipient_group": "recipient_groups",
+}
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    cube: pd.DataFrame  # CUBE_KEYS + records, fen (only non-empty cells)
+    goods: pd.DataFrame  # district, item, unit, records, quantity (hundredths), fen
+    recipients: pd.DataFrame  # district, round, recipients (distinct refs)
+    allocations: pd.DataFrame  # fund_source, district, allocated, disbursed, balance (fen)
+    total_fen: int
+    records: int
+    recipients_total: int
+    records_without_ref: int
+
+
+def build_cube(records: pd.DataFrame) -> pd.DataFrame:
+    cube = (
+        records.groupby(CUBE_KEYS, observed=True, sort=True)
+        .agg(records=("amount_fen", "size"), fen=("amount_fen", "sum"))
+        .reset_index()
+    )
+    cube["records"] = cube["records"].astype("int64")
+    cube["fen"] = cube["fen"].astype("int64")
+    return cube
+
+
+def build_goods(records: pd.DataFrame) -> pd.DataFrame:
+    goods = records.loc[records["aid_type"] == "goods", ["district", "item", "unit", "quantity", "amount_fen"]]
+    table = (
+        goods.groupby(["district", "item", "unit"], observed=True, sort=True)
+        .agg(records=("amount_fen", "size"), quantity=("quantity", "sum"), fen=("amount_fen", "sum"))
+        .reset_index()
+    )
+    return table.astype({"records": "int64", "quantity": "int64", "fen": "int64"})
+
+
+def build_allocations(allocations: pd.DataFrame, cube: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
+    """Allocated vs disbursed for every declared source × destination pair."""
+    index = pd.MultiIndex.from_product(
+        [campaign.names("fund_sources"), campaign.names("destinations")], names=["fund_source", "district"]
+    )
+    allocated = (
+        allocations.assign(fund_source=allocations["fund_source"].astype(str), district=allocations["district"].astype(str))
+        .groupby(["fund_source", "district"])["amount_fen"].sum()
+        .reindex(index, fill_value=0)
+    )
+    disbursed = (
+        cube.assign(fund_source=cube["fund_source"].astype(str), district=cube["district"].astype(str))
+        .groupby(["fund_source", "district"])["fen"].sum()
+        .reindex(index, fill_value=0)
+    )
+    table = pd.DataFrame({"allocated": allocated.astype("int64"), "disbursed": disbursed.astype("int64")})
+    table["balance"] = table["allocated"] - table["disbursed"]
+    return table.reset_index()
+
+
+def aggregate(records: pd.DataFrame, allocations: pd.DataFrame, campaign: Campaign) -> Aggregates:
+    cube = build_cube(records)
+    refs = records.loc[records["recipient_ref"] != "", ["district", "round", "recipient_ref"]]
+    recipients = (
+        refs.groupby(["district", "round"], observed=True, sort=True)["recipient_ref"].nunique()
+        .rename("recipients").reset_index()
+    )
+    return Aggregates(
+        cube=cube,
+        goods=build_goods(records),
+        recipients=recipients,
+        allocations=build_allocations(allocations, cube, campaign),
+        total_fen=int(records["amount_fen"].sum()),
+        records=len(records),
+        recipients_total=int(refs["recipient_ref"].nunique()),
+        records_without_ref=int((records["recipient_ref"] == "").sum()),
+    )
+
+
+def distinct_recipients(records: pd.DataFrame, **where: str) -> int:
+    """Distinct recipient_ref among records matching ``where`` (column=value)."""
+    mask = records["recipient_ref"] != ""
+    for column, value in where.items():
+        mask &= records[column] == value
+    return int(records.loc[mask, "recipient_ref"].nunique())
+
+
+def select(cube: pd.DataFrame, **where: str) -> pd.DataFrame:
+    mask = pd.Series(True, index=cube.index)
+    for column, value in where.items():
+        mask &= cube[column] == value
+    return cube.loc[mask]
+
+
+def breakdown(cube: pd.DataFrame, by: str, campaign: Campaign, *, keep_empty: bool = True) -> list[dict]:
+    """Rows {name, slug, records, fen, share} for one dimension, in declared order."""
+    sums = cube.groupby(by, observed=True)[["records", "fen"]].sum()
+    if by == "aid_type":
+        names = list(AID_TYPES)
+        labels = AID_TYPES
+        slugs = {k: k for k in AID_TYPES}
+    elif by == "round":
+        names = campaign.round_ids
+        labels = {r.id: r.label for r in campaign.rounds}
+        slugs = {r.id: r.id for r in campaign.rounds}
+    else:
+        items = getattr(campaign, DIMENSIONS[by])
+        names = [i.name for i in items]
+        labels = {i.name: i.name for i in items}
+        slugs = {i.name: i.slug for i in items}
+    total = int(sums["fen"].sum()) if len(sums) else 0
+    rows = []
+    for name in names:
+        records = int(sums["records"].get(name, 0))
+        fen = int(sums["fen"].get(name, 0))
+        if not keep_empty and records == 0:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "label": labels[name],
+                "slug": slugs[name],
+                "records": records,
+                "fen": fen,
+                "share": (fen / total) if total else 0.0,  # display only: bar widths
+            }
+        )
+    return rows
+
+
+def matrix(cube: pd.DataFrame, rows: str, columns: str, campaign: Campaign) -> dict:
+    """A rows × columns table of fen with totals, in declared order, empty rows/cols dropped."""
+    pivot = cube.pivot_table(index=rows, columns=columns, values="fen", aggfunc="sum", observed=True, fill_value=0)
+    row_names = [n for n in campaign.names(DIMENSIONS[rows]) if n in pivot.index]
+    col_names = [n for n in campaign.names(DIMENSIONS[columns]) if n in pivot.columns]
+    pivot = pivot.reindex(index=row_names, columns=col_names, fill_value=0).astype("int64")
+    return {
+        "rows": [
+            {"name": r, "cells": [int(v) for v in pivot.loc[r].tolist()], "total": int(pivot.loc[r].sum())}
+            for r in row_names
+        ],
+        "columns": col_names,
+        "column_totals": [int(v) for v in pivot.sum(axis=0).tolist()],
+        "total": int(pivot.to_numpy().sum()),
+    }
+
+
+def flows(cube: pd.DataFrame, left: str, right: str) -> list[tuple[str, str, int]]:
+    """(left name, right name, fen) for every non-zero pair, sorted for stability."""
+    pairs = cube.groupby([left, right], observed=True, sort=True)["fen"].sum()
+    return [(str(a), str(b), int(v)) for (a, b), v in pairs.items() if v > 0]
+
+
+def report_status(cube: pd.DataFrame, campaign: Campaign) -> list[dict]:
+    """Per destination and round: records and fen, or None when nothing was reported."""
+    sums = cube.groupby(["district", "round"], observed=True)[["records", "fen"]].sum()
+    table = []
+    for dest in campaign.destinations:
+        cells = []
+        for rnd in campaign.rounds:
+            key = (dest.name, rnd.id)
+            if key in sums.index:
+                cells.append({"round": rnd.id, "records": int(sums.loc[key, "records"]), "fen": int(sums.loc[key, "fen"])})
+            else:
+                cells.append(None)
+        table.append({"name": dest.name, "slug": dest.slug, "cells": cells})
+    return table
+
+
+def latest_round(cube: pd.DataFrame, campaign: Campaign):
+    """The last declared round that has any records, or None."""
+    present = set(cube["round"].astype(str))
+    for rnd in reversed(campaign.rounds):
+        if rnd.id in present:
+            return rnd
+    return None

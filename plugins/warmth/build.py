@@ -1,0 +1,160 @@
+"""Build the site safely: into a fresh folder beside the output, then swap.
+
+- Any error Pelican only *logs* (a plugin that fails to import, a template
+  error) fails the build, instead of Pelican's exit 0.
+- A failed build leaves the previous output exactly as it was.
+- Pelican's log de-duplication state is reset, so in-process builds (tests)
+  never hide a repeated warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import ConfigError, WarmthError
+
+log = logging.getLogger("warmth")
+
+PLUGIN_NAME = "warmth"
+OUTPUT_MARKER = Path("data") / "SHA256SUMS"
+
+
+class BuildError(WarmthError):
+    """The build failed for a reason other than the data."""
+
+
+class _ErrorCollector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    seconds: float
+    report: dict = field(default_factory=dict)
+
+
+def _reset_pelican_log_state() -> None:
+    from pelican.log import LimitFilter
+
+    LimitFilter._ignore = set()
+    LimitFilter._raised_messages = set()
+    LimitFilter._group_count.clear()
+
+
+def _check_output_target(output: Path, protected: list[Path]) -> None:
+    output = output.resolve()
+    for path in protected:
+        path = path.resolve()
+        if output == path or output in path.parents:
+            raise ConfigError(
+                f"输出文件夹 {output} 会覆盖 {path}，已拒绝。/ Output folder {output} would overwrite {path}; refused."
+            )
+    if output.exists() and any(output.iterdir()) and not (output / OUTPUT_MARKER).exists():
+        raise ConfigError(
+            f"输出文件夹 {output} 不是空的，也不是之前生成的网站，已拒绝覆盖。\n"
+            f"Output folder {output} is not empty and is not a previous build; refusing to replace it."
+        )
+
+
+def build_site(
+    root: Path,
+    *,
+    data: Path,
+    output: Path,
+    settings_file: Path | None = None,
+    cache: Path | None | str = "",
+    overrides: dict | None = None,
+) -> BuildResult:
+    """Build ``data`` into ``output`` with the settings file; raise WarmthError on failure.
+
+    ``cache`` "" keeps the settings' cache, None disables it, a path replaces it.
+    """
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    start = time.perf_counter()
+    root = Path(root).resolve()
+    data = (root / data).resolve()
+    output = (root / output).resolve()
+    settings_file = (root / (settings_file or "pelicanconf.py")).resolve()
+    if not settings_file.exists():
+        raise ConfigError(f"找不到设置文件 {settings_file} / settings file not found")
+    if not data.is_dir():
+        raise ConfigError(f"找不到数据文件夹 {data} / data folder not found: {data}")
+    _check_output_target(output, [root, data, root / "content", root / "theme", root / "plugins"])
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+    report: dict = {}
+    override = {
+        "OUTPUT_PATH": str(staging),
+        "WARMTH_DATA": str(data),
+        "WARMTH_ROOT": str(root),
+        "WARMTH_REPORT": report,
+        "DELETE_OUTPUT_DIRECTORY": False,
+        **(overrides or {}),
+    }
+    if cache is None:
+        override["WARMTH_CACHE"] = ""
+    elif cache != "":
+        override["WARMTH_CACHE"] = str((root / cache).resolve())
+
+    collector = _ErrorCollector()
+    root_logger = logging.getLogger()
+    root_logger.addHandler(collector)
+    cwd = os.getcwd()
+    try:
+        _reset_pelican_log_state()
+        os.chdir(root)  # Pelican resolves PATH, THEME and plugin paths from here
+        settings = read_settings(str(settings_file), override=override)
+        pelican = Pelican(settings)
+        loaded = {getattr(p, "__name__", str(p)).rsplit(".", 1)[-1] for p in pelican.plugins}
+        if PLUGIN_NAME not in loaded:
+            raise BuildError(
+                f"插件 {PLUGIN_NAME} 未能加载，网站未生成。/ Plugin {PLUGIN_NAME} did not load; the site was not built.\n"
+                + "\n".join(collector.messages)
+            )
+        pelican.run()
+        if collector.messages:
+            raise BuildError(
+                "构建过程中出现错误，网站未生成。/ Errors were logged during the build; the site was not built.\n"
+                + "\n".join(f"  - {m}" for m in collector.messages)
+            )
+        if not (staging / OUTPUT_MARKER).exists():
+            raise BuildError(
+                f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
+            )
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        os.chdir(cwd)
+        root_logger.removeHandler(collector)
+
+    _swap_in(staging, output)
+    return BuildResult(output, time.perf_counter() - start, report)
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    """Replace ``output`` with ``staging`` using renames only (same parent folder)."""
+    os.chmod(staging, 0o755)  # mkdtemp makes it 0700
+    old = None
+    if output.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
+        os.rmdir(old)
+        os.replace(output, old)
+    os.replace(staging, output)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

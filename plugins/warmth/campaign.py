@@ -1,0 +1,194 @@
+"""The campaign file (data/campaign.toml): load it and check it once.
+
+Everything else reads the campaign through the frozen `Campaign` object, so
+names, slugs and order are declared in exactly one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .problems import ConfigError
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ROUND_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
+
+
+@dataclass(frozen=True)
+class Named:
+    name: str
+    slug: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FundSource(Named):
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Round:
+    id: str
+    label: str
+    deadline: dt.date
+
+
+@dataclass(frozen=True)
+class Campaign:
+    title: str
+    short_title: str
+    organization: str
+    notice_number: str
+    notice_title: str
+    notice_date: dt.date
+    start: dt.date
+    end: dt.date
+    sample_data: bool
+    licence: dict
+    contact: dict
+    rounds: tuple[Round, ...]
+    destinations: tuple[Named, ...]
+    categories: tuple[Named, ...]
+    fund_sources: tuple[FundSource, ...]
+    recipient_groups: tuple[Named, ...]
+    path: Path = field(default=Path("campaign.toml"), compare=False)
+
+    @property
+    def round_ids(self) -> list[str]:
+        return [r.id for r in self.rounds]
+
+    def names(self, kind: str) -> list[str]:
+        """Declared names of one dimension, in declared order."""
+        return [item.name for item in getattr(self, kind)]
+
+    def slug_of(self, kind: str, name: str) -> str:
+        for item in getattr(self, kind):
+            if item.name == name:
+                return item.slug
+        raise KeyError(name)
+
+
+def _date(value, key: str, problems: list[str]) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    problems.append(f"{key}: 应为日期 YYYY-MM-DD / expected a date YYYY-MM-DD, got {value!r}")
+    return dt.date(1970, 1, 1)
+
+
+def _text(table: dict, key: str, where: str, problems: list[str], required: bool = True) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        problems.append(f"{where}.{key}: 必填文字 / required text, got {value!r}")
+        return ""
+    return value.strip()
+
+
+def _named_list(data: dict, key: str, problems: list[str], cls=Named) -> tuple:
+    items = data.get(key)
+    if not isinstance(items, list) or not items:
+        problems.append(f"[[{key}]]: 至少声明一项 / declare at least one")
+        return ()
+    result = []
+    seen_names: set[str] = set()
+    seen_slugs: set[str] = set()
+    for i, table in enumerate(items, 1):
+        where = f"{key}[{i}]"
+        name = _text(table, "name", where, problems)
+        slug = _text(table, "slug", where, problems)
+        if slug and not SLUG.fullmatch(slug):
+            problems.append(
+                f"{where}.slug: 只能用小写字母、数字和连字符 / lowercase letters, digits and '-' only, got {slug!r}"
+            )
+        if name in seen_names:
+            problems.append(f"{where}.name: 名称重复 / duplicate name {name!r}")
+        if slug in seen_slugs:
+            problems.append(f"{where}.slug: 重复 / duplicate slug {slug!r}")
+        seen_names.add(name)
+        seen_slugs.add(slug)
+        extra = {}
+        if cls is FundSource:
+            cats = table.get("categories", [])
+            if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
+                problems.append(f"{where}.categories: 应为名称列表 / expected a list of names")
+                cats = []
+            extra["categories"] = tuple(cats)
+        result.append(cls(name=name, slug=slug, description=str(table.get("description", "")), **extra))
+    return tuple(result)
+
+
+def load_campaign(path: Path) -> Campaign:
+    """Read and check campaign.toml; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(f"找不到活动配置文件 {path} / campaign file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"活动配置文件格式错误 {path}: {exc} / campaign file is not valid TOML") from None
+
+    problems: list[str] = []
+    head = data.get("campaign", {})
+    rounds = []
+    for i, table in enumerate(data.get("rounds", []), 1):
+        rid = _text(table, "id", f"rounds[{i}]", problems)
+        if rid and not ROUND_ID.fullmatch(rid):
+            problems.append(f"rounds[{i}].id: 只能用字母、数字、-、_ / letters, digits, '-', '_' only: {rid!r}")
+        rounds.append(
+            Round(
+                id=rid,
+                label=_text(table, "label", f"rounds[{i}]", problems),
+                deadline=_date(table.get("deadline"), f"rounds[{i}].deadline", problems),
+            )
+        )
+    if not rounds:
+        problems.append("[[rounds]]: 至少声明一个批次 / declare at least one round")
+    if len({r.id for r in rounds}) != len(rounds):
+        problems.append("[[rounds]]: 批次编号重复 / duplicate round id")
+
+    campaign = Campaign(
+        title=_text(head, "title", "campaign", problems),
+        short_title=_text(head, "short_title", "campaign", problems, required=False)
+        or _text(head, "title", "campaign", []),
+        organization=_text(head, "organization", "campaign", problems),
+        notice_number=_text(head, "notice_number", "campaign", problems, required=False),
+        notice_title=_text(head, "notice_title", "campaign", problems, required=False),
+        notice_date=_date(head.get("notice_date", "1970-01-01"), "campaign.notice_date", problems),
+        start=_date(head.get("start"), "campaign.start", problems),
+        end=_date(head.get("end"), "campaign.end", problems),
+        sample_data=bool(head.get("sample_data", False)),
+        licence=dict(data.get("licence", {})),
+        contact=dict(data.get("contact", {})),
+        rounds=tuple(rounds),
+        destinations=_named_list(data, "destinations", problems),
+        categories=_named_list(data, "categories", problems),
+        fund_sources=_named_list(data, "fund_sources", problems, cls=FundSource),
+        recipient_groups=_named_list(data, "recipient_groups", problems),
+        path=path,
+    )
+    if campaign.start > campaign.end:
+        problems.append("campaign.start 晚于 campaign.end / start is after end")
+    if not isinstance(head.get("sample_data", False), bool):
+        problems.append("campaign.sample_data: 应为 true 或 false / expected true or false")
+    known = set(campaign.names("categories"))
+    for source in campaign.fund_sources:
+        for cat in source.categories:
+            if cat not in known:
+                problems.append(
+                    f"fund_sources {source.name!r}: 未声明的救助类别 {cat!r} / undeclared category {cat!r}"
+                )
+    if not campaign.licence.get("id"):
+        problems.append("[licence].id: 必填 / required (e.g. CC-BY-4.0)")
+    if problems:
+        raise ConfigError(
+            f"活动配置文件有误 / campaign file has problems: {path}\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+    return campaign

@@ -1,0 +1,101 @@
+"""Staff commands (``python -m warmth …``; the Makefile wraps them).
+
+Messages are Chinese first, English after. Known failures print a readable
+report and exit 1 — never a traceback (``--debug`` shows one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from .problems import WarmthError
+
+log = logging.getLogger("warmth")
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def _cmd_build(args) -> int:
+    from .build import build_site
+
+    result = build_site(
+        Path(args.root),
+        data=Path(args.data),
+        output=Path(args.output),
+        settings_file=Path(args.settings),
+        cache=None if args.no_cache else "",
+    )
+    report = result.report
+    timings = "，".join(f"{k} {v:.2f}s" for k, v in report.get("timings", {}).items())
+    print(
+        f"网站已生成：{result.output}（{report.get('records', 0):,} 条记录，{report.get('pages', 0)} 个数据页面，"
+        f"用时 {result.seconds:.1f} 秒）\n"
+        f"Site built in {result.output} ({report.get('records', 0):,} records, {report.get('pages', 0)} data pages, "
+        f"{result.seconds:.1f} s). Steps: {timings}"
+    )
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    from .serve import serve
+
+    return serve(Path(args.root), data=Path(args.data), output=Path(args.output), port=args.port)
+
+
+def _cmd_sample(args) -> int:
+    from .sample import generate
+
+    summary = generate(Path(args.out), Path(args.campaign or Path(args.out) / "campaign.toml"), records=args.records, seed=args.seed)
+    print(f"已生成示例数据 / sample data written: {args.out} {summary}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="warmth", description="送温暖活动款物公开网站 / relief disclosure site")
+    parser.add_argument("--debug", action="store_true", help="出错时显示调用栈 / show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("build", help="生成网站 / build the site")
+    p.add_argument("--root", default=".", help="项目根目录 / project root")
+    p.add_argument("--data", default="data", help="数据文件夹 / data folder")
+    p.add_argument("--output", default="output", help="输出文件夹 / output folder")
+    p.add_argument("--settings", default="pelicanconf.py", help="Pelican 设置文件 / settings file")
+    p.add_argument("--no-cache", action="store_true", help="不使用缓存 / do not use the cache")
+    p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("serve", help="本地预览并在修改后自动重建 / preview locally, rebuilding on change")
+    p.add_argument("--root", default=".")
+    p.add_argument("--data", default="data")
+    p.add_argument("--output", default="output")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("sample", help="生成示例数据 / generate sample data")
+    p.add_argument("--out", default="data")
+    p.add_argument("--campaign", default=None)
+    p.add_argument("--records", type=int, default=6000)
+    p.add_argument("--seed", type=int, default=2012)
+    p.set_defaults(func=_cmd_sample)
+
+    args = parser.parse_args(argv)
+    _setup_logging(verbose=args.debug)
+    try:
+        return args.func(args)
+    except WarmthError as exc:
+        if args.debug:
+            raise
+        print(exc.report(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断 / interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,78 @@
+"""The whole input, read and checked: load → validate → aggregate.
+
+Shared by the site build and the staff commands, so a check and a build can
+never disagree about what is valid.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .aggregate import Aggregates, aggregate
+from .campaign import Campaign, load_campaign
+from .load import CAMPAIGN_FILE, load_allocations, load_records, round_files
+from .problems import DataError, Problem
+from .validate import validate_allocations, validate_records
+
+log = logging.getLogger("warmth")
+
+
+@dataclass
+class Steps:
+    """Named step timings, printed as progress and kept for the benchmark."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str, zh: str):
+        log.info("%s… / %s…", zh, name)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class Dataset:
+    campaign: Campaign
+    records: pd.DataFrame  # typed, see validate.validate_records
+    allocations: pd.DataFrame
+    agg: Aggregates
+    input_files: tuple[Path, ...]  # every round file, sorted
+
+
+def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
+    """Read, check and aggregate a data folder; raise DataError with every problem."""
+    steps = steps or Steps()
+    data_dir = Path(data_dir)
+    with steps.step("campaign", "读取活动配置"):
+        campaign = load_campaign(data_dir / CAMPAIGN_FILE)
+    problems: list[Problem] = []
+    with steps.step("load", "读取发放记录"):
+        table = load_records(data_dir, problems)
+        alloc_table = load_allocations(data_dir, problems)
+    with steps.step("validate", "校验数据"):
+        records, found, total = validate_records(table.frame, campaign)
+        allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
+    problems += found + alloc_found
+    if not table.files:
+        problems.append(
+            Problem(
+                "rounds/", 0, "", "", "no-records",
+                "没有找到任何发放记录文件（rounds/<批次>/*.csv）。",
+                "No record files found (rounds/<round>/*.csv).",
+            )
+        )
+    if problems:
+        raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
+    with steps.step("aggregate", "汇总"):
+        agg = aggregate(records, allocations, campaign)
+    files = tuple(path for _, path in round_files(data_dir))
+    return Dataset(campaign, records, allocations, agg, files)

@@ -1,0 +1,143 @@
+"""Pelican glue: a generator that reads the data in generate_context and writes
+the downloads, charts and data pages in generate_output, like Pelican's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import markdown
+from markupsafe import Markup
+from pelican.generators import Generator
+
+from . import money
+from .dataset import Dataset, Steps, read_dataset
+from .pages import Page, all_pages
+from .publish import input_digest, publish
+from .settings import setting
+
+log = logging.getLogger("warmth")
+
+
+def _quantity(hundredths: int) -> str:
+    whole, cents = divmod(int(hundredths), 100)
+    if cents == 0:
+        return f"{whole:,}"
+    return f"{whole:,}.{cents:02d}".rstrip("0")
+
+
+def _count(value: int) -> str:
+    return f"{int(value):,}"
+
+
+def _filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+FILTERS = {
+    "yuan": money.yuan,
+    "wan": money.wan,
+    "num": _count,
+    "quantity": _quantity,
+    "filesize": _filesize,
+}
+
+
+def add_filters(generator) -> None:
+    """generator_init: every generator's Jinja env gets the money filters."""
+    generator.env.filters.update(FILTERS)
+
+
+def _narratives(folder: Path) -> dict[str, str]:
+    """Staff's markdown narrative per round: content/rounds/<round id>.md."""
+    result = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.md")):
+            html = markdown.markdown(path.read_text(encoding="utf-8-sig"), extensions=["tables", "sane_lists"])
+            result[path.stem] = Markup(html)
+    return result
+
+
+class WarmthGenerator(Generator):
+    """Reads data/ once, then writes /data/, /charts/ and the data pages."""
+
+    def generate_context(self) -> None:
+        self.report = self.settings.get("WARMTH_REPORT")
+        if self.report is None:
+            self.report = {}
+        self.steps = Steps()
+        self.report["timings"] = self.steps.timings
+        root = Path(self.settings.get("WARMTH_ROOT") or os.getcwd())
+        self.data_dir = (root / setting(self.settings, "WARMTH_DATA")).resolve()
+        cache = setting(self.settings, "WARMTH_CACHE")
+        self.cache_dir = (root / cache).resolve() if cache else None
+        self.dataset: Dataset = read_dataset(self.data_dir, self.steps)
+        campaign = self.dataset.campaign
+        self.report["records"] = len(self.dataset.records)
+        self.context["warmth"] = {
+            "campaign": campaign,
+            "sample": campaign.sample_data,
+            "destinations": campaign.destinations,
+            "fund_sources": campaign.fund_sources,
+            "categories": campaign.categories,
+            "rounds": campaign.rounds,
+        }
+        notes_dir = root / setting(self.settings, "WARMTH_ROUND_NOTES")
+        self.narratives = _narratives(notes_dir)
+
+    def generate_output(self, writer) -> None:
+        from .charts import ChartCache, bar_chart, flow_chart  # matplotlib only when drawing
+
+        ds = self.dataset
+        out = Path(self.output_path)
+        with self.steps.step("publish", "写出下载文件"):
+            key = input_digest(list(ds.input_files) + [self.data_dir / "allocations.csv"], ds.campaign.path)
+            downloads = publish(out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir)
+        with self.steps.step("pages", "整理页面数据"):
+            pages = all_pages(ds.records, ds.agg, ds.campaign, self.narratives, downloads)
+        with self.steps.step("charts", "绘制图表"):
+            cache = ChartCache(self.cache_dir / "charts" if self.cache_dir else None)
+            renderers = {
+                "bar": lambda p: bar_chart([tuple(r) for r in p["rows"]], title=p["title"]),
+                "flow": lambda p: flow_chart(
+                    [tuple(r) for r in p["source_category"]],
+                    [tuple(r) for r in p["category_destination"]],
+                    sources=p["sources"],
+                    categories=p["categories"],
+                    destinations=p["destinations"],
+                    title=p["title"],
+                ),
+            }
+            charts_dir = out / "charts"
+            charts_dir.mkdir(parents=True, exist_ok=True)
+            for page in pages:
+                for chart in page.charts:
+                    svg = cache.get_or_render(chart.kind, chart.payload, lambda c=chart: renderers[c.kind](c.payload))
+                    (charts_dir / f"{chart.name}.svg").write_bytes(svg)
+        with self.steps.step("render", "生成网页"):
+            for page in pages:
+                self._write_page(writer, page)
+        self.report["downloads"] = downloads
+        self.report["pages"] = len(pages)
+
+    def _write_page(self, writer, page: Page) -> None:
+        writer.write_file(
+            page.save_as,
+            self.get_template(page.template),
+            self.context,
+            relative_urls=self.settings["RELATIVE_URLS"],
+            url=page.save_as.removesuffix("index.html"),
+            page_title=page.title,
+            charts={c.name: c for c in page.charts},
+            **page.data,
+        )
+
+
+def get_generators(pelican) -> type[Generator]:
+    return WarmthGenerator

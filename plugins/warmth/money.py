@@ -1,0 +1,55 @@
+"""Exact money: integer fen (分) everywhere, formatted only at the edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def yuan(fen: int) -> str:
+    """``123456789`` → ``¥1,234,567.89`` (negative values keep their sign)."""
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{whole:,}.{cents:02d}"
+
+
+def plain(fen: int) -> str:
+    """``123456789`` → ``1234567.89``: the form used in published CSV files."""
+    fen = int(fen)
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def wan(fen: int) -> str:
+    """``123456789`` → ``123.46万元``: a rounded companion figure, never alone."""
+    fen = int(fen)
+    # round half up on the integer fen; 1 万元 = 1,000,000 fen
+    hundredths = (abs(fen) + 5000) // 10000
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{hundredths // 100:,}.{hundredths % 100:02d}万元"
+
+
+def plain_series(fen: pd.Series) -> pd.Series:
+    """Vectorised ``plain`` for a column of non-negative fen."""
+    values = fen.to_numpy(dtype=np.int64)
+    whole = pd.Series(values // 100, index=fen.index).astype(str)
+    cents = pd.Series(values % 100, index=fen.index).astype(str).str.zfill(2)
+    return whole + "." + cents
+
+
+AMOUNT_PATTERN = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
+
+
+def parse_fen(text: pd.Series) -> pd.Series:
+    """Parse strings already matching AMOUNT_PATTERN into int64 fen, exactly.
+
+    ``"1,234.5"`` → 123450. No float is ever involved.
+    """
+    cleaned = text.str.replace(",", "", regex=False)
+    parts = cleaned.str.partition(".")
+    whole = parts[0].astype("int64")
+    frac = parts[2].str.ljust(2, "0")
+    frac = frac.where(frac != "", "00").astype("int64")
+    return whole * 100 + frac

@@ -1,0 +1,246 @@
+"""Pages: the view model of every data page, as plain dicts for the templates.
+
+Pure functions of (typed records, aggregates, campaign). The Pelican glue in
+``generator.py`` turns each `Page` into an HTML file through the theme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import money
+from .aggregate import Aggregates, breakdown, distinct_recipients, flows, latest_round, matrix, report_status, select
+from .campaign import Campaign
+
+
+@dataclass
+class Chart:
+    """One chart: where its SVG goes, what it says in words, how to draw it."""
+
+    name: str  # file name under charts/, without .svg
+    title: str
+    alt: str
+    kind: str  # "bar" or "flow"
+    payload: dict
+
+
+@dataclass
+class Page:
+    save_as: str  # e.g. "districts/shizhong/index.html"
+    template: str
+    title: str
+    data: dict = field(default_factory=dict)
+    charts: list[Chart] = field(default_factory=list)
+
+
+def _bar(name: str, title: str, rows: list[dict]) -> Chart:
+    shown = [r for r in rows if r["fen"] > 0]
+    if shown:
+        top = max(shown, key=lambda r: r["fen"])
+        low = min(shown, key=lambda r: r["fen"])
+        alt = (
+            f"条形图：{title}。共 {len(shown)} 项，最多的是{top['label']}（{money.yuan(top['fen'])}），"
+            f"最少的是{low['label']}（{money.yuan(low['fen'])}）。各项数字见图下的表格。"
+        )
+    else:
+        alt = f"条形图：{title}。暂无数据。"
+    return Chart(name, title, alt, "bar", {"rows": [[r["label"], r["fen"]] for r in rows], "title": title})
+
+
+def _totals(cube: pd.DataFrame) -> dict:
+    return {"records": int(cube["records"].sum()), "fen": int(cube["fen"].sum())}
+
+
+def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, **where: str) -> list[dict]:
+    table = alloc
+    for column, value in where.items():
+        table = table[table[column] == value]
+    rows = []
+    for src, dest, allocated, disbursed, balance in table[
+        ["fund_source", "district", "allocated", "disbursed", "balance"]
+    ].itertuples(index=False):
+        if allocated == 0 and disbursed == 0:
+            continue
+        rows.append(
+            {
+                "fund_source": src,
+                "fund_source_slug": campaign.slug_of("fund_sources", src),
+                "district": dest,
+                "district_slug": campaign.slug_of("destinations", dest),
+                "allocated": int(allocated),
+                "disbursed": int(disbursed),
+                "balance": int(balance),
+            }
+        )
+    return rows
+
+
+def _sum_rows(rows: list[dict]) -> dict:
+    return {k: sum(r[k] for r in rows) for k in ("allocated", "disbursed", "balance")}
+
+
+def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign) -> Page:
+    cube = agg.cube
+    by_district = breakdown(cube, "district", campaign)
+    latest = latest_round(cube, campaign)
+    latest_info = None
+    if latest is not None:
+        part = select(cube, round=latest.id)
+        latest_info = {"round": latest, **_totals(part), "by_district": breakdown(part, "district", campaign, keep_empty=False)}
+    sc = flows(cube, "fund_source", "category")
+    cd = flows(cube, "category", "district")
+    flow_alt = (
+        f"资金流向图：左列为{len(set(s for s, _, _ in sc))}个资金来源，中列为救助类别，右列为区县，"
+        f"色带宽度与金额成正比，合计 {money.yuan(agg.total_fen)}。同样的数字见图下“资金流向明细”表。"
+    )
+    allocations = _allocation_rows(agg.allocations, campaign)
+    return Page(
+        "index.html",
+        "warmth_home",
+        campaign.title,
+        {
+            "totals": {
+                "fen": agg.total_fen,
+                "records": agg.records,
+                "recipients": agg.recipients_total,
+                "records_without_ref": agg.records_without_ref,
+            },
+            "by_fund_source": breakdown(cube, "fund_source", campaign),
+            "by_category": breakdown(cube, "category", campaign),
+            "by_district": by_district,
+            "by_aid_type": breakdown(cube, "aid_type", campaign),
+            "by_recipient_group": breakdown(cube, "recipient_group", campaign),
+            "flows_source_category": sc,
+            "flows_category_district": cd,
+            "status": report_status(cube, campaign),
+            "latest": latest_info,
+            "allocation_totals": _sum_rows(allocations),
+        },
+        [
+            Chart(
+                "flow",
+                "资金流向：来源 → 类别 → 区县",
+                flow_alt,
+                "flow",
+                {
+                    "source_category": [list(t) for t in sc],
+                    "category_destination": [list(t) for t in cd],
+                    "sources": campaign.names("fund_sources"),
+                    "categories": campaign.names("categories"),
+                    "destinations": campaign.names("destinations"),
+                    "title": "资金流向：来源 → 类别 → 区县",
+                },
+            ),
+            _bar("by-district", "各区县发放金额", by_district),
+        ],
+    )
+
+
+def destination_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, dest, downloads: dict) -> Page:
+    cube = select(agg.cube, district=dest.name)
+    goods = agg.goods[agg.goods["district"] == dest.name]
+    by_category = breakdown(cube, "category", campaign)
+    allocations = _allocation_rows(agg.allocations, campaign, district=dest.name)
+    status = next(row for row in report_status(agg.cube, campaign) if row["name"] == dest.name)
+    return Page(
+        f"districts/{dest.slug}/index.html",
+        "warmth_district",
+        dest.name,
+        {
+            "destination": dest,
+            "totals": {**_totals(cube), "recipients": distinct_recipients(records, district=dest.name)},
+            "by_fund_source": breakdown(cube, "fund_source", campaign),
+            "by_category": by_category,
+            "by_recipient_group": breakdown(cube, "recipient_group", campaign),
+            "by_aid_type": breakdown(cube, "aid_type", campaign),
+            "goods": [
+                {"item": i, "unit": u, "records": int(r), "quantity": int(q), "fen": int(f)}
+                for i, u, r, q, f in goods[["item", "unit", "records", "quantity", "fen"]].itertuples(index=False)
+            ],
+            "allocations": allocations,
+            "allocation_totals": _sum_rows(allocations),
+            "status": status,
+            "records_download": downloads.get(f"districts/{dest.slug}/disbursements.csv"),
+        },
+        [_bar(f"district-{dest.slug}", f"{dest.name}：各救助类别发放金额", by_category)],
+    )
+
+
+def source_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, source) -> Page:
+    cube = select(agg.cube, fund_source=source.name)
+    by_district = breakdown(cube, "district", campaign)
+    allocations = _allocation_rows(agg.allocations, campaign, fund_source=source.name)
+    return Page(
+        f"sources/{source.slug}/index.html",
+        "warmth_source",
+        source.name,
+        {
+            "source": source,
+            "totals": _totals(cube),
+            "earmarked": list(source.categories),
+            "matrix": matrix(cube, "district", "category", campaign),
+            "by_district": by_district,
+            "by_category": breakdown(cube, "category", campaign),
+            "allocations": allocations,
+            "allocation_totals": _sum_rows(allocations),
+        },
+        [_bar(f"source-{source.slug}", f"{source.name}：各区县发放金额", by_district)],
+    )
+
+
+def category_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, category) -> Page:
+    cube = select(agg.cube, category=category.name)
+    by_district = breakdown(cube, "district", campaign)
+    return Page(
+        f"categories/{category.slug}/index.html",
+        "warmth_category",
+        category.name,
+        {
+            "category": category,
+            "totals": _totals(cube),
+            "by_district": by_district,
+            "by_fund_source": breakdown(cube, "fund_source", campaign),
+            "by_recipient_group": breakdown(cube, "recipient_group", campaign),
+            "by_aid_type": breakdown(cube, "aid_type", campaign),
+            "sources_allowed": [s for s in campaign.fund_sources if category.name in s.categories],
+        },
+        [_bar(f"category-{category.slug}", f"{category.name}：各区县发放金额", by_district)],
+    )
+
+
+def round_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, rnd, narrative: str, downloads: dict) -> Page:
+    cube = select(agg.cube, round=rnd.id)
+    status = report_status(agg.cube, campaign)
+    index = campaign.round_ids.index(rnd.id)
+    return Page(
+        f"rounds/{rnd.id}/index.html",
+        "warmth_round",
+        rnd.label,
+        {
+            "round": rnd,
+            "totals": {**_totals(cube), "recipients": distinct_recipients(records, round=rnd.id)},
+            "by_district": breakdown(cube, "district", campaign),
+            "by_fund_source": breakdown(cube, "fund_source", campaign),
+            "by_category": breakdown(cube, "category", campaign),
+            "missing": [row for row in status if row["cells"][index] is None],
+            "narrative": narrative,
+            "records_download": downloads.get(f"rounds/{rnd.id}/disbursements.csv"),
+        },
+    )
+
+
+def downloads_page(campaign: Campaign, downloads: list) -> Page:
+    return Page("downloads/index.html", "warmth_downloads", "数据下载与校验", {"downloads": downloads})
+
+
+def all_pages(records, agg, campaign, narratives: dict[str, str], downloads: list) -> list[Page]:
+    by_path = {d.path: d for d in downloads}
+    pages = [home_page(records, agg, campaign)]
+    pages += [destination_page(records, agg, campaign, d, by_path) for d in campaign.destinations]
+    pages += [source_page(records, agg, campaign, s) for s in campaign.fund_sources]
+    pages += [category_page(records, agg, campaign, c) for c in campaign.categories]
+    pages += [round_page(records, agg, campaign, r, narratives.get(r.id, ""), by_path) for r in campaign.rounds]
+    pages.append(downloads_page(campaign, downloads))
+    return pages

@@ -1,0 +1,76 @@
+"""Errors are data: every problem found in the input is one `Problem` record.
+
+Checks collect problems instead of raising on the first one; the build stops
+once, with a report that lists all of them (Chinese first, English after).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one cell, row or file.
+
+    ``row`` is the spreadsheet row number (header = row 1); 0 means the problem
+    concerns the whole file. ``rule`` is a stable code (see RULES).
+    """
+
+    file: str
+    row: int
+    column: str
+    value: str
+    rule: str
+    message_zh: str
+    message_en: str
+
+    def format(self) -> str:
+        where = self.file
+        if self.row:
+            where += f" 第{self.row}行 (row {self.row})"
+        if self.column:
+            where += f" 列 {self.column}"
+        shown = f" 值 value: {self.value!r}" if self.value != "" else ""
+        return f"{where}:{shown}\n    {self.message_zh}\n    {self.message_en} [{self.rule}]"
+
+
+class WarmthError(Exception):
+    """Base of every error this package reports to a user (no traceback)."""
+
+    def report(self) -> str:
+        return str(self)
+
+
+class ConfigError(WarmthError):
+    """The campaign file or the build settings are wrong."""
+
+
+class DataError(WarmthError):
+    """The input data has problems; carries every one of them."""
+
+    def __init__(self, problems: list[Problem], *, total: int | None = None):
+        self.problems = sorted(problems)
+        self.total = len(problems) if total is None else total
+        super().__init__(self.report())
+
+    def report(self, limit: int = 200) -> str:
+        lines = [
+            f"数据有 {self.total} 处问题，未生成网站。请逐条修改后重试。",
+            f"The data has {self.total} problem(s); the site was not built. Fix each and retry.",
+            "",
+        ]
+        for problem in self.problems[:limit]:
+            lines.append(problem.format())
+        if self.total > min(limit, len(self.problems)):
+            lines.append("")
+            lines.append(
+                f"……仅列出前 {min(limit, len(self.problems))} 处。"
+                f" / … only the first {min(limit, len(self.problems))} are listed."
+            )
+        counts = Counter(p.rule for p in self.problems)
+        if len(counts) > 1:
+            lines.append("")
+            lines.append("按规则统计 / by rule: " + ", ".join(f"{r} {n}" for r, n in sorted(counts.items())))
+        return "\n".join(lines)

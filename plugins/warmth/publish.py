@@ -1,0 +1,352 @@
+"""Publish: the downloads under /data/, byte-stable, with sizes and SHA-256.
+
+Record files can hold a million rows, so they are written once per distinct
+input (pyarrow's CSV writer, not DataFrame.to_csv) into a content-addressed
+cache and linked into each build. Small files are made in memory and hashed
+as they are written. Every CSV is UTF-8 with BOM (Excel in Chinese opens it)
+and every amount has exactly two decimals.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from . import money
+from .aggregate import Aggregates, breakdown
+from .campaign import Campaign
+from .schema import ALLOCATION_COLUMNS, COLUMN_NAMES, RECORD_COLUMNS
+
+BOM = b"\xef\xbb\xbf"
+# Bump when the bytes of published record files would change for the same input.
+RECORDS_FORMAT_VERSION = "1"
+DATA_DIR = "data"
+
+
+@dataclass(frozen=True)
+class Download:
+    path: str  # relative to /data/, e.g. "summary/by-district.csv"
+    bytes: int
+    sha256: str
+    title: str = ""
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+    os.replace(tmp, path)
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """A small CSV in the published dialect: BOM, comma, every field quoted (as pyarrow writes the big ones), LF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return BOM + buffer.getvalue().encode("utf-8")
+
+
+def quantity_text(hundredths: pd.Series) -> pd.Series:
+    """Quantities in hundredths → shortest exact text: 1000 → "10", 50 → "0.5"."""
+    values = hundredths.to_numpy(dtype=np.int64)
+    whole = pd.Series(values // 100, index=hundredths.index).astype(str)
+    cents = values % 100
+    frac = np.where(cents == 0, "", np.where(cents % 10 == 0, "." + (cents // 10).astype(str), "." + np.char.zfill(cents.astype(str), 2)))
+    return whole + pd.Series(frac, index=hundredths.index, dtype=str)
+
+
+def public_records(typed: pd.DataFrame) -> pd.DataFrame:
+    """The published form of the records: every column as text, canonical values."""
+    goods = (typed["aid_type"] == "goods").to_numpy()
+    frame = pd.DataFrame(
+        {name: typed[name].astype(str) if name in typed else "" for name in COLUMN_NAMES},
+        index=typed.index,
+    )
+    frame["amount_yuan"] = money.plain_series(typed["amount_fen"])
+    frame["quantity"] = quantity_text(typed["quantity"]).where(goods, "")
+    return frame
+
+
+def _write_records_csv(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(BOM)
+        pacsv.write_csv(table, handle, write_options=pacsv.WriteOptions(quoting_style="needed"))
+
+
+def _sha256_file(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def record_files(typed: pd.DataFrame, campaign: Campaign) -> dict[str, pd.Index]:
+    """Published record files (path under /data/) → the rows each holds."""
+    files = {"disbursements.csv": typed.index}
+    for rnd in campaign.rounds:
+        rows = typed.index[(typed["round"] == rnd.id).to_numpy()]
+        if len(rows):
+            files[f"rounds/{rnd.id}/disbursements.csv"] = rows
+    for dest in campaign.destinations:
+        rows = typed.index[(typed["district"] == dest.name).to_numpy()]
+        if len(rows):
+            files[f"districts/{dest.slug}/disbursements.csv"] = rows
+    return files
+
+
+def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, cache_key: str, cache_dir: Path | None) -> list[Download]:
+    """Write (or link from the cache) every record file; return their downloads."""
+    cached = cache_dir / "records" / cache_key if cache_dir else None
+    manifest_path = cached / "manifest.json" if cached else None
+    if manifest_path is None or not manifest_path.exists():
+        target = Path(tempfile.mkdtemp(prefix="records-", dir=cached.parent if cached else data_out.parent))
+        if cached:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+        public = public_records(typed)
+        table = pa.Table.from_pandas(public, preserve_index=False)
+        positions = pd.Series(np.arange(len(typed)), index=typed.index)
+        manifest = {}
+        for rel, rows in record_files(typed, campaign).items():
+            subset = table if len(rows) == len(typed) else table.take(pa.array(positions[rows].to_numpy()))
+            _write_records_csv(subset, target / rel)
+            manifest[rel] = list(_sha256_file(target / rel))
+        (target / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        if cached:
+            shutil.rmtree(cached, ignore_errors=True)
+            os.replace(target, cached)
+        else:
+            cached = target
+        manifest_path = cached / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    downloads = []
+    for rel, (size, sha) in sorted(manifest.items()):
+        dest = data_out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(cached / rel, dest)
+        except OSError:
+            shutil.copyfile(cached / rel, dest)
+        downloads.append(Download(rel, size, sha))
+    if cache_dir is None:
+        shutil.rmtree(cached, ignore_errors=True)
+    return downloads
+
+
+def input_digest(paths: list[Path], campaign_path: Path) -> str:
+    """Key of the record files: the bytes of every input and the format version."""
+    digest = hashlib.sha256(f"records-v{RECORDS_FORMAT_VERSION}\n".encode())
+    for path in [campaign_path, *paths]:
+        digest.update(path.name.encode() + b"\0" + path.parent.name.encode() + b"\0")
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def summary_files(agg: Aggregates, campaign: Campaign) -> dict[str, bytes]:
+    """The small summary CSVs: path under /data/ → bytes."""
+    files = {}
+    header = ["name", "records", "amount_yuan"]
+    for path, dim in (
+        ("summary/by-district.csv", "district"),
+        ("summary/by-fund-source.csv", "fund_source"),
+        ("summary/by-category.csv", "category"),
+        ("summary/by-recipient-group.csv", "recipient_group"),
+        ("summary/by-aid-type.csv", "aid_type"),
+        ("summary/by-round.csv", "round"),
+    ):
+        rows = [[r["name"], r["records"], money.plain(r["fen"])] for r in breakdown(agg.cube, dim, campaign)]
+        files[path] = csv_bytes(header, rows)
+    alloc = agg.allocations
+    files["summary/allocated-vs-disbursed.csv"] = csv_bytes(
+        ["fund_source", "district", "allocated_yuan", "disbursed_yuan", "balance_yuan"],
+        [
+            [s, d, money.plain(a), money.plain(b), money.plain(c)]
+            for s, d, a, b, c in alloc[["fund_source", "district", "allocated", "disbursed", "balance"]].itertuples(index=False)
+        ],
+    )
+    return files
+
+
+def allocations_bytes(agg: Aggregates) -> bytes:
+    alloc = agg.allocations
+    return csv_bytes(
+        [c.name for c in ALLOCATION_COLUMNS],
+        [[s, d, money.plain(a)] for s, d, a in alloc[["fund_source", "district", "allocated"]].itertuples(index=False)],
+    )
+
+
+# --- Frictionless Data Package ------------------------------------------------
+
+def _record_schema(campaign: Campaign) -> dict:
+    enums = {
+        "round": campaign.round_ids,
+        "district": campaign.names("destinations"),
+        "fund_source": campaign.names("fund_sources"),
+        "category": campaign.names("categories"),
+        "recipient_group": campaign.names("recipient_groups"),
+        "aid_type": ["cash", "goods", "service"],
+    }
+    fields = []
+    for col in RECORD_COLUMNS:
+        field = {"name": col.name, "title": col.zh, "type": col.type, "description": col.description}
+        constraints: dict = {}
+        if col.required == "yes":
+            constraints["required"] = True
+        if col.name in enums:
+            constraints["enum"] = enums[col.name]
+        if col.name == "record_id":
+            constraints.update({"unique": True, "pattern": "[A-Za-z0-9_-]{1,64}"})
+        if col.name == "recipient_ref":
+            constraints["pattern"] = "[0-9a-f]{32,64}"
+        if col.name in ("amount_yuan", "quantity"):
+            constraints["minimum"] = 0
+        if col.name == "note":
+            constraints["maxLength"] = 200
+        if constraints:
+            field["constraints"] = constraints
+        fields.append(field)
+    return {"fields": fields, "primaryKey": ["record_id"], "missingValues": [""]}
+
+
+def _summary_schema(columns: list[tuple[str, str, str]]) -> dict:
+    return {
+        "fields": [{"name": n, "type": t, "title": title} for n, t, title in columns],
+        "missingValues": [""],
+    }
+
+
+SUMMARY_COLUMNS = [("name", "string", "名称"), ("records", "integer", "记录数"), ("amount_yuan", "number", "金额（元）")]
+ALLOC_VS_COLUMNS = [
+    ("fund_source", "string", "资金来源"), ("district", "string", "区县"),
+    ("allocated_yuan", "number", "拨付（元）"), ("disbursed_yuan", "number", "发放（元）"), ("balance_yuan", "number", "结余（元）"),
+]
+
+
+def _resource_name(path: str) -> str:
+    return path.removesuffix(".csv").replace("/", "-").replace("_", "-").lower()
+
+
+def datapackage(campaign: Campaign, downloads: list[Download]) -> bytes:
+    """datapackage.json describing every CSV under /data/ (deterministic bytes)."""
+    record_schema = _record_schema(campaign)
+    resources = []
+    for item in sorted(downloads, key=lambda d: d.path):
+        if not item.path.endswith(".csv"):
+            continue
+        if item.path.endswith("disbursements.csv"):
+            schema = record_schema
+        elif item.path == "allocations.csv":
+            schema = _summary_schema([(c.name, c.type, c.zh) for c in ALLOCATION_COLUMNS])
+        elif item.path == "summary/allocated-vs-disbursed.csv":
+            schema = _summary_schema(ALLOC_VS_COLUMNS)
+        else:
+            schema = _summary_schema(SUMMARY_COLUMNS)
+        resources.append(
+            {
+                "name": _resource_name(item.path),
+                "path": item.path,
+                "title": item.title or item.path,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig",
+                "bytes": item.bytes,
+                "hash": f"sha256:{item.sha256}",
+                "dialect": {"delimiter": ",", "quoteChar": '"', "header": True},
+                "schema": schema,
+            }
+        )
+    package = {
+        "profile": "tabular-data-package",
+        "name": "warmth-campaign-disbursements",
+        "title": campaign.title,
+        "description": f"{campaign.organization}送温暖活动救助款物的来源、数量、种类和走向。"
+        + ("示例数据，非真实数据。" if campaign.sample_data else ""),
+        "licenses": [
+            {k: v for k, v in (("name", campaign.licence.get("id")), ("path", campaign.licence.get("url")), ("title", campaign.licence.get("title"))) if v}
+        ],
+        "sources": [{"title": f"{campaign.organization} {campaign.notice_number}"}],
+        "resources": resources,
+    }
+    return (json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def sha256sums(downloads: list[Download]) -> bytes:
+    """``sha256sum -c`` format, one line per file under /data/, sorted by path."""
+    lines = [f"{d.sha256}  {d.path}\n" for d in sorted(downloads, key=lambda d: d.path)]
+    return "".join(lines).encode("utf-8")
+
+
+TITLES = {
+    "disbursements.csv": "全部发放记录 / all disbursement records",
+    "allocations.csv": "资金拨付表 / allocations",
+    "datapackage.json": "数据包说明（Frictionless Data Package）",
+    "summary/by-district.csv": "按区县汇总 / by destination",
+    "summary/by-fund-source.csv": "按资金来源汇总 / by fund source",
+    "summary/by-category.csv": "按救助类别汇总 / by category",
+    "summary/by-recipient-group.csv": "按受助群体汇总 / by recipient group",
+    "summary/by-aid-type.csv": "按救助形式汇总 / by aid type",
+    "summary/by-round.csv": "按批次汇总 / by round",
+    "summary/allocated-vs-disbursed.csv": "拨付与发放对照 / allocated vs disbursed",
+}
+
+
+def title_for(path: str, campaign: Campaign) -> str:
+    if path in TITLES:
+        return TITLES[path]
+    parts = path.split("/")
+    if parts[0] == "rounds":
+        return f"{parts[1]} 批次发放记录 / records of round {parts[1]}"
+    if parts[0] == "districts":
+        for dest in campaign.destinations:
+            if dest.slug == parts[1]:
+                return f"{dest.name}发放记录 / records of {dest.slug}"
+    return path
+
+
+def publish(
+    out: Path,
+    typed: pd.DataFrame,
+    agg: Aggregates,
+    campaign: Campaign,
+    *,
+    records_key: str,
+    cache_dir: Path | None,
+) -> list[Download]:
+    """Write everything under ``out``/data/; return the downloads, SHA256SUMS last."""
+    data_out = Path(out) / DATA_DIR
+    data_out.mkdir(parents=True, exist_ok=True)
+    downloads = write_record_files(typed, campaign, data_out, records_key, cache_dir)
+    small = {"allocations.csv": allocations_bytes(agg), **summary_files(agg, campaign)}
+    for rel, payload in small.items():
+        _atomic_write(data_out / rel, payload)
+        downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
+    downloads = [Download(d.path, d.bytes, d.sha256, title_for(d.path, campaign)) for d in downloads]
+    package = datapackage(campaign, downloads)
+    _atomic_write(data_out / "datapackage.json", package)
+    downloads.append(Download("datapackage.json", len(package), hashlib.sha256(package).hexdigest(), TITLES["datapackage.json"]))
+    sums = sha256sums(downloads)
+    _atomic_write(data_out / "SHA256SUMS", sums)
+    downloads = sorted(downloads, key=lambda d: d.path)
+    downloads.append(Download("SHA256SUMS", len(sums), hashlib.sha256(sums).hexdigest(), "校验和清单 / checksums"))
+    return downloads
