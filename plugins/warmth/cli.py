@@ -53,11 +53,12 @@ def _cmd_serve(args) -> int:
 
 
 def _cmd_sample(args) -> int:
-    from .sample import generate
+    from .sample import main as sample_main
 
-    summary = generate(Path(args.out), Path(args.campaign or Path(args.out) / "campaign.toml"), records=args.records, seed=args.seed)
-    print(f"已生成示例数据 / sample data written: {args.out} {summary}")
-    return 0
+    argv = ["--out", args.out, "--records", str(args.records), "--seed", str(args.seed)]
+    if args.campaign:
+        argv += ["--campaign", args.campaign]
+    return sample_main(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,6 +96,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(exc.report(), file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if args.debug:
+            raise
+        print(f"文件操作失败 / file operation failed: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
+        if args.debug:
+            raise
+        print(
+            f"构建失败 / build failed: {type(exc).__name__}: {exc}\n"
+            "加 --debug 查看详细信息 / run with --debug for details",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("已中断 / interrupted", file=sys.stderr)

@@ -47,6 +47,8 @@ def parse_fen(text: pd.Series) -> pd.Series:
 
     ``"1,234.5"`` → 123450. No float is ever involved.
     """
+    if text.empty:
+        return pd.Series([], index=text.index, dtype="int64")
     cleaned = text.str.replace(",", "", regex=False)
     parts = cleaned.str.partition(".")
     whole = parts[0].astype("int64")

@@ -117,9 +117,9 @@ def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, 
     cached = cache_dir / "records" / cache_key if cache_dir else None
     manifest_path = cached / "manifest.json" if cached else None
     if manifest_path is None or not manifest_path.exists():
-        target = Path(tempfile.mkdtemp(prefix="records-", dir=cached.parent if cached else data_out.parent))
         if cached:
             cached.parent.mkdir(parents=True, exist_ok=True)
+        target = Path(tempfile.mkdtemp(prefix=".records-", dir=cached.parent if cached else data_out.parent))
         public = public_records(typed)
         table = pa.Table.from_pandas(public, preserve_index=False)
         positions = pd.Series(np.arange(len(typed)), index=typed.index)

@@ -100,6 +100,11 @@ class Collector:
         self.problems.append(problem)
 
 
+def categorical(series: pd.Series, names: list[str]) -> pd.Categorical:
+    """Declared names as an ordered categorical; anything else becomes missing."""
+    return pd.Categorical(series.where(series.isin(names)), categories=names)
+
+
 def _suggest(value: str, names: list[str]) -> str:
     close = difflib.get_close_matches(value, names, n=1, cutoff=0.5)
     if not close:
@@ -238,14 +243,14 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
     typed = pd.DataFrame(
         {
             "record_id": rid,
-            "round": pd.Categorical(rnd, categories=campaign.round_ids),
+            "round": categorical(rnd, campaign.round_ids),
             "date": iso.fillna("").astype(str),
-            "district": pd.Categorical(col["district"], categories=campaign.names("destinations")),
+            "district": categorical(col["district"], campaign.names("destinations")),
             "disbursing_unit": col["disbursing_unit"],
-            "fund_source": pd.Categorical(col["fund_source"], categories=campaign.names("fund_sources")),
-            "category": pd.Categorical(col["category"], categories=campaign.names("categories")),
-            "recipient_group": pd.Categorical(col["recipient_group"], categories=campaign.names("recipient_groups")),
-            "aid_type": pd.Categorical(aid, categories=list(AID_TYPES)),
+            "fund_source": categorical(col["fund_source"], campaign.names("fund_sources")),
+            "category": categorical(col["category"], campaign.names("categories")),
+            "recipient_group": categorical(col["recipient_group"], campaign.names("recipient_groups")),
+            "aid_type": categorical(aid, list(AID_TYPES)),
             "item": col["item"],
             "quantity": qty,
             "unit": col["unit"],
@@ -288,8 +293,8 @@ def validate_allocations(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.Da
     fen[ok] = parse_fen(frame["amount_yuan"][ok])
     typed = pd.DataFrame(
         {
-            "fund_source": pd.Categorical(frame["fund_source"], categories=campaign.names("fund_sources")),
-            "district": pd.Categorical(frame["district"], categories=campaign.names("destinations")),
+            "fund_source": categorical(frame["fund_source"], campaign.names("fund_sources")),
+            "district": categorical(frame["district"], campaign.names("destinations")),
             "amount_fen": fen,
         },
         index=frame.index,

@@ -1,0 +1,53 @@
+"""Shared fixtures: the project root, generated data folders and built sites.
+
+Builds run in-process through the same `build_site` the `make site` command
+uses; a session-wide chart cache keeps repeated builds fast.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+def make_data(folder: Path, records: int = 1500, seed: int = 7) -> Path:
+    from warmth.sample import generate
+
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "data" / "campaign.toml", folder / "campaign.toml")
+    generate(folder, folder / "campaign.toml", records=records, seed=seed)
+    return folder
+
+
+@pytest.fixture
+def small_data(tmp_path) -> Path:
+    """A fresh, valid, generated data folder a test may change."""
+    return make_data(tmp_path / "data")
+
+
+def build(root: Path, data: Path, output: Path, cache: Path | None = None):
+    from warmth.build import build_site
+
+    return build_site(root, data=data, output=output, cache=cache if cache else None)
+
+
+@pytest.fixture(scope="session")
+def default_site(tmp_path_factory, cache_dir) -> Path:
+    """The embedded default data built once for the whole session."""
+    out = tmp_path_factory.mktemp("site") / "output"
+    build(ROOT, ROOT / "data", out, cache_dir)
+    return out

@@ -1,0 +1,245 @@
+"""End to end: build the embedded default data and check every promise."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from independent import TWO_DECIMALS, raw_records, read_rows, shown, totals, yuan
+
+SAMPLE_NOTE = "示例数据，非真实数据"
+
+
+def text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def page_text(path: Path) -> str:
+    """Visible text of a page with tags dropped, so figures can be searched."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", text(path)))
+
+
+def campaign_slugs(root):
+    import tomllib
+
+    c = tomllib.loads((root / "data" / "campaign.toml").read_text(encoding="utf-8"))
+    return c
+
+
+def test_every_page_exists_and_says_sample(default_site, root):
+    c = campaign_slugs(root)
+    expected = ["index.html", "downloads/index.html", "about/index.html"]
+    expected += [f"districts/{d['slug']}/index.html" for d in c["destinations"]]
+    expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]
+    expected += [f"categories/{s['slug']}/index.html" for s in c["categories"]]
+    expected += [f"rounds/{r['id']}/index.html" for r in c["rounds"]]
+    for rel in expected:
+        assert (default_site / rel).is_file(), rel
+    pages = list(default_site.rglob("*.html"))
+    assert len(pages) == len(expected)
+    for page in pages:
+        assert SAMPLE_NOTE in text(page), page
+
+
+def test_home_totals_match_the_raw_inputs(default_site, root):
+    rows = raw_records(root / "data")
+    assert len(rows) >= 5000
+    (count, amount), = totals(rows).values()
+    home = page_text(default_site / "index.html")
+    assert shown(amount) in home
+    assert f"{count:,} 条" in home
+    refs = {r["recipient_ref"] for r in rows if r.get("recipient_ref")}
+    assert f"{len(refs):,} 个" in home
+    for key in ("fund_source", "category", "district"):
+        for name, (n, total) in totals(rows, key).items():
+            assert re.search(rf"{re.escape(name)}\s+{n:,}\s+{re.escape(shown(total))}", home), (key, name)
+
+
+def test_destination_pages_match_the_raw_inputs(default_site, root):
+    c = campaign_slugs(root)
+    rows = raw_records(root / "data")
+    by_dest = defaultdict(list)
+    for r in rows:
+        by_dest[r["district"]].append(r)
+    for dest in c["destinations"]:
+        mine = by_dest[dest["name"]]
+        page = page_text(default_site / "districts" / dest["slug"] / "index.html")
+        (_, amount), = totals(mine).values()
+        assert shown(amount) in page, dest["name"]
+        for name, (n, total) in totals(mine, "category").items():
+            assert re.search(rf"{re.escape(name)}\s+{n:,}\s+{re.escape(shown(total))}", page)
+        # goods table: quantity and value per item and unit
+        goods = defaultdict(lambda: [Decimal(0), Decimal(0)])
+        for r in mine:
+            if r["aid_type"] in ("goods", "物资"):
+                goods[(r["item"], r["unit"])][0] += Decimal(r["quantity"])
+                goods[(r["item"], r["unit"])][1] += yuan(r["amount_yuan"])
+        for (item, unit), (qty, value) in goods.items():
+            qty_text = f"{qty.normalize():,f}"
+            assert re.search(rf"{re.escape(item)}\s+{re.escape(qty_text)}\s+{re.escape(unit)}\s+[\d,]+\s+{re.escape(shown(value))}", page), (dest["name"], item)
+
+
+def test_missing_report_is_not_shown_as_zero(default_site, root):
+    c = campaign_slugs(root)
+    reported = {(p.parent.name, r["district"]) for p in (root / "data/rounds").glob("*/*.csv") for r in read_rows(p)}
+    missing = [(r["id"], d["name"]) for r in c["rounds"] for d in c["destinations"] if (r["id"], d["name"]) not in reported]
+    assert missing, "the sample data must have a destination that has not reported"
+    home = text(default_site / "index.html")
+    for round_id, name in missing:
+        row = re.search(rf"<tr><th scope=\"row\"><a [^>]+>{name}</a></th>(.*?)</tr>", home, re.S).group(1)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        index = [r["id"] for r in c["rounds"]].index(round_id)
+        assert "未报送" in cells[index] and "¥" not in cells[index]
+
+
+def test_record_downloads(default_site, root):
+    rows = raw_records(root / "data")
+    data = default_site / "data"
+    raw = (data / "disbursements.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    published = read_rows(data / "disbursements.csv")
+    assert len(published) == len(rows)
+    assert {r["record_id"] for r in published} == {r["record_id"] for r in rows}
+    assert all(TWO_DECIMALS.fullmatch(r["amount_yuan"]) for r in published)
+    assert sum(yuan(r["amount_yuan"]) for r in published) == sum(yuan(r["amount_yuan"]) for r in rows)
+    assert {r["aid_type"] for r in published} == {"cash", "goods", "service"}
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["date"]) for r in published)
+    for round_dir in (root / "data/rounds").iterdir():
+        mine = [r for r in published if r["round"] == round_dir.name]
+        part = read_rows(data / "rounds" / round_dir.name / "disbursements.csv")
+        assert part == mine
+
+
+def test_summary_downloads_recompute(default_site, root):
+    rows = raw_records(root / "data")
+    for file, key in (("by-district.csv", "district"), ("by-fund-source.csv", "fund_source"), ("by-category.csv", "category")):
+        path = default_site / "data" / "summary" / file
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+        summary = read_rows(path)
+        assert list(summary[0]) == ["name", "records", "amount_yuan"]
+        expected = totals(rows, key)
+        got = {r["name"]: (int(r["records"]), yuan(r["amount_yuan"])) for r in summary if int(r["records"])}
+        assert got == expected
+        assert all(TWO_DECIMALS.fullmatch(r["amount_yuan"]) for r in summary)
+
+
+def test_allocations_download_matches_input(default_site, root):
+    given = {(r["fund_source"], r["district"]): yuan(r["amount_yuan"]) for r in read_rows(root / "data/allocations.csv")}
+    published = {(r["fund_source"], r["district"]): yuan(r["amount_yuan"]) for r in read_rows(default_site / "data/allocations.csv")}
+    assert {k: v for k, v in published.items() if v} == {k: v for k, v in given.items() if v}
+    assert len(published) == 6 * 12
+
+
+def test_sha256sums_cover_every_data_file(default_site):
+    data = default_site / "data"
+    listed = {}
+    for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, path = line.split("  ", 1)
+        listed[path] = digest
+    files = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()} - {"SHA256SUMS"}
+    assert set(listed) == files
+    for path, digest in listed.items():
+        assert hashlib.sha256((data / path).read_bytes()).hexdigest() == digest
+    if shutil.which("sha256sum"):
+        result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=data, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_datapackage_validates_with_frictionless(default_site):
+    package = json.loads(text(default_site / "data/datapackage.json"))
+    paths = {r["path"] for r in package["resources"]}
+    csvs = {p.relative_to(default_site / "data").as_posix() for p in (default_site / "data").rglob("*.csv")}
+    assert paths == csvs
+    assert package["licenses"][0]["name"] == "CC-BY-4.0"
+    for res in package["resources"]:
+        assert res["hash"] == "sha256:" + hashlib.sha256((default_site / "data" / res["path"]).read_bytes()).hexdigest()
+        assert res["bytes"] == (default_site / "data" / res["path"]).stat().st_size
+    frictionless = Path(sys.executable).with_name("frictionless")
+    result = subprocess.run(
+        [str(frictionless), "validate", "datapackage.json"], cwd=default_site / "data", capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+
+def test_data_page_lists_every_download_with_size_and_hash(default_site):
+    page = text(default_site / "downloads/index.html")
+    data = default_site / "data"
+    for path in data.rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(data).as_posix()
+            assert f"/data/{rel}" in page
+            assert hashlib.sha256(path.read_bytes()).hexdigest() in page
+            assert f"{path.stat().st_size:,} 字节" in page
+    assert "sha256sum -c SHA256SUMS" in page
+
+
+def test_charts_have_text_alternatives_and_exist(default_site):
+    for page in default_site.rglob("*.html"):
+        for tag in re.findall(r"<img [^>]+>", text(page)):
+            src = re.search(r'src="([^"]+)"', tag).group(1)
+            alt = re.search(r'alt="([^"]*)"', tag).group(1)
+            assert len(alt) > 10, (page, tag)
+            assert (page.parent / src).resolve().is_file(), (page, src)
+    svg = text(default_site / "charts/flow.svg")
+    assert "<text" not in svg and "NotoSansCJKsc" in svg
+
+
+def test_no_third_party_requests(default_site):
+    for page in list(default_site.rglob("*.html")) + list(default_site.rglob("*.svg")) + list(default_site.rglob("*.css")):
+        body = text(page)
+        assert "<script" not in body, page
+        for ref in re.findall(r'<(?:img|link|script|iframe|source)\b[^>]*?(?:src|href)="([^"]+)"', body):
+            assert not re.match(r"(https?:)?//", ref), (page, ref)
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", body), page
+        assert "@import" not in body
+
+
+def test_about_page_has_principles_contact_and_licence(default_site):
+    page = page_text(default_site / "about/index.html")
+    for needle in ("公开", "公平", "公正", "2133419", "lsszghbzb@126.com", "市总工会经济保障女工部", "CC BY 4.0", "乐工发〔2011〕63号", "不公开"):
+        assert needle in page, needle
+
+
+def test_round_pages_show_narrative_and_what_was_added(default_site, root):
+    rows = raw_records(root / "data")
+    for round_id, (n, amount) in totals(rows, "round").items():
+        page = page_text(default_site / "rounds" / round_id / "index.html")
+        assert shown(amount) in page and f"{n:,} 条" in page
+    narrative = (root / "content/rounds/2012-01.md").read_text(encoding="utf-8").strip()[:20]
+    assert narrative in page_text(default_site / "rounds/2012-01/index.html")
+
+
+def test_source_pages_show_allocated_vs_disbursed(default_site, root):
+    c = campaign_slugs(root)
+    rows = raw_records(root / "data")
+    alloc = read_rows(root / "data/allocations.csv")
+    for src in c["fund_sources"]:
+        page = page_text(default_site / "sources" / src["slug"] / "index.html")
+        allocated = sum((yuan(a["amount_yuan"]) for a in alloc if a["fund_source"] == src["name"]), Decimal(0))
+        spent = sum((yuan(r["amount_yuan"]) for r in rows if r["fund_source"] == src["name"]), Decimal(0))
+        assert shown(allocated) in page and shown(spent) in page
+        assert shown(allocated - spent).replace("¥-", "-¥") in page or f"-¥{spent - allocated:,.2f}" in page
+
+
+def test_same_input_gives_byte_identical_output(tmp_path, root, cache_dir):
+    from conftest import build
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    build(root, root / "data", a, cache_dir)
+    build(root, root / "data", b, None)  # no cache: everything drawn and written afresh
+
+    def tree(folder):
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert tree(a) == tree(b)

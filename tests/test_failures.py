@@ -1,0 +1,165 @@
+"""Failure behaviour: bad data, broken plugins and unsafe outputs stop the
+build with a readable message and leave the previous output untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import build
+
+from warmth.build import BuildError
+from warmth.problems import ConfigError, DataError
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def run_cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root / "plugins")}
+    return subprocess.run(
+        [sys.executable, "-m", "warmth", *args], cwd=root, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def break_a_cell(data: Path) -> tuple[str, int, str]:
+    """Put a bad amount into the 3rd data row of the first file; return (file, row, value)."""
+    path = sorted((data / "rounds").glob("*/*.csv"))[0]
+    lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    column = next(i for i, h in enumerate(header) if h in ("amount_yuan", "金额（元）"))
+    cells = lines[3].split(",")
+    cells[column] = "12.345"
+    lines[3] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path.relative_to(data).as_posix(), 4, "12.345"
+
+
+def test_invalid_record_fails_cli_with_readable_message_and_keeps_output(tmp_path, root, small_data, cache_dir):
+    out = tmp_path / "site"
+    build(root, small_data, out, cache_dir)
+    before = tree_digest(out)
+    file, row, value = break_a_cell(small_data)
+    # a second, different problem in another file: both must be reported at once
+    other = small_data / "rounds/2012-02/shizhi.csv"
+    other.write_text(other.read_text(encoding="utf-8-sig").replace(",市直,", ",市直属,", 1), encoding="utf-8")
+
+    result = run_cli(root, "build", "--data", str(small_data), "--output", str(out))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert file in result.stderr and f"第{row}行" in result.stderr and "amount_yuan" in result.stderr
+    assert repr(value) in result.stderr and "最多两位小数" in result.stderr and "at most two decimals" in result.stderr
+    assert "市直属" in result.stderr and "市直" in result.stderr
+    assert tree_digest(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".site.")], "staging folders must be cleaned up"
+
+
+def test_plugin_that_fails_to_load_fails_the_build(tmp_path, root, small_data):
+    broken = tmp_path / "plugins" / "broken_plugin"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('deliberately broken')\n", encoding="utf-8")
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match="broken_plugin"):
+        build_with(root, small_data, out, PLUGINS=["warmth", "broken_plugin"], PLUGIN_PATHS=["plugins", str(broken.parent)])
+    assert not out.exists()
+
+
+def test_missing_warmth_plugin_fails_the_build(tmp_path, root, small_data):
+    with pytest.raises(BuildError, match="warmth"):
+        build_with(root, small_data, tmp_path / "site", PLUGINS=[])
+
+
+def test_broken_plugin_fails_the_real_command(tmp_path, root, small_data):
+    settings = tmp_path / "conf.py"
+    settings.write_text(
+        f"import sys\nsys.path.insert(0, {str(root)!r})\nfrom pelicanconf import *\n"
+        f"PATH = {str(root / 'content')!r}\nTHEME = {str(root / 'theme')!r}\nPLUGIN_PATHS = [{str(root / 'plugins')!r}]\n"
+        "PLUGINS = ['warmth', 'no_such_plugin']\n",
+        encoding="utf-8",
+    )
+    result = run_cli(root, "build", "--data", str(small_data), "--output", str(tmp_path / "site"), "--settings", str(settings))
+    assert result.returncode == 1
+    assert "no_such_plugin" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def build_with(root, data, out, **overrides):
+    from warmth.build import build_site
+
+    return build_site(root, data=data, output=out, cache=None, overrides=overrides)
+
+
+def test_template_error_fails_and_keeps_output(tmp_path, root, small_data, cache_dir):
+    out = tmp_path / "site"
+    build(root, small_data, out, cache_dir)
+    before = tree_digest(out)
+    theme = tmp_path / "theme"
+    shutil.copytree(root / "theme", theme)
+    home = theme / "templates" / "warmth_home.html"
+    home.write_text(home.read_text(encoding="utf-8").replace("{{ m.chart(charts['flow']) }}", "{{ undefined_thing.x.y }}"), encoding="utf-8")
+    with pytest.raises(Exception):
+        build_with(root, small_data, out, THEME=str(theme))
+    assert tree_digest(out) == before
+
+
+def test_data_error_is_raised_in_process_with_every_problem(tmp_path, root, small_data):
+    break_a_cell(small_data)
+    with pytest.raises(DataError) as err:
+        build_with(root, small_data, tmp_path / "site")
+    assert err.value.problems[0].rule == "amount-format"
+
+
+@pytest.mark.parametrize("target", ["data", ".", "content"])
+def test_refuses_to_overwrite_project_folders(root, small_data, target):
+    with pytest.raises(ConfigError):
+        build_with(root, small_data, root / target)
+
+
+def test_refuses_a_non_empty_folder_that_is_not_a_site(tmp_path, root, small_data):
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        build_with(root, small_data, out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_cli_reports_missing_data_folder_cleanly(tmp_path, root):
+    result = run_cli(root, "build", "--data", str(tmp_path / "nope"), "--output", str(tmp_path / "site"))
+    assert result.returncode == 1 and "找不到数据文件夹" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_autoescape_is_on(tmp_path, root, small_data):
+    toml = small_data / "campaign.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('description = "市级系统工会和市属基层工会"', 'description = "<script>alert(1)</script>"'),
+        encoding="utf-8",
+    )
+    out = tmp_path / "site"
+    build_with(root, small_data, out)
+    page = (out / "districts/shizhi/index.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="make not installed")
+def test_make_site_with_data_and_output(tmp_path, root, small_data):
+    if not (root / ".venv" / "bin" / "python").exists():
+        pytest.skip("make test creates .venv first; run through make")
+    out = tmp_path / "preview"
+    result = subprocess.run(
+        ["make", "-s", "site", f"DATA={small_data}", f"OUTPUT={out}"], cwd=root, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (out / "index.html").is_file() and (out / "data/SHA256SUMS").is_file()
+    assert "网站已生成" in result.stdout

@@ -1,0 +1,40 @@
+from decimal import Decimal
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from warmth import money
+
+
+def test_yuan_formats_to_the_fen_with_thousands():
+    assert money.yuan(123456789) == "¥1,234,567.89"
+    assert money.yuan(5) == "¥0.05"
+    assert money.yuan(0) == "¥0.00"
+    assert money.yuan(-150) == "-¥1.50"
+
+
+def test_plain_and_wan():
+    assert money.plain(123456789) == "1234567.89"
+    assert money.plain(100) == "1.00"
+    assert money.wan(123456789) == "123.46万元"
+    assert money.wan(4999) == "0.00万元"
+    assert money.wan(5000) == "0.01万元"
+
+
+def test_parse_fen_is_exact():
+    text = pd.Series(["0", "1", "0.1", "0.01", "1,234.5", "1200.00", "99999999999.99"])
+    assert parse_list(text) == [0, 100, 10, 1, 123450, 120000, 9999999999999]
+
+
+def parse_list(text):
+    return [int(v) for v in money.parse_fen(text).tolist()]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10**14), max_size=50))
+def test_plain_series_round_trips_through_parse_and_decimal(values):
+    fen = pd.Series(values, dtype="int64")
+    text = money.plain_series(fen)
+    assert parse_list(text) == values
+    assert all(Decimal(t) * 100 == v for t, v in zip(text, values))
+    assert [money.plain(v) for v in values] == text.tolist()
