@@ -77,6 +77,8 @@ def test_destination_pages_match_the_raw_inputs(default_site, root):
         page = page_text(default_site / "districts" / dest["slug"] / "index.html")
         (_, amount), = totals(mine).values()
         assert shown(amount) in page, dest["name"]
+        refs = {r["recipient_ref"] for r in mine if r.get("recipient_ref")}
+        assert re.search(rf"受助对象\s+{len(refs):,} 个", page), dest["name"]
         for name, (n, total) in totals(mine, "category").items():
             assert re.search(rf"{re.escape(name)}\s+{n:,}\s+{re.escape(shown(total))}", page)
         # goods table: quantity and value per item and unit

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .campaign import Campaign
@@ -30,7 +31,7 @@ DIMENSIONS = {
 class Aggregates:
     cube: pd.DataFrame  # CUBE_KEYS + records, fen (only non-empty cells)
     goods: pd.DataFrame  # district, item, unit, records, quantity (hundredths), fen
-    recipients: pd.DataFrame  # district, round, recipients (distinct refs)
+    recipients: dict  # {"district": {name: n}, "round": {id: n}}: distinct refs
     allocations: pd.DataFrame  # fund_source, district, allocated, disbursed, balance (fen)
     total_fen: int
     records: int
@@ -79,31 +80,39 @@ def build_allocations(allocations: pd.DataFrame, cube: pd.DataFrame, campaign: C
     return table.reset_index()
 
 
+def distinct_by(refs: np.ndarray, records: pd.DataFrame, column: str) -> dict[str, int]:
+    """Distinct recipients per value of a categorical column.
+
+    ``refs`` are the recipient_ref values factorised to integers (-1 = none), so
+    counting is integer work, not string hashing.
+    """
+    width = int(refs.max()) + 1 if len(refs) else 1
+    codes = records[column].cat.codes.to_numpy(np.int64)
+    keep = (refs >= 0) & (codes >= 0)
+    seen = np.zeros((len(records[column].cat.categories), width), dtype=bool)
+    seen[codes[keep], refs[keep]] = True
+    counts = seen.sum(axis=1)
+    return {str(name): int(n) for name, n in zip(records[column].cat.categories, counts)}
+
+
 def aggregate(records: pd.DataFrame, allocations: pd.DataFrame, campaign: Campaign) -> Aggregates:
     cube = build_cube(records)
-    refs = records.loc[records["recipient_ref"] != "", ["district", "round", "recipient_ref"]]
-    recipients = (
-        refs.groupby(["district", "round"], observed=True, sort=True)["recipient_ref"].nunique()
-        .rename("recipients").reset_index()
-    )
+    refs = records["recipient_ref"]
+    codes, uniques = pd.factorize(refs)
+    codes = codes.astype(np.int64)
+    empty = np.flatnonzero(uniques == "")
+    if len(empty):
+        codes[codes == empty[0]] = -1
     return Aggregates(
         cube=cube,
         goods=build_goods(records),
-        recipients=recipients,
+        recipients={"district": distinct_by(codes, records, "district"), "round": distinct_by(codes, records, "round")},
         allocations=build_allocations(allocations, cube, campaign),
         total_fen=int(records["amount_fen"].sum()),
         records=len(records),
-        recipients_total=int(refs["recipient_ref"].nunique()),
-        records_without_ref=int((records["recipient_ref"] == "").sum()),
+        recipients_total=len(uniques) - len(empty),
+        records_without_ref=int((codes < 0).sum()),
     )
-
-
-def distinct_recipients(records: pd.DataFrame, **where: str) -> int:
-    """Distinct recipient_ref among records matching ``where`` (column=value)."""
-    mask = records["recipient_ref"] != ""
-    for column, value in where.items():
-        mask &= records[column] == value
-    return int(records.loc[mask, "recipient_ref"].nunique())
 
 
 def select(cube: pd.DataFrame, **where: str) -> pd.DataFrame:
@@ -113,37 +122,43 @@ def select(cube: pd.DataFrame, **where: str) -> pd.DataFrame:
     return cube.loc[mask]
 
 
-def breakdown(cube: pd.DataFrame, by: str, campaign: Campaign, *, keep_empty: bool = True) -> list[dict]:
-    """Rows {name, slug, records, fen, share} for one dimension, in declared order."""
-    sums = cube.groupby(by, observed=True)[["records", "fen"]].sum()
+def _labels(by: str, campaign: Campaign) -> tuple[list[str], dict, dict]:
     if by == "aid_type":
-        names = list(AID_TYPES)
-        labels = AID_TYPES
-        slugs = {k: k for k in AID_TYPES}
-    elif by == "round":
-        names = campaign.round_ids
-        labels = {r.id: r.label for r in campaign.rounds}
-        slugs = {r.id: r.id for r in campaign.rounds}
-    else:
-        items = getattr(campaign, DIMENSIONS[by])
-        names = [i.name for i in items]
-        labels = {i.name: i.name for i in items}
-        slugs = {i.name: i.slug for i in items}
-    total = int(sums["fen"].sum()) if len(sums) else 0
+        return list(AID_TYPES), dict(AID_TYPES), {k: k for k in AID_TYPES}
+    if by == "round":
+        return campaign.round_ids, {r.id: r.label for r in campaign.rounds}, {r.id: r.id for r in campaign.rounds}
+    items = getattr(campaign, DIMENSIONS[by])
+    return [i.name for i in items], {i.name: i.name for i in items}, {i.name: i.slug for i in items}
+
+
+def sums_by(cube: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
+    """Exact int64 (records, fen) per category code of ``by``."""
+    codes = cube[by].cat.codes.to_numpy(np.int64)
+    size = len(cube[by].cat.categories)
+    records = np.zeros(size, dtype=np.int64)
+    fen = np.zeros(size, dtype=np.int64)
+    np.add.at(records, codes, cube["records"].to_numpy(np.int64))
+    np.add.at(fen, codes, cube["fen"].to_numpy(np.int64))
+    return records, fen
+
+
+def breakdown(cube: pd.DataFrame, by: str, campaign: Campaign, *, keep_empty: bool = True) -> list[dict]:
+    """Rows {name, label, slug, records, fen, share} for one dimension, in declared order."""
+    names, labels, slugs = _labels(by, campaign)
+    records, fen = sums_by(cube, by)
+    total = int(fen.sum())
     rows = []
-    for name in names:
-        records = int(sums["records"].get(name, 0))
-        fen = int(sums["fen"].get(name, 0))
-        if not keep_empty and records == 0:
+    for i, name in enumerate(names):
+        if not keep_empty and records[i] == 0:
             continue
         rows.append(
             {
                 "name": name,
                 "label": labels[name],
                 "slug": slugs[name],
-                "records": records,
-                "fen": fen,
-                "share": (fen / total) if total else 0.0,  # display only: bar widths
+                "records": int(records[i]),
+                "fen": int(fen[i]),
+                "share": (int(fen[i]) / total) if total else 0.0,  # display only: bar widths
             }
         )
     return rows

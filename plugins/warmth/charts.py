@@ -561,3 +561,39 @@ class ChartCache:
                 pass
             raise
         return data
+
+
+def render(kind: str, payload: dict) -> bytes:
+    """Draw one chart described by a JSON-able payload (see pages.Chart)."""
+    if kind == "bar":
+        return bar_chart([tuple(r) for r in payload["rows"]], title=payload["title"])
+    if kind == "flow":
+        return flow_chart(
+            [tuple(r) for r in payload["source_category"]],
+            [tuple(r) for r in payload["category_destination"]],
+            sources=payload["sources"],
+            categories=payload["categories"],
+            destinations=payload["destinations"],
+            title=payload["title"],
+        )
+    raise ValueError(f"unknown chart kind {kind!r}")
+
+
+def render_all(jobs: list[tuple[str, dict]], folder: str | None) -> list[bytes]:
+    """Every chart of a build, through the cache; runs in a worker process."""
+    cache = ChartCache(Path(folder) if folder else None)
+    return [cache.get_or_render(kind, payload, lambda k=kind, p=payload: render(k, p)) for kind, payload in jobs]
+
+
+def cached(jobs: list[tuple[str, dict]], folder: Path | None) -> list[bytes] | None:
+    """All charts from the cache, or None if any must be drawn."""
+    if folder is None:
+        return None
+    found = []
+    for kind, payload in jobs:
+        path = Path(folder) / f"{ChartCache.key(kind, payload)}.svg"
+        data = path.read_bytes() if path.exists() else b""
+        if not data.startswith(b"<?xml"):
+            return None
+        found.append(data)
+    return found

@@ -36,6 +36,13 @@ def _cmd_build(args) -> int:
         cache=None if args.no_cache else "",
     )
     report = result.report
+    if args.report:
+        import json
+
+        Path(args.report).write_text(
+            json.dumps({"seconds": result.seconds, "records": report.get("records"), "timings": report.get("timings", {})}, indent=2),
+            encoding="utf-8",
+        )
     timings = "，".join(f"{k} {v:.2f}s" for k, v in report.get("timings", {}).items())
     print(
         f"网站已生成：{result.output}（{report.get('records', 0):,} 条记录，{report.get('pages', 0)} 个数据页面，"
@@ -72,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", default="output", help="输出文件夹 / output folder")
     p.add_argument("--settings", default="pelicanconf.py", help="Pelican 设置文件 / settings file")
     p.add_argument("--no-cache", action="store_true", help="不使用缓存 / do not use the cache")
+    p.add_argument("--report", default=None, help="把用时写入 JSON 文件 / write step timings to a JSON file")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("serve", help="本地预览并在修改后自动重建 / preview locally, rebuilding on change")

@@ -92,41 +92,40 @@ class WarmthGenerator(Generator):
         self.narratives = _narratives(notes_dir)
 
     def generate_output(self, writer) -> None:
-        from .charts import ChartCache, bar_chart, flow_chart  # matplotlib only when drawing
-
         ds = self.dataset
         out = Path(self.output_path)
-        with self.steps.step("publish", "写出下载文件"):
-            key = input_digest(list(ds.input_files) + [self.data_dir / "allocations.csv"], ds.campaign.path)
-            downloads = publish(out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir)
         with self.steps.step("pages", "整理页面数据"):
-            pages = all_pages(ds.records, ds.agg, ds.campaign, self.narratives, downloads)
+            pages = all_pages(ds.records, ds.agg, ds.campaign, self.narratives)
+            charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
-            cache = ChartCache(self.cache_dir / "charts" if self.cache_dir else None)
-            renderers = {
-                "bar": lambda p: bar_chart([tuple(r) for r in p["rows"]], title=p["title"]),
-                "flow": lambda p: flow_chart(
-                    [tuple(r) for r in p["source_category"]],
-                    [tuple(r) for r in p["category_destination"]],
-                    sources=p["sources"],
-                    categories=p["categories"],
-                    destinations=p["destinations"],
-                    title=p["title"],
-                ),
-            }
+            # Charts are drawn in a worker process while this one writes the
+            # downloads; a rebuild with unchanged figures reads them from the cache.
+            drawing = ChartJob([(c.kind, c.payload) for c in charts], self.charts_cache)
+        try:
+            with self.steps.step("publish", "写出下载文件"):
+                key = input_digest(list(ds.input_files) + [self.data_dir / "allocations.csv"], ds.campaign.path)
+                downloads = publish(out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir)
+            with self.steps.step("charts", "绘制图表"):
+                svgs = drawing.result()
+        finally:
+            drawing.close()
+        with self.steps.step("charts", "绘制图表"):
             charts_dir = out / "charts"
             charts_dir.mkdir(parents=True, exist_ok=True)
-            for page in pages:
-                for chart in page.charts:
-                    svg = cache.get_or_render(chart.kind, chart.payload, lambda c=chart: renderers[c.kind](c.payload))
-                    (charts_dir / f"{chart.name}.svg").write_bytes(svg)
+            for chart, svg in zip(charts, svgs):
+                (charts_dir / f"{chart.name}.svg").write_bytes(svg)
         with self.steps.step("render", "生成网页"):
+            by_path = {d.path: d for d in downloads}
             for page in pages:
-                self._write_page(writer, page)
+                self._write_page(writer, page, downloads=downloads, downloads_by_path=by_path)
         self.report["downloads"] = downloads
         self.report["pages"] = len(pages)
 
-    def _write_page(self, writer, page: Page) -> None:
+    @property
+    def charts_cache(self) -> Path | None:
+        return self.cache_dir / "charts" if self.cache_dir else None
+
+    def _write_page(self, writer, page: Page, **extra) -> None:
         writer.write_file(
             page.save_as,
             self.get_template(page.template),
@@ -135,8 +134,44 @@ class WarmthGenerator(Generator):
             url=page.save_as.removesuffix("index.html"),
             page_title=page.title,
             charts={c.name: c for c in page.charts},
+            **extra,
             **page.data,
         )
+
+
+class ChartJob:
+    """Charts being drawn while the build goes on; ``result()`` waits for the SVGs.
+
+    Cache hits are read at once; otherwise one spawned worker process draws
+    them (matplotlib is not thread-safe; a process uses the second core).
+    """
+
+    def __init__(self, jobs: list[tuple[str, dict]], folder: Path | None) -> None:
+        from .charts import cached
+
+        self.pool = None
+        self.ready = cached(jobs, folder)
+        if self.ready is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from .charts import render_all
+
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self.future = self.pool.submit(render_all, jobs, str(folder) if folder else None)
+
+    def result(self) -> list[bytes]:
+        if self.pool is None:
+            return self.ready
+        try:
+            return self.future.result()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def get_generators(pelican) -> type[Generator]:

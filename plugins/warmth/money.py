@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def yuan(fen: int) -> str:
@@ -45,13 +47,13 @@ AMOUNT_PATTERN = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
 def parse_fen(text: pd.Series) -> pd.Series:
     """Parse strings already matching AMOUNT_PATTERN into int64 fen, exactly.
 
-    ``"1,234.5"`` → 123450. No float is ever involved.
+    ``"1,234.5"`` → 123450. Arrow parses the text as decimal(20, 2) — an exact
+    scaled integer — so no float is ever involved.
     """
     if text.empty:
         return pd.Series([], index=text.index, dtype="int64")
-    cleaned = text.str.replace(",", "", regex=False)
-    parts = cleaned.str.partition(".")
-    whole = parts[0].astype("int64")
-    frac = parts[2].str.ljust(2, "0")
-    frac = frac.where(frac != "", "00").astype("int64")
-    return whole * 100 + frac
+    values = pa.array(text, type=pa.large_string())
+    cleaned = pc.replace_substring(values, ",", "")
+    scaled = pc.multiply(pc.cast(cleaned, pa.decimal128(20, 2)), pa.scalar(100, pa.decimal128(3, 0)))
+    fen = pc.cast(scaled, pa.int64())
+    return pd.Series(fen.to_numpy(zero_copy_only=False), index=text.index, dtype="int64")

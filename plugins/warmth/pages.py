@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import money
-from .aggregate import Aggregates, breakdown, distinct_recipients, flows, latest_round, matrix, report_status, select
+from .aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
 from .campaign import Campaign
 
 
@@ -81,7 +81,7 @@ def _sum_rows(rows: list[dict]) -> dict:
     return {k: sum(r[k] for r in rows) for k in ("allocated", "disbursed", "balance")}
 
 
-def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign) -> Page:
+def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, status: list) -> Page:
     cube = agg.cube
     by_district = breakdown(cube, "district", campaign)
     latest = latest_round(cube, campaign)
@@ -114,7 +114,7 @@ def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign) -> Pag
             "by_recipient_group": breakdown(cube, "recipient_group", campaign),
             "flows_source_category": sc,
             "flows_category_district": cd,
-            "status": report_status(cube, campaign),
+            "status": status,
             "latest": latest_info,
             "allocation_totals": _sum_rows(allocations),
         },
@@ -138,19 +138,19 @@ def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign) -> Pag
     )
 
 
-def destination_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, dest, downloads: dict) -> Page:
+def destination_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, dest, status: list) -> Page:
     cube = select(agg.cube, district=dest.name)
     goods = agg.goods[agg.goods["district"] == dest.name]
     by_category = breakdown(cube, "category", campaign)
     allocations = _allocation_rows(agg.allocations, campaign, district=dest.name)
-    status = next(row for row in report_status(agg.cube, campaign) if row["name"] == dest.name)
+    status = next(row for row in status if row["name"] == dest.name)
     return Page(
         f"districts/{dest.slug}/index.html",
         "warmth_district",
         dest.name,
         {
             "destination": dest,
-            "totals": {**_totals(cube), "recipients": distinct_recipients(records, district=dest.name)},
+            "totals": {**_totals(cube), "recipients": agg.recipients["district"][dest.name]},
             "by_fund_source": breakdown(cube, "fund_source", campaign),
             "by_category": by_category,
             "by_recipient_group": breakdown(cube, "recipient_group", campaign),
@@ -162,7 +162,7 @@ def destination_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign,
             "allocations": allocations,
             "allocation_totals": _sum_rows(allocations),
             "status": status,
-            "records_download": downloads.get(f"districts/{dest.slug}/disbursements.csv"),
+            "records_path": f"districts/{dest.slug}/disbursements.csv",
         },
         [_bar(f"district-{dest.slug}", f"{dest.name}：各救助类别发放金额", by_category)],
     )
@@ -210,9 +210,8 @@ def category_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, ca
     )
 
 
-def round_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, rnd, narrative: str, downloads: dict) -> Page:
+def round_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, rnd, narrative: str, status: list) -> Page:
     cube = select(agg.cube, round=rnd.id)
-    status = report_status(agg.cube, campaign)
     index = campaign.round_ids.index(rnd.id)
     return Page(
         f"rounds/{rnd.id}/index.html",
@@ -220,27 +219,28 @@ def round_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, rnd, 
         rnd.label,
         {
             "round": rnd,
-            "totals": {**_totals(cube), "recipients": distinct_recipients(records, round=rnd.id)},
+            "totals": {**_totals(cube), "recipients": agg.recipients["round"][rnd.id]},
             "by_district": breakdown(cube, "district", campaign),
             "by_fund_source": breakdown(cube, "fund_source", campaign),
             "by_category": breakdown(cube, "category", campaign),
             "missing": [row for row in status if row["cells"][index] is None],
             "narrative": narrative,
-            "records_download": downloads.get(f"rounds/{rnd.id}/disbursements.csv"),
+            "records_path": f"rounds/{rnd.id}/disbursements.csv",
         },
     )
 
 
-def downloads_page(campaign: Campaign, downloads: list) -> Page:
-    return Page("downloads/index.html", "warmth_downloads", "数据下载与校验", {"downloads": downloads})
+def downloads_page(campaign: Campaign) -> Page:
+    """The list itself comes from the publish step, at render time."""
+    return Page("downloads/index.html", "warmth_downloads", "数据下载与校验")
 
 
-def all_pages(records, agg, campaign, narratives: dict[str, str], downloads: list) -> list[Page]:
-    by_path = {d.path: d for d in downloads}
-    pages = [home_page(records, agg, campaign)]
-    pages += [destination_page(records, agg, campaign, d, by_path) for d in campaign.destinations]
+def all_pages(records, agg, campaign, narratives: dict[str, str]) -> list[Page]:
+    status = report_status(agg.cube, campaign)
+    pages = [home_page(records, agg, campaign, status)]
+    pages += [destination_page(records, agg, campaign, d, status) for d in campaign.destinations]
     pages += [source_page(records, agg, campaign, s) for s in campaign.fund_sources]
     pages += [category_page(records, agg, campaign, c) for c in campaign.categories]
-    pages += [round_page(records, agg, campaign, r, narratives.get(r.id, ""), by_path) for r in campaign.rounds]
-    pages.append(downloads_page(campaign, downloads))
+    pages += [round_page(records, agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
+    pages.append(downloads_page(campaign))
     return pages

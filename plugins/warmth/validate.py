@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .campaign import Campaign
 from .money import AMOUNT_PATTERN, parse_fen
@@ -58,11 +60,25 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-def map_unique(series: pd.Series, func: Callable[[str], object]) -> pd.Series:
-    """Apply ``func`` once per distinct value and spread the results back."""
+def map_unique(series: pd.Series, func: Callable[[str], str | None], categories: list[str] | None = None) -> pd.Categorical:
+    """Apply ``func`` once per distinct value; the results as a categorical.
+
+    Values for which ``func`` returns None become missing. ``categories`` fixes
+    the category order; by default the sorted distinct results.
+    """
     codes, uniques = pd.factorize(series, sort=False)
-    results = np.array([func(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(results[codes], index=series.index, dtype=object)
+    results = [func(u) for u in uniques]
+    if categories is None:
+        categories = sorted({r for r in results if r is not None})
+    position = {c: i for i, c in enumerate(categories)}
+    lookup = np.array([position.get(r, -1) if r is not None else -1 for r in results] + [-1], dtype=np.int64)
+    return pd.Categorical.from_codes(lookup[codes], categories=categories)
+
+
+def fullmatch(series: pd.Series, pattern: str) -> pd.Series:
+    """Whole-value regex match with Arrow's RE2 kernel (no per-value Python)."""
+    matched = pc.match_substring_regex(pa.array(series, type=pa.large_string()), f"^(?:{pattern})$")
+    return pd.Series(matched.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
 
 
 class Collector:
@@ -102,7 +118,7 @@ class Collector:
 
 def categorical(series: pd.Series, names: list[str]) -> pd.Categorical:
     """Declared names as an ordered categorical; anything else becomes missing."""
-    return pd.Categorical(series.where(series.isin(names)), categories=names)
+    return map_unique(series, lambda v: v, categories=names)
 
 
 def _suggest(value: str, names: list[str]) -> str:
@@ -123,7 +139,7 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
 
     # record_id: format and uniqueness across all files and rounds
     rid = col["record_id"]
-    bad = ~empty["record_id"] & ~rid.str.fullmatch(RECORD_ID)
+    bad = ~empty["record_id"] & ~fullmatch(rid, RECORD_ID)
     out.flag(
         frame, bad, "record_id", "record-id-format",
         "记录编号只能包含字母、数字、“-”和“_”，最长 64 个字符。",
@@ -161,14 +177,15 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
 
     # dates
     iso = map_unique(col["date"], parse_date)
-    bad_date = ~empty["date"] & iso.isna()
+    bad_date = ~empty["date"] & pd.Series(iso.isna(), index=frame.index)
     out.flag(
         frame, bad_date, "date", "date-format",
         "日期无法识别。请写成 2012-01-05、2012/1/5 或 2012年1月5日。",
         "Unreadable date. Use 2012-01-05, 2012/1/5 or 2012年1月5日.",
     )
     start, end = campaign.start.isoformat(), campaign.end.isoformat()
-    outside = iso.notna() & ((iso < start) | (iso > end))
+    in_window = np.array([start <= c <= end for c in iso.categories] + [True])
+    outside = pd.Series(~in_window[iso.codes], index=frame.index)
     out.flag(
         frame, outside, "date", "date-outside-window",
         f"发放日期不在活动期间（{start} 至 {end}）内。",
@@ -176,7 +193,7 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
     )
     filed = map_unique(col["filed_on"], parse_date)
     out.flag(
-        frame, ~empty["filed_on"] & filed.isna(), "filed_on", "date-format",
+        frame, ~empty["filed_on"] & pd.Series(filed.isna(), index=frame.index), "filed_on", "date-format",
         "建档日期无法识别。请写成 2011-06-01、2011/6/1 或 2011年6月1日。",
         "Unreadable hardship-file date. Use 2011-06-01, 2011/6/1 or 2011年6月1日.",
     )
@@ -195,13 +212,13 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
                 + (f" Did you mean '{hint[v]}'?" if hint[v] else " Use a name from campaign.toml."),
             )
 
-    aid = map_unique(col["aid_type"], AID_TYPE_ALIASES.get)
+    aid = map_unique(col["aid_type"], AID_TYPE_ALIASES.get, categories=list(AID_TYPES))
     out.flag(
-        frame, ~empty["aid_type"] & aid.isna(), "aid_type", "aid-type",
+        frame, ~empty["aid_type"] & pd.Series(aid.isna(), index=frame.index), "aid_type", "aid-type",
         "救助形式应为 现金、物资 或 服务（cash、goods、service）。",
         "aid_type must be cash, goods or service (现金/物资/服务).",
     )
-    goods = aid == "goods"
+    goods = pd.Series(aid == "goods", index=frame.index)
     for name in ("item", "quantity", "unit"):
         out.flag(
             frame, goods & empty[name], name, "goods-required",
@@ -210,7 +227,7 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
         )
 
     # money and quantities: exact decimal text → integer hundredths
-    amount_ok = col["amount_yuan"].str.fullmatch(AMOUNT_PATTERN) & (
+    amount_ok = fullmatch(col["amount_yuan"], AMOUNT_PATTERN) & (
         col["amount_yuan"].str.len() <= MAX_AMOUNT_DIGITS + 8
     )
     out.flag(
@@ -218,7 +235,7 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
         "金额应为不小于 0 的数字，最多两位小数，例如 1200 或 1200.50。",
         "amount_yuan must be a number ≥ 0 with at most two decimals, e.g. 1200 or 1200.50.",
     )
-    qty_ok = col["quantity"].str.fullmatch(AMOUNT_PATTERN) & (col["quantity"].str.len() <= 20)
+    qty_ok = fullmatch(col["quantity"], AMOUNT_PATTERN) & (col["quantity"].str.len() <= 20)
     fen = pd.Series(0, index=frame.index, dtype="int64")
     fen[amount_ok] = parse_fen(col["amount_yuan"][amount_ok])
     qty = pd.Series(0, index=frame.index, dtype="int64")
@@ -231,7 +248,7 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
 
     ref = col["recipient_ref"]
     out.flag(
-        frame, ~empty["recipient_ref"] & ~ref.str.fullmatch(RECIPIENT_REF), "recipient_ref", "recipient-ref-format",
+        frame, ~empty["recipient_ref"] & ~fullmatch(ref, RECIPIENT_REF), "recipient_ref", "recipient-ref-format",
         "受助人编码应为 32 至 64 位小写十六进制字符（0-9、a-f）。",
         "recipient_ref must be 32 to 64 lowercase hexadecimal characters.",
     )
@@ -244,19 +261,19 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
         {
             "record_id": rid,
             "round": categorical(rnd, campaign.round_ids),
-            "date": iso.fillna("").astype(str),
+            "date": iso,
             "district": categorical(col["district"], campaign.names("destinations")),
             "disbursing_unit": col["disbursing_unit"],
             "fund_source": categorical(col["fund_source"], campaign.names("fund_sources")),
             "category": categorical(col["category"], campaign.names("categories")),
             "recipient_group": categorical(col["recipient_group"], campaign.names("recipient_groups")),
-            "aid_type": categorical(aid, list(AID_TYPES)),
+            "aid_type": aid,
             "item": col["item"],
             "quantity": qty,
             "unit": col["unit"],
             "amount_fen": fen,
             "recipient_ref": ref,
-            "filed_on": filed.fillna("").astype(str),
+            "filed_on": filed,
             "note": col["note"],
             "_file": frame["_file"],
             "_row": frame["_row"],
@@ -279,7 +296,7 @@ def validate_allocations(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.Da
             lambda v, names=names: f"“{v}”未在活动配置文件中声明。" + (f"是否应为“{_suggest(v, names)}”？" if _suggest(v, names) else ""),
             lambda v, column=column: f"'{v}' is not a declared {column}.",
         )
-    ok = frame["amount_yuan"].str.fullmatch(AMOUNT_PATTERN)
+    ok = fullmatch(frame["amount_yuan"], AMOUNT_PATTERN)
     out.flag(
         frame, (frame["amount_yuan"] != "") & ~ok, "amount_yuan", "amount-format",
         "金额应为不小于 0 的数字，最多两位小数。", "amount_yuan must be a number ≥ 0 with at most two decimals.",
