@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import html
 import json
@@ -14,7 +13,6 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 
 from independent import TWO_DECIMALS, raw_records, read_rows, shown, totals, yuan
 

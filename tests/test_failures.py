@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from jinja2.exceptions import UndefinedError
 
 from conftest import build
 
@@ -108,7 +109,7 @@ def test_template_error_fails_and_keeps_output(tmp_path, root, small_data, cache
     shutil.copytree(root / "theme", theme)
     home = theme / "templates" / "warmth_home.html"
     home.write_text(home.read_text(encoding="utf-8").replace("{{ m.chart(charts['flow']) }}", "{{ undefined_thing.x.y }}"), encoding="utf-8")
-    with pytest.raises(Exception):
+    with pytest.raises(UndefinedError):
         build_with(root, small_data, out, THEME=str(theme))
     assert tree_digest(out) == before
 

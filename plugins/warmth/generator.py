@@ -139,6 +139,9 @@ class WarmthGenerator(Generator):
         )
 
 
+WORKERS = 2  # the machine's cores; the main process mostly waits on Arrow I/O meanwhile
+
+
 class ChartJob:
     """Charts being drawn while the build goes on; ``result()`` waits for the SVGs.
 
@@ -157,16 +160,23 @@ class ChartJob:
 
             from .charts import render_all
 
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-            self.future = self.pool.submit(render_all, jobs, str(folder) if folder else None)
+            workers = min(WORKERS, len(jobs))
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            shares = [jobs[i::workers] for i in range(workers)]
+            self.futures = [self.pool.submit(render_all, share, str(folder) if folder else None) for share in shares]
 
     def result(self) -> list[bytes]:
         if self.pool is None:
             return self.ready
         try:
-            return self.future.result()
+            shares = [future.result() for future in self.futures]
         finally:
             self.close()
+        # undo the round-robin split
+        merged: list[bytes] = [b""] * sum(len(share) for share in shares)
+        for i, share in enumerate(shares):
+            merged[i :: len(shares)] = share
+        return merged
 
     def close(self) -> None:
         if self.pool is not None:

@@ -206,9 +206,9 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
             hint = {v: _suggest(v, names) for v in set(col[column][bad])}
             out.flag(
                 frame, bad, column, "undeclared-name",
-                lambda v, label=label: f"“{v}”不是已声明的{label}。"
+                lambda v, label=label, hint=hint: f"“{v}”不是已声明的{label}。"
                 + (f"是否应为“{hint[v]}”？" if hint[v] else "请使用活动配置文件中的名称。"),
-                lambda v, label=label, column=column: f"'{v}' is not a declared {column}."
+                lambda v, column=column, hint=hint: f"'{v}' is not a declared {column}."
                 + (f" Did you mean '{hint[v]}'?" if hint[v] else " Use a name from campaign.toml."),
             )
 
