@@ -30,8 +30,10 @@ class Steps:
     timings: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
-    def step(self, name: str, zh: str):
-        log.info("%s… / %s…", zh, name)
+    def step(self, name: str, zh: str = ""):
+        """Time a step; ``zh`` is the progress message (none when resuming a step)."""
+        if zh:
+            log.info("%s… / %s…", zh, name)
         start = time.perf_counter()
         try:
             yield

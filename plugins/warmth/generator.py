@@ -105,11 +105,11 @@ class WarmthGenerator(Generator):
             with self.steps.step("publish", "写出下载文件"):
                 key = input_digest(list(ds.input_files) + [self.data_dir / "allocations.csv"], ds.campaign.path)
                 downloads = publish(out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir)
-            with self.steps.step("charts", "绘制图表"):
+            with self.steps.step("charts"):
                 svgs = drawing.result()
         finally:
             drawing.close()
-        with self.steps.step("charts", "绘制图表"):
+        with self.steps.step("charts"):
             charts_dir = out / "charts"
             charts_dir.mkdir(parents=True, exist_ok=True)
             for chart, svg in zip(charts, svgs):
