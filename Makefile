@@ -55,4 +55,4 @@ bench: $(DEV)
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(OUTPUT) .cache bench
+	rm -rf $(OUTPUT) preview .cache bench

@@ -130,7 +130,7 @@ def test_every_problem_is_reported_at_once_across_files(data):
     assert "rounds/2012-01/a.csv" in dup.message_zh
     report = err.report()
     assert report.startswith("数据有 4 处问题")
-    assert "rounds/2012-02/b.csv 第2行 (row 2) 列 district" in report
+    assert "rounds/2012-02/b.csv 第2行 (row 2) 列 district（区县）" in report
 
 
 def test_undeclared_round_folder(data):

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import shutil
@@ -59,7 +61,8 @@ def _check_output_target(output: Path, protected: list[Path]) -> None:
         path = path.resolve()
         if output == path or output in path.parents:
             raise ConfigError(
-                f"输出文件夹 {output} 会覆盖 {path}，已拒绝。/ Output folder {output} would overwrite {path}; refused."
+                f"输出文件夹 {output} 是项目自己的文件夹（或包含 {path}），生成网站会覆盖它，已拒绝。\n"
+                f"Output folder {output} is, or contains, the project's own folder {path}; refused."
             )
     if output.exists() and any(output.iterdir()) and not (output / OUTPUT_MARKER).exists():
         raise ConfigError(
@@ -126,7 +129,9 @@ def build_site(
                 f"插件 {PLUGIN_NAME} 未能加载，网站未生成。/ Plugin {PLUGIN_NAME} did not load; the site was not built.\n"
                 + "\n".join(collector.messages)
             )
-        pelican.run()
+        with contextlib.redirect_stdout(io.StringIO()) as summary:
+            pelican.run()  # its "Processed 0 articles…" summary would only confuse staff
+        log.debug(summary.getvalue().strip())
         if collector.messages:
             raise BuildError(
                 "构建过程中出现错误，网站未生成。/ Errors were logged during the build; the site was not built.\n"

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from .schema import RECORD_COLUMNS
+
+COLUMN_ZH = {c.name: c.zh for c in RECORD_COLUMNS}
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -31,7 +35,8 @@ class Problem:
         if self.row:
             where += f" 第{self.row}行 (row {self.row})"
         if self.column:
-            where += f" 列 {self.column}"
+            zh = COLUMN_ZH.get(self.column)
+            where += f" 列 {self.column}（{zh}）" if zh else f" 列 {self.column}"
         shown = f" 值 value: {self.value!r}" if self.value != "" else ""
         return f"{where}:{shown}\n    {self.message_zh}\n    {self.message_en} [{self.rule}]"
 
