@@ -7,6 +7,7 @@ header names copied from the README's record format.
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from collections import defaultdict
@@ -23,7 +24,7 @@ HEADERS = {
 
 def read_rows(path: Path) -> list[dict]:
     text = path.read_bytes().decode("utf-8-sig")
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = [unicodedata.normalize("NFKC", h).strip() for h in next(reader)]
     header = [HEADERS.get(h, h) for h in header]
     return [dict(zip(header, (v.strip() for v in row))) for row in reader if any(v.strip() for v in row)]

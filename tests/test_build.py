@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -243,3 +245,86 @@ def test_same_input_gives_byte_identical_output(tmp_path, root, cache_dir):
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
     assert tree(a) == tree(b)
+
+
+def rows_of(page: Path, name: str) -> list[str]:
+    """Text of every table row whose header cell is ``name``."""
+    body = text(page)
+    found = re.findall(rf"<tr[^>]*>\s*<th scope=\"row\">(?:<a [^>]+>)?{re.escape(name)}(?:</a>)?</th>(.*?)</tr>", body, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", " ", row)) for row in found]
+
+
+def test_unreported_round_is_not_zero_on_the_round_page(default_site):
+    rows = rows_of(default_site / "rounds/2012-02/index.html", "沐川县")
+    assert rows and all("未报送" in r and "¥" not in r for r in rows)
+
+
+def test_destination_that_never_reported_is_never_zero(tmp_path, root, small_data, cache_dir):
+    from conftest import build
+
+    for path in (small_data / "rounds").glob("*/mabian.csv"):
+        path.unlink()
+    out = tmp_path / "site"
+    build(root, small_data, out, cache_dir)
+    for page in ["index.html", *(f"sources/{s}/index.html" for s in ("donations", "union-matching")), "categories/living/index.html"]:
+        for row in rows_of(out / page, "马边彝族自治县"):
+            cells = row.split("¥")
+            assert "未报送" in row, (page, row)
+            # only the allocation column may carry money for a destination that has not reported
+            assert len(cells) <= 2, (page, row)
+    page = page_text(out / "districts/mabian/index.html")
+    assert "尚未报送" in page and "¥0.00" not in page
+    summary = {r["name"]: r for r in read_rows(out / "data/summary/by-district.csv")}
+    assert summary["马边彝族自治县"]["amount_yuan"] == "" and summary["马边彝族自治县"]["records"] == "0"
+    alloc = [r for r in read_rows(out / "data/summary/allocated-vs-disbursed.csv") if r["district"] == "马边彝族自治县"]
+    assert alloc and all(r["disbursed_yuan"] == "" and r["balance_yuan"] == "" for r in alloc)
+    frictionless = Path(sys.executable).with_name("frictionless")
+    result = subprocess.run([str(frictionless), "validate", "datapackage.json"], cwd=out / "data", capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_published_files_are_as_readable_as_any_new_file(default_site, tmp_path):
+    probe = tmp_path / "probe"
+    probe.write_bytes(b"x")
+    ordinary = probe.stat().st_mode & 0o777
+    for path in default_site.rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o777 == ordinary, path
+        else:
+            assert path.stat().st_mode & 0o555 == 0o555, path
+
+
+def test_changed_input_is_never_served_from_the_cache(tmp_path, root, small_data, cache_dir):
+    from conftest import build
+
+    out = tmp_path / "site"
+    build(root, small_data, out, cache_dir)
+    before = yuan_total(out)
+    path = small_data / "rounds/2012-01/shawan.csv"
+    rows = read_rows(path)
+    rows[0]["amount_yuan"] = str(yuan(rows[0]["amount_yuan"]) + 1)
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    build(root, small_data, out, cache_dir)
+    assert yuan_total(out) == before + 1
+    (total,) = [r for r in read_rows(out / "data/summary/by-round.csv") if r["name"] == "2012-01"]
+    assert sum(yuan(r["amount_yuan"]) for r in read_rows(out / "data/rounds/2012-01/disbursements.csv")) == yuan(total["amount_yuan"])
+
+
+def yuan_total(site: Path) -> Decimal:
+    return sum((yuan(r["amount_yuan"]) for r in read_rows(site / "data/disbursements.csv")), Decimal(0))
+
+
+def test_builds_in_separate_processes_are_byte_identical(tmp_path, root):
+    def cli_build(out, seed):
+        env = {**os.environ, "PYTHONPATH": str(root / "plugins"), "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-m", "warmth", "build", "--no-cache", "--output", str(out)],
+            cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    assert cli_build(tmp_path / "a", "1") == cli_build(tmp_path / "b", "2")

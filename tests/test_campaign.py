@@ -43,3 +43,14 @@ def test_missing_or_broken_campaign_file(tmp_path):
     bad.write_text("[campaign\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="TOML"):
         load_campaign(bad)
+
+
+def test_wrong_shapes_are_reported_not_crashing(tmp_path, root):
+    text = (root / "data" / "campaign.toml").read_text(encoding="utf-8")
+    text = text.replace("[contact]", "[contact_old]", 1).replace("[[rounds]]", "[[rounds_old]]")
+    path = tmp_path / "campaign.toml"
+    path.write_text('rounds = ["2012-01", "2012-02"]\ncontact = "someone"\n' + text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_campaign(path)
+    message = str(err.value)
+    assert "[[rounds]]" in message and "[contact]" in message

@@ -164,3 +164,23 @@ def test_make_site_with_data_and_output(tmp_path, root, small_data):
     assert result.returncode == 0, result.stderr[-2000:]
     assert (out / "index.html").is_file() and (out / "data/SHA256SUMS").is_file()
     assert "网站已生成" in result.stdout
+
+
+def test_third_party_resources_fail_the_build(tmp_path, root, small_data):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2012-01.md").write_text('本批次说明 <img src="https://tracker.example/p.gif">\n', encoding="utf-8")
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match="tracker.example"):
+        build_with(root, small_data, out, WARMTH_ROUND_NOTES=str(notes))
+    assert not out.exists()
+
+
+def test_autoescape_cannot_be_switched_off(tmp_path, root, small_data):
+    with pytest.raises(ConfigError, match="autoescape"):
+        build_with(root, small_data, tmp_path / "site", JINJA_ENVIRONMENT={"autoescape": False})
+
+
+def test_refuses_output_inside_the_data_folder(root, small_data):
+    with pytest.raises(ConfigError):
+        build_with(root, small_data, small_data / "rounds" / "site")

@@ -199,3 +199,126 @@ def test_rule_breaches_are_valid_data(data):
     ds = read_dataset(data)
     alloc = ds.agg.allocations.set_index(["fund_source", "district"])
     assert alloc.loc[("省总工会慰问资金", "沙湾区"), "balance"] == 1000 - 500000
+
+
+@pytest.mark.parametrize(
+    "change, column, rule",
+    [
+        (dict(amount_yuan="1000000000"), "amount_yuan", "amount-format"),
+        (dict(amount_yuan="6222021234567890123"), "amount_yuan", "amount-format"),
+        (dict(aid_type="goods", item="大米", quantity="12345678901", unit="袋"), "quantity", "quantity-format"),
+        (dict(note="=HYPERLINK(\"http://x\")"), "note", "formula-prefix"),
+        (dict(disbursing_unit="@SUM(A1)"), "disbursing_unit", "formula-prefix"),
+        (dict(note="-5元"), "note", "formula-prefix"),
+    ],
+)
+def test_overflow_and_formula_cells_are_refused(data, change, column, rule):
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row(), row(**{"record_id": "A-2", **change})])
+    err = problems_of(data)
+    assert [(p.row, p.column, p.rule) for p in err.problems] == [(3, column, rule)]
+
+
+def test_largest_amounts_sum_exactly(data):
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row(record_id=f"A-{i}", amount_yuan="999,999,999.99") for i in range(50)])
+    ds = read_dataset(data)
+    assert ds.agg.total_fen == 50 * 99_999_999_999
+
+
+def raw_file(data, text: str, name="a.csv"):
+    path = data / "rounds/2012-01" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def line(**changes) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(row(**changes))
+    return buffer.getvalue()
+
+
+HEADER = ",".join(EN) + "\n"
+
+
+def test_short_row_alone_is_named(data):
+    raw_file(data, HEADER + line() + ",".join(row(record_id="A-2")[:13]) + "\n")
+    err = problems_of(data)
+    assert [(p.row, p.rule, p.value) for p in err.problems] == [(3, "ragged-row", "13")]
+
+
+def test_extra_field_in_first_data_row_does_not_shift_the_file(data):
+    raw_file(data, HEADER + line().rstrip("\n") + ",extra\n" + line(record_id="A-2") + line(record_id="A-3"))
+    err = problems_of(data)
+    assert [(p.row, p.rule) for p in err.problems] == [(2, "ragged-row")]
+
+
+def test_trailing_comma_on_every_row_is_reported_per_row(data):
+    raw_file(data, HEADER + line().rstrip("\n") + ",\n" + line(record_id="A-2").rstrip("\n") + ",\n")
+    err = problems_of(data)
+    assert [(p.row, p.rule) for p in err.problems] == [(2, "ragged-row"), (3, "ragged-row")]
+
+
+def test_quoted_newlines_crlf_and_blank_lines_keep_row_numbers(data):
+    text = HEADER + line(note="第一行\n第二行") + "\n" + line(record_id="A-2") + line(record_id="A-3", amount_yuan="x") + "\n\n"
+    raw_file(data, text.replace("\n", "\r\n"))
+    err = problems_of(data)
+    # rows: header 1, A-1 2 (its note spans two lines), blank 3, A-2 4, A-3 5
+    assert [(p.row, p.column, p.rule) for p in err.problems] == [(5, "amount_yuan", "amount-format")]
+
+
+def test_both_readers_give_the_same_records(data):
+    fast = HEADER + line(note="a, \"quoted\" note") + line(record_id="A-2", disbursing_unit="  padded  ")
+    raw_file(data, fast)
+    one = read_dataset(data).records
+    raw_file(data, fast + "\n\n" + line(record_id="A-3"))  # an inner blank line forces the careful reader
+    two = read_dataset(data).records
+    cols = ["record_id", "note", "disbursing_unit", "amount_fen", "date"]
+    assert two[cols].head(2).astype(str).values.tolist() == one[cols].astype(str).values.tolist()
+    assert one.loc[one["record_id"] == "A-2", "disbursing_unit"].item() == "padded"
+
+
+def test_identical_duplicate_headers(data):
+    raw_file(data, HEADER.rstrip("\n") + ",note\n" + line().rstrip("\n") + ",x\n")
+    err = problems_of(data)
+    assert [(p.column, p.rule) for p in err.problems] == [("note", "duplicate-column")]
+
+
+def test_header_only_file_is_reported(data):
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row()])
+    write_csv(data / "rounds/2012-01/b.csv", EN, [])
+    err = problems_of(data)
+    assert [(p.file, p.rule) for p in err.problems] == [("rounds/2012-01/b.csv", "no-rows")]
+
+
+def test_stray_files_are_reported_and_excel_leftovers_ignored(data):
+    write_csv(data / "rounds/2012-01/A.CSV", EN, [row()])
+    (data / "rounds/2012-01/~$A.csv").write_bytes(b"\x00lock")
+    (data / "rounds/2012-01/.DS_Store").write_bytes(b"\x00")
+    (data / "rounds/stray.csv").write_text("x", encoding="utf-8")
+    (data / "rounds/2012-01/report.xlsx").write_bytes(b"PK")
+    (data / "rounds/2012-01/sub").mkdir()
+    err = problems_of(data)
+    assert sorted((p.file, p.rule) for p in err.problems) == [
+        ("rounds/2012-01/report.xlsx", "unexpected-file"),
+        ("rounds/2012-01/sub", "unexpected-file"),
+        ("rounds/stray.csv", "unexpected-file"),
+    ]
+
+
+def test_allocations_file_is_optional(data):
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row()])
+    ds = read_dataset(data)
+    assert int(ds.agg.allocations["allocated"].sum()) == 0
+    write_csv(data / "allocations.csv", ["fund_source", "district", "amount_yuan"], [])
+    assert int(read_dataset(data).agg.allocations["allocated"].sum()) == 0
+
+
+def test_digests_are_of_the_bytes_read(data):
+    import hashlib
+
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row()])
+    ds = read_dataset(data)
+    assert ds.digests["rounds/2012-01/a.csv"] == hashlib.sha256((data / "rounds/2012-01/a.csv").read_bytes()).hexdigest()
+    assert set(ds.digests) == {"campaign.toml", "rounds/2012-01/a.csv"}

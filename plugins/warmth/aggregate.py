@@ -13,18 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .campaign import Campaign
+from .campaign import DIMENSIONS, Campaign
 from .schema import AID_TYPES
 
 CUBE_KEYS = ["round", "district", "fund_source", "category", "recipient_group", "aid_type"]
 
-# page dimension → (campaign attribute, cube column)
-DIMENSIONS = {
-    "district": "destinations",
-    "fund_source": "fund_sources",
-    "category": "categories",
-    "recipient_group": "recipient_groups",
-}
 
 
 @dataclass(frozen=True)
@@ -127,7 +120,7 @@ def _labels(by: str, campaign: Campaign) -> tuple[list[str], dict, dict]:
         return list(AID_TYPES), dict(AID_TYPES), {k: k for k in AID_TYPES}
     if by == "round":
         return campaign.round_ids, {r.id: r.label for r in campaign.rounds}, {r.id: r.id for r in campaign.rounds}
-    items = getattr(campaign, DIMENSIONS[by])
+    items = getattr(campaign, DIMENSIONS[by][0])
     return [i.name for i in items], {i.name: i.name for i in items}, {i.name: i.slug for i in items}
 
 
@@ -142,33 +135,34 @@ def sums_by(cube: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
     return records, fen
 
 
-def breakdown(cube: pd.DataFrame, by: str, campaign: Campaign, *, keep_empty: bool = True) -> list[dict]:
-    """Rows {name, label, slug, records, fen, share} for one dimension, in declared order."""
+def breakdown(cube: pd.DataFrame, by: str, campaign: Campaign, *, unreported: set[str] = frozenset()) -> list[dict]:
+    """Rows {name, label, slug, records, fen, share, reported} for one dimension, in declared order.
+
+    ``unreported`` names rows (destinations, rounds) that have sent nothing:
+    they are marked so pages say 未报送 instead of showing ¥0.00.
+    """
     names, labels, slugs = _labels(by, campaign)
     records, fen = sums_by(cube, by)
     total = int(fen.sum())
-    rows = []
-    for i, name in enumerate(names):
-        if not keep_empty and records[i] == 0:
-            continue
-        rows.append(
-            {
-                "name": name,
-                "label": labels[name],
-                "slug": slugs[name],
-                "records": int(records[i]),
-                "fen": int(fen[i]),
-                "share": (int(fen[i]) / total) if total else 0.0,  # display only: bar widths
-            }
-        )
-    return rows
+    return [
+        {
+            "name": name,
+            "label": labels[name],
+            "slug": slugs[name],
+            "records": int(records[i]),
+            "fen": int(fen[i]),
+            "share": (int(fen[i]) / total) if total else 0.0,  # display only: bar widths
+            "reported": name not in unreported,
+        }
+        for i, name in enumerate(names)
+    ]
 
 
 def matrix(cube: pd.DataFrame, rows: str, columns: str, campaign: Campaign) -> dict:
     """A rows × columns table of fen with totals, in declared order, empty rows/cols dropped."""
     pivot = cube.pivot_table(index=rows, columns=columns, values="fen", aggfunc="sum", observed=True, fill_value=0)
-    row_names = [n for n in campaign.names(DIMENSIONS[rows]) if n in pivot.index]
-    col_names = [n for n in campaign.names(DIMENSIONS[columns]) if n in pivot.columns]
+    row_names = [n for n in campaign.names(DIMENSIONS[rows][0]) if n in pivot.index]
+    col_names = [n for n in campaign.names(DIMENSIONS[columns][0]) if n in pivot.columns]
     pivot = pivot.reindex(index=row_names, columns=col_names, fill_value=0).astype("int64")
     return {
         "rows": [

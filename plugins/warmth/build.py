@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import os
 import shutil
 import tempfile
@@ -55,11 +56,13 @@ def _reset_pelican_log_state() -> None:
     LimitFilter._group_count.clear()
 
 
-def _check_output_target(output: Path, protected: list[Path]) -> None:
+def _check_output_target(output: Path, root: Path, sources: list[Path]) -> None:
+    """Refuse an output folder that is, contains or lies inside the project's sources."""
     output = output.resolve()
-    for path in protected:
+    for path in [root, *sources]:
         path = path.resolve()
-        if output == path or output in path.parents:
+        inside = path != root and path in output.parents
+        if output == path or output in path.parents or inside:
             raise ConfigError(
                 f"输出文件夹 {output} 是项目自己的文件夹（或包含 {path}），生成网站会覆盖它，已拒绝。\n"
                 f"Output folder {output} is, or contains, the project's own folder {path}; refused."
@@ -96,7 +99,7 @@ def build_site(
         raise ConfigError(f"找不到设置文件 {settings_file} / settings file not found")
     if not data.is_dir():
         raise ConfigError(f"找不到数据文件夹 {data} / data folder not found: {data}")
-    _check_output_target(output, [root, data, root / "content", root / "theme", root / "plugins"])
+    _check_output_target(output, root, [data, root / "content", root / "theme", root / "plugins"])
 
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
@@ -141,6 +144,13 @@ def build_site(
             raise BuildError(
                 f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
             )
+        external = third_party_requests(staging)
+        if external:
+            raise BuildError(
+                "页面会从第三方网站加载内容（在国内网络可能无法访问，也会泄露访问者信息），网站未生成：\n"
+                "Pages would load resources from third parties; the site was not built:\n"
+                + "\n".join(f"  - {page}: {url}" for page, url in external)
+            )
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -150,6 +160,25 @@ def build_site(
 
     _swap_in(staging, output)
     return BuildResult(output, time.perf_counter() - start, report)
+
+
+# src/href of elements the browser fetches by itself (a plain <a href> is fine)
+_FETCHED = re.compile(r"<(?:img|script|link|iframe|frame|source|video|audio|embed|object|track|input)\b[^>]*?\b(?:src|href|data|srcset)\s*=\s*[\"']?([^\"' >]+)", re.I)
+_CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])([^\"')\s]+)", re.I)
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+
+
+def third_party_requests(site: Path) -> list[tuple[str, str]]:
+    """(page, URL) for every resource a built page would fetch from another host."""
+    found = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in (".html", ".css", ".svg"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for url in _FETCHED.findall(text) + _CSS_URL.findall(text):
+            if _EXTERNAL.match(url.strip()):
+                found.append((path.relative_to(site).as_posix(), url))
+    return found
 
 
 def _swap_in(staging: Path, output: Path) -> None:

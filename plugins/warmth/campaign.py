@@ -7,6 +7,7 @@ names, slugs and order are declared in exactly one place.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -14,8 +15,16 @@ from pathlib import Path
 
 from .problems import ConfigError
 
+# record column → (campaign attribute, Chinese label) for the declared dimensions
+DIMENSIONS = {
+    "district": ("destinations", "区县"),
+    "fund_source": ("fund_sources", "资金来源"),
+    "category": ("categories", "救助类别"),
+    "recipient_group": ("recipient_groups", "受助群体"),
+}
+
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-ROUND_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")
+ROUND_ID = re.compile(r"[0-9a-z][0-9a-z_-]*")
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class Campaign:
     fund_sources: tuple[FundSource, ...]
     recipient_groups: tuple[Named, ...]
     path: Path = field(default=Path("campaign.toml"), compare=False)
+    digest: str = field(default="", compare=False)  # SHA-256 of the bytes read
 
     @property
     def round_ids(self) -> list[str]:
@@ -92,9 +102,26 @@ def _text(table: dict, key: str, where: str, problems: list[str], required: bool
     return value.strip()
 
 
+def _tables(data: dict, key: str, problems: list[str]) -> list[dict]:
+    """``[[key]]`` entries; anything else (a plain list, a string) is a problem."""
+    items = data.get(key, [])
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        problems.append(f"{key}: 应写成 [[{key}]] 表 / expected an array of tables written [[{key}]]")
+        return []
+    return items
+
+
+def _table(data: dict, key: str, problems: list[str]) -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{key}: 应写成 [{key}] 表 / expected a table written [{key}]")
+        return {}
+    return value
+
+
 def _named_list(data: dict, key: str, problems: list[str], cls=Named) -> tuple:
-    items = data.get(key)
-    if not isinstance(items, list) or not items:
+    items = _tables(data, key, problems)
+    if not items:
         problems.append(f"[[{key}]]: 至少声明一项 / declare at least one")
         return ()
     result = []
@@ -129,19 +156,20 @@ def load_campaign(path: Path) -> Campaign:
     """Read and check campaign.toml; raise ConfigError listing every problem."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        raw = path.read_bytes()
+        data = tomllib.loads(raw.decode("utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(f"找不到活动配置文件 {path} / campaign file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"活动配置文件格式错误 {path}: {exc} / campaign file is not valid TOML") from None
 
     problems: list[str] = []
-    head = data.get("campaign", {})
+    head = _table(data, "campaign", problems)
     rounds = []
-    for i, table in enumerate(data.get("rounds", []), 1):
+    for i, table in enumerate(_tables(data, "rounds", problems), 1):
         rid = _text(table, "id", f"rounds[{i}]", problems)
         if rid and not ROUND_ID.fullmatch(rid):
-            problems.append(f"rounds[{i}].id: 只能用字母、数字、-、_ / letters, digits, '-', '_' only: {rid!r}")
+            problems.append(f"rounds[{i}].id: 只能用小写字母、数字、-、_ / lowercase letters, digits, '-', '_' only: {rid!r}")
         rounds.append(
             Round(
                 id=rid,
@@ -165,14 +193,15 @@ def load_campaign(path: Path) -> Campaign:
         start=_date(head.get("start"), "campaign.start", problems),
         end=_date(head.get("end"), "campaign.end", problems),
         sample_data=bool(head.get("sample_data", False)),
-        licence=dict(data.get("licence", {})),
-        contact=dict(data.get("contact", {})),
+        licence=_table(data, "licence", problems),
+        contact=_table(data, "contact", problems),
         rounds=tuple(rounds),
         destinations=_named_list(data, "destinations", problems),
         categories=_named_list(data, "categories", problems),
         fund_sources=_named_list(data, "fund_sources", problems, cls=FundSource),
         recipient_groups=_named_list(data, "recipient_groups", problems),
         path=path,
+        digest=hashlib.sha256(raw).hexdigest(),
     )
     if campaign.start > campaign.end:
         problems.append("campaign.start 晚于 campaign.end / start is after end")

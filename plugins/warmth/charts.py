@@ -535,16 +535,23 @@ class ChartCache:
         )
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
+    def lookup(self, kind: str, payload: dict | list) -> bytes | None:
+        """The cached SVG, or None (no cache, not drawn yet, or a damaged file)."""
+        if self.folder is None:
+            return None
+        try:
+            data = (self.folder / f"{self.key(kind, payload)}.svg").read_bytes()
+        except FileNotFoundError:
+            return None
+        return data if data.startswith(b"<?xml") else None
+
     def get_or_render(self, kind: str, payload: dict | list, render: Callable[[], bytes]) -> bytes:
         if self.folder is None:
             return render()
-        path = self.folder / f"{self.key(kind, payload)}.svg"
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            data = b""
-        if data.startswith(b"<?xml"):
+        data = self.lookup(kind, payload)
+        if data is not None:
             return data
+        path = self.folder / f"{self.key(kind, payload)}.svg"
         data = render()
         if not isinstance(data, bytes):
             raise TypeError(f"render() must return bytes, got {type(data).__name__}")
@@ -587,13 +594,6 @@ def render_all(jobs: list[tuple[str, dict]], folder: str | None) -> list[bytes]:
 
 def cached(jobs: list[tuple[str, dict]], folder: Path | None) -> list[bytes] | None:
     """All charts from the cache, or None if any must be drawn."""
-    if folder is None:
-        return None
-    found = []
-    for kind, payload in jobs:
-        path = Path(folder) / f"{ChartCache.key(kind, payload)}.svg"
-        data = path.read_bytes() if path.exists() else b""
-        if not data.startswith(b"<?xml"):
-            return None
-        found.append(data)
-    return found
+    cache = ChartCache(folder)
+    found = [cache.lookup(kind, payload) for kind, payload in jobs]
+    return None if any(data is None for data in found) else found

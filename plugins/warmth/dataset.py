@@ -16,7 +16,7 @@ import pandas as pd
 
 from .aggregate import Aggregates, aggregate
 from .campaign import Campaign, load_campaign
-from .load import CAMPAIGN_FILE, load_allocations, load_records, round_files
+from .load import CAMPAIGN_FILE, load_allocations, load_records
 from .problems import DataError, Problem
 from .validate import validate_allocations, validate_records
 
@@ -47,7 +47,7 @@ class Dataset:
     records: pd.DataFrame  # typed, see validate.validate_records
     allocations: pd.DataFrame
     agg: Aggregates
-    input_files: tuple[Path, ...]  # every round file, sorted
+    digests: dict[str, str]  # every input file read (path under the data folder) → SHA-256 of its bytes
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -64,7 +64,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
         records, found, total = validate_records(table.frame, campaign)
         allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
     problems += found + alloc_found
-    if not table.files:
+    if not len(records) and not problems:
         problems.append(
             Problem(
                 "rounds/", 0, "", "", "no-records",
@@ -76,5 +76,5 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
     with steps.step("aggregate", "汇总"):
         agg = aggregate(records, allocations, campaign)
-    files = tuple(path for _, path in round_files(data_dir))
-    return Dataset(campaign, records, allocations, agg, files)
+    digests = {CAMPAIGN_FILE: campaign.digest, **table.digests, **alloc_table.digests}
+    return Dataset(campaign, records, allocations, agg, digests)

@@ -15,7 +15,8 @@ from pelican.generators import Generator
 from . import money
 from .dataset import Dataset, Steps, read_dataset
 from .pages import Page, all_pages
-from .publish import input_digest, publish
+from .problems import ConfigError
+from .publish import publish, records_key
 from .settings import setting
 
 log = logging.getLogger("warmth")
@@ -40,8 +41,13 @@ def _filesize(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+def _yuan(fen: int | None) -> str:
+    """Money to the fen; None means nothing was reported (never shown as ¥0.00)."""
+    return "未报送" if fen is None else money.yuan(fen)
+
+
 FILTERS = {
-    "yuan": money.yuan,
+    "yuan": _yuan,
     "wan": money.wan,
     "num": _count,
     "quantity": _quantity,
@@ -50,7 +56,17 @@ FILTERS = {
 
 
 def add_filters(generator) -> None:
-    """generator_init: every generator's Jinja env gets the money filters."""
+    """generator_init: every generator's Jinja env gets the money filters.
+
+    Autoescape is a security promise of the theme, so it is enforced here and
+    not left to the settings file.
+    """
+    autoescape = generator.env.autoescape
+    if not (autoescape is True or (callable(autoescape) and autoescape("page.html"))):
+        raise ConfigError(
+            "模板必须开启自动转义：JINJA_ENVIRONMENT 中设置 autoescape = True。\n"
+            "Templates must autoescape: set 'autoescape': True in JINJA_ENVIRONMENT."
+        )
     generator.env.filters.update(FILTERS)
 
 
@@ -95,7 +111,7 @@ class WarmthGenerator(Generator):
         ds = self.dataset
         out = Path(self.output_path)
         with self.steps.step("pages", "整理页面数据"):
-            pages = all_pages(ds.records, ds.agg, ds.campaign, self.narratives)
+            pages = all_pages(ds.agg, ds.campaign, self.narratives)
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the
@@ -103,7 +119,7 @@ class WarmthGenerator(Generator):
             drawing = ChartJob([(c.kind, c.payload) for c in charts], self.charts_cache)
         try:
             with self.steps.step("publish", "写出下载文件"):
-                key = input_digest(list(ds.input_files) + [self.data_dir / "allocations.csv"], ds.campaign.path)
+                key = records_key(ds.digests)
                 downloads = publish(out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir)
             with self.steps.step("charts"):
                 svgs = drawing.result()

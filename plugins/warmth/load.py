@@ -3,11 +3,18 @@
 Every value stays text here (IDs must not turn into numbers); rows keep their
 file and spreadsheet row number (header = row 1) so later checks can point at
 the exact cell. Problems with whole files are collected, not raised.
+
+Two readers share one header check: pyarrow reads well-formed files fast
+(multi-threaded); any file where a physical line is not exactly one record
+(blank lines inside, line breaks inside quotes, ragged rows) is read by the
+csv module instead, which numbers every record exactly and names every ragged
+row. Both yield the same frame for the same rows.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,30 +31,67 @@ from .schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, norm
 ROUNDS_DIR = "rounds"
 ALLOCATIONS_FILE = "allocations.csv"
 CAMPAIGN_FILE = "campaign.toml"
+BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
 class Table:
-    """Rows of one or more files: canonical columns plus ``_file`` and ``_row``."""
+    """Rows of one or more files: canonical columns plus ``_file`` and ``_row``.
+
+    ``digests`` maps each file read to the SHA-256 of the very bytes parsed, so
+    caches are keyed by what was read, not by what is on disk later.
+    """
 
     frame: pd.DataFrame
     files: tuple[str, ...]
+    digests: dict[str, str]
 
 
-def round_files(data_dir: Path) -> list[tuple[str, Path]]:
-    """Every ``rounds/<round>/*.csv`` file as (round folder name, path), sorted."""
+def _ignored(path: Path) -> bool:
+    """Hidden files and the lock files Excel leaves next to open workbooks."""
+    return path.name.startswith((".", "~$"))
+
+
+def round_files(data_dir: Path, problems: list[Problem] | None = None) -> list[tuple[str, Path]]:
+    """Every ``rounds/<round>/*.csv`` file as (round folder name, path), sorted.
+
+    Anything else under rounds/ (a file outside a round folder, a sub-folder, a
+    file that is not .csv) is reported, never silently skipped.
+    """
     root = Path(data_dir) / ROUNDS_DIR
     if not root.is_dir():
         return []
     found = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        for path in sorted(folder.glob("*.csv")):
-            found.append((folder.name, path))
+    for entry in sorted(root.iterdir()):
+        if _ignored(entry):
+            continue
+        if not entry.is_dir():
+            _unexpected(entry, data_dir, problems)
+            continue
+        for path in sorted(entry.iterdir()):
+            if _ignored(path):
+                continue
+            if path.is_file() and path.suffix.lower() == ".csv":
+                found.append((entry.name, path))
+            else:
+                _unexpected(path, data_dir, problems)
     return found
 
 
+def _unexpected(path: Path, data_dir: Path, problems: list[Problem] | None) -> None:
+    if problems is None:
+        return
+    problems.append(
+        Problem(
+            path.relative_to(data_dir).as_posix(), 0, "", "", "unexpected-file",
+            "rounds/ 下只能放“rounds/<批次>/文件名.csv”。这个文件或文件夹不会被读取，请移走或另存为 CSV UTF-8。",
+            "Only rounds/<round>/<name>.csv belongs under rounds/; move this away or save it as CSV UTF-8.",
+        )
+    )
+
+
 def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
-    if raw.startswith(b"\xef\xbb\xbf"):
+    if raw.startswith(BOM):
         raw = raw[3:]
     try:
         return raw.decode("utf-8")
@@ -62,168 +106,179 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
         return None
 
 
-def _ragged_rows(text: str, width: int, name: str) -> list[Problem]:
-    """Rows whose field count differs from the header's (only run on failure)."""
-    problems = []
-    reader = csv.reader(io.StringIO(text))
-    next(reader, None)
-    for line_no, row in enumerate(reader, start=2):
-        if row and len(row) != width and any(cell.strip() for cell in row):
-            problems.append(
-                Problem(
-                    name, line_no, "", f"{len(row)}", "ragged-row",
-                    f"这一行有 {len(row)} 个字段，表头有 {width} 个。请检查多余或缺少的逗号。",
-                    f"Row has {len(row)} fields but the header has {width}. Check for extra or missing commas.",
-                )
-            )
-    return problems
-
-
-def _fast_read(raw: bytes) -> pd.DataFrame | None:
-    """Read a well-formed file with pyarrow (multi-threaded, ~10x pandas' parser).
-
-    Returns None unless every physical line after the header became exactly one
-    row — no blank lines, no ragged rows, no line breaks inside quotes — so that
-    row numbers are exact; the caller then takes the careful path instead.
-    """
-    rejected = []
-
-    def on_invalid(row) -> str:
-        rejected.append(row)
-        return "skip"
-
-    header_line = raw.split(b"\n", 1)[0]
-    try:
-        names = next(csv.reader([header_line.decode("utf-8").rstrip("\r")]))
-        if len(set(names)) != len(names):
-            return None
-        table = pacsv.read_csv(
-            io.BytesIO(raw),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError, csv.Error):
-        return None
-    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    if rejected or table.num_rows != lines - 1 or table.column_names != names:
-        return None
-    table = pa.table({name: pc.utf8_trim_whitespace(table.column(name)) for name in names})
-    return table.to_pandas()
-
-
-def _careful_read(text: str, name: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """pandas' parser, keeping blank lines so row numbers stay spreadsheet rows."""
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        header = next(csv.reader(io.StringIO(text)), [])
-        found = _ragged_rows(text, len(header), name)
-        problems.extend(
-            found
-            or [Problem(name, 0, "", "", "unreadable", f"无法读取此 CSV 文件：{exc}", f"Cannot parse this CSV file: {exc}")]
-        )
-        return None
-    # short rows come back with missing (NaN) cells; truly blank lines are all-missing
-    missing_cells = frame.isna()
-    short = missing_cells.any(axis=1) & ~missing_cells.all(axis=1)
-    if short.any():
-        problems.extend(_ragged_rows(text, len(frame.columns), name))
-        return None
-    frame = frame.fillna("")
-    for col in frame.columns:
-        frame[col] = frame[col].str.strip()
-    return frame
-
-
-def read_table(path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem]) -> pd.DataFrame | None:
-    """Read one CSV into a frame of stripped text with canonical column names.
-
-    Returns None (and adds problems) when the file cannot be used at all.
-    """
-    raw = Path(path).read_bytes()
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    if not body.strip():
-        problems.append(Problem(name, 0, "", "", "empty-file", "文件是空的。", "File is empty."))
-        return None
-    text = _decode(raw, name, problems)
-    if text is None:
-        return None
-    frame = _fast_read(body)
-    if frame is None:
-        frame = _careful_read(text, name, problems)
-        if frame is None:
-            return None
-
+def _map_header(header: list[str], columns: tuple[Column, ...], name: str, problems: list[Problem]) -> list[str | None] | None:
+    """Canonical name per header cell (None: an empty trailing column to drop), or None on problems."""
     mapping = header_map(columns)
-    rename: dict[str, str] = {}
+    names: list[str | None] = []
     ok = True
-    for raw_header in frame.columns:
-        key = normalize_header(str(raw_header))
-        canonical = mapping.get(key)
-        if canonical is None:
-            if (str(raw_header).startswith("Unnamed:") or not str(raw_header).strip()) and (frame[raw_header] == "").all():
-                continue  # a trailing empty column Excel sometimes leaves
+    for raw_header in header:
+        canonical = mapping.get(normalize_header(raw_header))
+        if canonical is None and not raw_header.strip():
+            names.append(None)  # Excel sometimes leaves an empty column; its cells are checked below
+        elif canonical is None:
             problems.append(
                 Problem(
-                    name, 1, str(raw_header), str(raw_header), "unknown-column",
+                    name, 1, raw_header, raw_header, "unknown-column",
                     "未知的列名。请使用说明中的英文或中文列名。",
                     "Unknown column. Use the English or Chinese column names from the README.",
                 )
             )
             ok = False
-        elif canonical in rename.values():
-            problems.append(
-                Problem(name, 1, str(raw_header), str(raw_header), "duplicate-column", "列名重复。", "Column appears twice.")
-            )
+        elif canonical in names:
+            problems.append(Problem(name, 1, raw_header, raw_header, "duplicate-column", "列名重复。", "Column appears twice."))
             ok = False
         else:
-            rename[raw_header] = canonical
-    missing = [c for c in columns if c.name not in rename.values() and c.required != "no"]
-    for col in missing:
-        problems.append(
-            Problem(
-                name, 1, col.name, "", "missing-column",
-                f"缺少必需的列“{col.zh}”（{col.name}）。",
-                f"Required column '{col.name}' ({col.zh}) is missing.",
+            names.append(canonical)
+    for col in columns:
+        if col.required != "no" and col.name not in names:
+            problems.append(
+                Problem(
+                    name, 1, col.name, "", "missing-column",
+                    f"缺少必需的列“{col.zh}”（{col.name}）。",
+                    f"Required column '{col.name}' ({col.zh}) is missing.",
+                )
             )
-        )
-    if not ok or missing:
-        return None
+            ok = False
+    return names if ok else None
 
-    frame = frame[list(rename)].rename(columns=rename)
+
+def _fast_read(body: bytes, width: int) -> pd.DataFrame | None:
+    """pyarrow's reader, for files where every physical line is one record.
+
+    Returns None whenever that cannot be proven (then row numbers could be
+    wrong), and the careful reader takes over.
+    """
+    rejected = []
+    body = body.rstrip(b"\r\n")  # trailing blank lines are harmless
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(width)], skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=lambda row: rejected.append(row) or "skip"),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    lines = body.count(b"\n") + 1
+    if rejected or table.num_rows != lines - 1:
+        return None
+    return pa.table([pc.utf8_trim_whitespace(table.column(i)) for i in range(width)], names=[str(i) for i in range(width)]).to_pandas()
+
+
+def _careful_read(text: str, width: int, name: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """The csv module, record by record: exact row numbers and every ragged row named.
+
+    Only odd files come here (blank lines inside, line breaks in cells, ragged rows).
+    """
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.append(Problem(name, 0, "", "", "unreadable", f"无法读取此 CSV 文件：{exc}", f"Cannot parse this CSV file: {exc}"))
+        return None
+    rows, numbers, bad = [], [], False
+    for number, record in enumerate(records[1:], start=2):
+        cells = [cell.strip() for cell in record]
+        if not any(cells):
+            continue  # blank row
+        if len(cells) != width:
+            bad = True
+            problems.append(
+                Problem(
+                    name, number, "", f"{len(cells)}", "ragged-row",
+                    f"这一行有 {len(cells)} 个字段，表头有 {width} 个。请检查多余或缺少的逗号。",
+                    f"Row has {len(cells)} fields but the header has {width}. Check for extra or missing commas.",
+                )
+            )
+            continue
+        rows.append(cells)
+        numbers.append(number)
+    if bad:
+        return None
+    frame = pd.DataFrame(rows, columns=[str(i) for i in range(width)], dtype="str") if rows else None
+    if frame is None:
+        frame = pd.DataFrame({str(i): pd.Series(dtype="str") for i in range(width)})
+    frame.index = pd.Index(numbers, dtype="int64")
+    return frame
+
+
+def read_table(
+    path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem], *, require_rows: bool = True
+) -> tuple[pd.DataFrame | None, str]:
+    """Read one CSV into a frame of stripped text with canonical column names.
+
+    Returns (frame or None when the file cannot be used, SHA-256 of the bytes read).
+    """
+    raw = Path(path).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    body = raw[3:] if raw.startswith(BOM) else raw
+    if not body.strip():
+        problems.append(Problem(name, 0, "", "", "empty-file", "文件是空的。", "File is empty."))
+        return None, digest
+    text = _decode(raw, name, problems)
+    if text is None:
+        return None, digest
+    try:
+        header = [cell.strip() for cell in next(csv.reader(io.StringIO(text, newline="")))]
+    except csv.Error as exc:
+        problems.append(Problem(name, 1, "", "", "unreadable", f"无法读取表头：{exc}", f"Cannot parse the header: {exc}"))
+        return None, digest
+    names = _map_header(header, columns, name, problems)
+    if names is None:
+        return None, digest
+
+    frame = _fast_read(body, len(header))
+    if frame is None:
+        frame = _careful_read(text, len(header), name, problems)
+        if frame is None:
+            return None, digest
+        rows = frame.index.to_numpy(np.int64)
+    else:
+        rows = np.arange(2, len(frame) + 2, dtype=np.int64)
+    frame.columns = [n if n is not None else f"_drop{i}" for i, n in enumerate(names)]
+    frame = frame.reset_index(drop=True)
+    frame["_row"] = rows
+    for i, n in enumerate(names):
+        if n is None:
+            filled = frame[f"_drop{i}"] != ""
+            for row in frame.loc[filled, "_row"].head(5):
+                problems.append(
+                    Problem(
+                        name, int(row), f"（第 {i + 1} 列）", "", "unnamed-column",
+                        f"第 {i + 1} 列没有列名却有内容。", f"Column {i + 1} has no header but holds values.",
+                    )
+                )
+            if filled.any():
+                return None, digest
     for col in columns:
         if col.name not in frame.columns:
             frame[col.name] = ""
-    frame = frame[[c.name for c in columns]]
-    frame["_row"] = np.arange(2, len(frame) + 2, dtype=np.int64)
-    first_empty = frame[columns[0].name] == ""
-    if first_empty.any():  # only then can a row be blank; checking all columns is costly
-        blank = first_empty & (frame[[c.name for c in columns]] == "").all(axis=1)
-        frame = frame.loc[~blank]
+    frame = frame[[c.name for c in columns] + ["_row"]]
+    if len(frame):
+        first_empty = frame[columns[0].name] == ""
+        if first_empty.any():  # only then can a row be blank; checking all columns is costly
+            blank = first_empty & (frame[[c.name for c in columns]] == "").all(axis=1)
+            frame = frame.loc[~blank]
+    if not len(frame) and require_rows:
+        problems.append(Problem(name, 0, "", "", "no-rows", "文件只有表头，没有记录。", "The file has a header but no rows."))
+        return None, digest
     frame["_file"] = name
-    return frame
+    return frame, digest
 
 
 def load_records(data_dir: Path, problems: list[Problem]) -> Table:
     """Every record of every round folder, with ``_folder`` holding the folder name."""
     frames = []
     files = []
-    for folder, path in round_files(data_dir):
+    digests = {}
+    for folder, path in round_files(data_dir, problems):
         name = path.relative_to(data_dir).as_posix()
         files.append(name)
-        frame = read_table(path, name, RECORD_COLUMNS, problems)
-        if frame is not None and len(frame):
+        frame, digests[name] = read_table(path, name, RECORD_COLUMNS, problems)
+        if frame is not None:
             frame["_folder"] = folder
             frames.append(frame)
     columns = [c.name for c in RECORD_COLUMNS] + ["_row", "_file", "_folder"]
@@ -233,15 +288,17 @@ def load_records(data_dir: Path, problems: list[Problem]) -> Table:
         frame = pd.DataFrame({c: pd.Series(dtype="int64" if c == "_row" else "str") for c in columns})
     frame["_file"] = frame["_file"].astype("category")
     frame["_folder"] = frame["_folder"].astype("category")
-    return Table(frame[columns], tuple(files))
+    return Table(frame[columns], tuple(files), digests)
 
 
 def load_allocations(data_dir: Path, problems: list[Problem]) -> Table:
+    """allocations.csv, which is optional: pairs not listed count as 0.00."""
     path = Path(data_dir) / ALLOCATIONS_FILE
     columns = [c.name for c in ALLOCATION_COLUMNS] + ["_row", "_file"]
-    frame = None
+    frame, digests = None, {}
     if path.exists():
-        frame = read_table(path, ALLOCATIONS_FILE, ALLOCATION_COLUMNS, problems)
+        # a header-only allocations file just means "nothing allocated yet"
+        frame, digests[ALLOCATIONS_FILE] = read_table(path, ALLOCATIONS_FILE, ALLOCATION_COLUMNS, problems, require_rows=False)
     if frame is None:
         frame = pd.DataFrame({c: pd.Series(dtype="int64" if c == "_row" else "str") for c in columns})
-    return Table(frame[columns], (ALLOCATIONS_FILE,) if path.exists() else ())
+    return Table(frame[columns], tuple(digests), digests)

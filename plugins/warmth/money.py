@@ -33,15 +33,10 @@ def wan(fen: int) -> str:
     return f"{sign}{hundredths // 100:,}.{hundredths % 100:02d}万元"
 
 
-def plain_series(fen: pd.Series) -> pd.Series:
-    """Vectorised ``plain`` for a column of non-negative fen."""
-    values = fen.to_numpy(dtype=np.int64)
-    whole = pd.Series(values // 100, index=fen.index).astype(str)
-    cents = pd.Series(values % 100, index=fen.index).astype(str).str.zfill(2)
-    return whole + "." + cents
-
-
-AMOUNT_PATTERN = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
+# At most 999,999,999.99 (thousands separators optional): a million such
+# records still sum far inside int64 fen, and a bank-card number is refused.
+AMOUNT_PATTERN = r"(?:\d{1,3}(?:,\d{3}){1,2}|\d{1,9})(?:\.\d{1,2})?"
+AMOUNT_MAX_TEXT = "999,999,999.99"
 
 
 def parse_fen(text: pd.Series) -> pd.Series:

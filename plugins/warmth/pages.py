@@ -35,7 +35,15 @@ class Page:
     charts: list[Chart] = field(default_factory=list)
 
 
+def never_reported(status: list[dict]) -> set[str]:
+    """Destinations with no records in any round: "not reported", never ¥0.00."""
+    return {row["name"] for row in status if not any(row["cells"])}
+
+
 def _bar(name: str, title: str, rows: list[dict]) -> Chart:
+    """A bar chart of a breakdown; destinations that have not reported get no bar."""
+    silent = [r["label"] for r in rows if not r["reported"]]
+    rows = [r for r in rows if r["reported"]]
     shown = [r for r in rows if r["fen"] > 0]
     if shown:
         top = max(shown, key=lambda r: r["fen"])
@@ -46,6 +54,8 @@ def _bar(name: str, title: str, rows: list[dict]) -> Chart:
         )
     else:
         alt = f"条形图：{title}。暂无数据。"
+    if silent:
+        alt += f"尚未报送、图中未画出：{'、'.join(silent)}。"
     return Chart(name, title, alt, "bar", {"rows": [[r["label"], r["fen"]] for r in rows], "title": title})
 
 
@@ -53,7 +63,8 @@ def _totals(cube: pd.DataFrame) -> dict:
     return {"records": int(cube["records"].sum()), "fen": int(cube["fen"].sum())}
 
 
-def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, **where: str) -> list[dict]:
+def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, silent: set[str], **where: str) -> list[dict]:
+    """Allocated vs disbursed; ``disbursed`` is None where the destination has not reported."""
     table = alloc
     for column, value in where.items():
         table = table[table[column] == value]
@@ -70,32 +81,36 @@ def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, **where: str) -> l
                 "district": dest,
                 "district_slug": campaign.slug_of("destinations", dest),
                 "allocated": int(allocated),
-                "disbursed": int(disbursed),
-                "balance": int(balance),
+                "disbursed": None if dest in silent else int(disbursed),
+                "balance": None if dest in silent else int(balance),
             }
         )
     return rows
 
 
 def _sum_rows(rows: list[dict]) -> dict:
-    return {k: sum(r[k] for r in rows) for k in ("allocated", "disbursed", "balance")}
+    """Column totals; a destination that has not reported adds nothing to disbursed or balance."""
+    totals = {}
+    for key in ("allocated", "disbursed", "balance"):
+        known = [r[key] for r in rows if r[key] is not None]
+        totals[key] = sum(known) if known or not rows else None
+    return totals
 
 
-def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, status: list) -> Page:
+def home_page(agg: Aggregates, campaign: Campaign, status: list, silent: set[str]) -> Page:
     cube = agg.cube
-    by_district = breakdown(cube, "district", campaign)
+    by_district = breakdown(cube, "district", campaign, unreported=silent)
     latest = latest_round(cube, campaign)
     latest_info = None
     if latest is not None:
-        part = select(cube, round=latest.id)
-        latest_info = {"round": latest, **_totals(part), "by_district": breakdown(part, "district", campaign, keep_empty=False)}
+        latest_info = {"round": latest, **_totals(select(cube, round=latest.id))}
     sc = flows(cube, "fund_source", "category")
     cd = flows(cube, "category", "district")
     flow_alt = (
         f"资金流向图：左列为{len(set(s for s, _, _ in sc))}个资金来源，中列为救助类别，右列为区县，"
         f"色带宽度与金额成正比，合计 {money.yuan(agg.total_fen)}。同样的数字见图下“资金流向明细”表。"
     )
-    allocations = _allocation_rows(agg.allocations, campaign)
+    allocations = _allocation_rows(agg.allocations, campaign, silent)
     return Page(
         "index.html",
         "warmth_home",
@@ -138,18 +153,20 @@ def home_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, status
     )
 
 
-def destination_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, dest, status: list) -> Page:
+def destination_page(agg: Aggregates, campaign: Campaign, dest, status: list) -> Page:
     cube = select(agg.cube, district=dest.name)
     goods = agg.goods[agg.goods["district"] == dest.name]
     by_category = breakdown(cube, "category", campaign)
-    allocations = _allocation_rows(agg.allocations, campaign, district=dest.name)
     status = next(row for row in status if row["name"] == dest.name)
+    reported = any(status["cells"])
+    allocations = _allocation_rows(agg.allocations, campaign, set() if reported else {dest.name}, district=dest.name)
     return Page(
         f"districts/{dest.slug}/index.html",
         "warmth_district",
         dest.name,
         {
             "destination": dest,
+            "reported": reported,
             "totals": {**_totals(cube), "recipients": agg.recipients["district"][dest.name]},
             "by_fund_source": breakdown(cube, "fund_source", campaign),
             "by_category": by_category,
@@ -164,14 +181,14 @@ def destination_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign,
             "status": status,
             "records_path": f"districts/{dest.slug}/disbursements.csv",
         },
-        [_bar(f"district-{dest.slug}", f"{dest.name}：各救助类别发放金额", by_category)],
+        [_bar(f"district-{dest.slug}", f"{dest.name}：各救助类别发放金额", by_category)] if reported else [],
     )
 
 
-def source_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, source) -> Page:
+def source_page(agg: Aggregates, campaign: Campaign, source, silent: set[str]) -> Page:
     cube = select(agg.cube, fund_source=source.name)
-    by_district = breakdown(cube, "district", campaign)
-    allocations = _allocation_rows(agg.allocations, campaign, fund_source=source.name)
+    by_district = breakdown(cube, "district", campaign, unreported=silent)
+    allocations = _allocation_rows(agg.allocations, campaign, silent, fund_source=source.name)
     return Page(
         f"sources/{source.slug}/index.html",
         "warmth_source",
@@ -190,9 +207,9 @@ def source_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, sour
     )
 
 
-def category_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, category) -> Page:
+def category_page(agg: Aggregates, campaign: Campaign, category, silent: set[str]) -> Page:
     cube = select(agg.cube, category=category.name)
-    by_district = breakdown(cube, "district", campaign)
+    by_district = breakdown(cube, "district", campaign, unreported=silent)
     return Page(
         f"categories/{category.slug}/index.html",
         "warmth_category",
@@ -210,9 +227,10 @@ def category_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, ca
     )
 
 
-def round_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, rnd, narrative: str, status: list) -> Page:
+def round_page(agg: Aggregates, campaign: Campaign, rnd, narrative: str, status: list) -> Page:
     cube = select(agg.cube, round=rnd.id)
     index = campaign.round_ids.index(rnd.id)
+    missing = [row for row in status if row["cells"][index] is None]
     return Page(
         f"rounds/{rnd.id}/index.html",
         "warmth_round",
@@ -220,10 +238,10 @@ def round_page(records: pd.DataFrame, agg: Aggregates, campaign: Campaign, rnd, 
         {
             "round": rnd,
             "totals": {**_totals(cube), "recipients": agg.recipients["round"][rnd.id]},
-            "by_district": breakdown(cube, "district", campaign),
+            "by_district": breakdown(cube, "district", campaign, unreported={row["name"] for row in missing}),
             "by_fund_source": breakdown(cube, "fund_source", campaign),
             "by_category": breakdown(cube, "category", campaign),
-            "missing": [row for row in status if row["cells"][index] is None],
+            "missing": missing,
             "narrative": narrative,
             "records_path": f"rounds/{rnd.id}/disbursements.csv",
         },
@@ -235,12 +253,13 @@ def downloads_page(campaign: Campaign) -> Page:
     return Page("downloads/index.html", "warmth_downloads", "数据下载与校验")
 
 
-def all_pages(records, agg, campaign, narratives: dict[str, str]) -> list[Page]:
+def all_pages(agg: Aggregates, campaign: Campaign, narratives: dict[str, str]) -> list[Page]:
     status = report_status(agg.cube, campaign)
-    pages = [home_page(records, agg, campaign, status)]
-    pages += [destination_page(records, agg, campaign, d, status) for d in campaign.destinations]
-    pages += [source_page(records, agg, campaign, s) for s in campaign.fund_sources]
-    pages += [category_page(records, agg, campaign, c) for c in campaign.categories]
-    pages += [round_page(records, agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
+    silent = never_reported(status)
+    pages = [home_page(agg, campaign, status, silent)]
+    pages += [destination_page(agg, campaign, d, status) for d in campaign.destinations]
+    pages += [source_page(agg, campaign, s, silent) for s in campaign.fund_sources]
+    pages += [category_page(agg, campaign, c, silent) for c in campaign.categories]
+    pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
     return pages

@@ -27,13 +27,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import money
-from .aggregate import Aggregates, breakdown
+from .aggregate import Aggregates, breakdown, report_status
 from .campaign import Campaign
-from .schema import ALLOCATION_COLUMNS, COLUMN_NAMES, RECORD_COLUMNS
+from .schema import ALLOCATION_COLUMNS, COLUMN_NAMES, NOTE_MAX, RECORD_COLUMNS
+from .validate import RECIPIENT_REF, RECORD_ID
 
 BOM = b"\xef\xbb\xbf"
-# Bump when the bytes of published record files would change for the same input.
-RECORDS_FORMAT_VERSION = "1"
 DATA_DIR = "data"
 
 
@@ -45,12 +44,27 @@ class Download:
     title: str = ""
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, payload: bytes) -> None:
+    """Write via a temp file and rename; readable like any ordinary new file.
+
+    (mkstemp creates 0600 files, which a web server copy would refuse to serve.)
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())
+            handle.write(payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:
@@ -194,20 +208,24 @@ def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, 
     return downloads
 
 
-def input_digest(paths: list[Path], campaign_path: Path) -> str:
-    """Key of the record files: the bytes of every input and the format version."""
-    digest = hashlib.sha256(f"records-v{RECORDS_FORMAT_VERSION}\n".encode())
-    for path in [campaign_path, *paths]:
-        digest.update(path.name.encode() + b"\0" + path.parent.name.encode() + b"\0")
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        digest.update(b"\0")
-    return digest.hexdigest()
+def records_key(digests: dict[str, str]) -> str:
+    """Cache key of the record files: the inputs as read, this module and pyarrow."""
+    blob = json.dumps(
+        {"inputs": digests, "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), "pyarrow": pa.__version__},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def summary_files(agg: Aggregates, campaign: Campaign) -> dict[str, bytes]:
-    """The small summary CSVs: path under /data/ → bytes."""
+    """The small summary CSVs: path under /data/ → bytes.
+
+    A destination or round that has sent no records has an empty amount (not
+    yet reported), never 0.00.
+    """
+    status = report_status(agg.cube, campaign)
+    silent = {"district": {row["name"] for row in status if not any(row["cells"])}}
+    silent["round"] = {rnd.id for i, rnd in enumerate(campaign.rounds) if all(row["cells"][i] is None for row in status)}
     files = {}
     header = ["name", "records", "amount_yuan"]
     for path, dim in (
@@ -218,13 +236,13 @@ def summary_files(agg: Aggregates, campaign: Campaign) -> dict[str, bytes]:
         ("summary/by-aid-type.csv", "aid_type"),
         ("summary/by-round.csv", "round"),
     ):
-        rows = [[r["name"], r["records"], money.plain(r["fen"])] for r in breakdown(agg.cube, dim, campaign)]
-        files[path] = csv_bytes(header, rows)
+        rows = breakdown(agg.cube, dim, campaign, unreported=silent.get(dim, set()))
+        files[path] = csv_bytes(header, [[r["name"], r["records"], money.plain(r["fen"]) if r["reported"] else ""] for r in rows])
     alloc = agg.allocations
     files["summary/allocated-vs-disbursed.csv"] = csv_bytes(
         ["fund_source", "district", "allocated_yuan", "disbursed_yuan", "balance_yuan"],
         [
-            [s, d, money.plain(a), money.plain(b), money.plain(c)]
+            [s, d, money.plain(a)] + (["", ""] if d in silent["district"] else [money.plain(b), money.plain(c)])
             for s, d, a, b, c in alloc[["fund_source", "district", "allocated", "disbursed", "balance"]].itertuples(index=False)
         ],
     )
@@ -259,13 +277,13 @@ def _record_schema(campaign: Campaign) -> dict:
         if col.name in enums:
             constraints["enum"] = enums[col.name]
         if col.name == "record_id":
-            constraints.update({"unique": True, "pattern": "[A-Za-z0-9_-]{1,64}"})
+            constraints.update({"unique": True, "pattern": RECORD_ID})
         if col.name == "recipient_ref":
-            constraints["pattern"] = "[0-9a-f]{32,64}"
+            constraints["pattern"] = RECIPIENT_REF
         if col.name in ("amount_yuan", "quantity"):
             constraints["minimum"] = 0
         if col.name == "note":
-            constraints["maxLength"] = 200
+            constraints["maxLength"] = NOTE_MAX
         if constraints:
             field["constraints"] = constraints
         fields.append(field)
@@ -287,7 +305,8 @@ ALLOC_VS_COLUMNS = [
 
 
 def _resource_name(path: str) -> str:
-    return path.removesuffix(".csv").replace("/", "-").replace("_", "-").lower()
+    """Frictionless names are lowercase [a-z0-9._-]; slugs and round ids already are."""
+    return path.removesuffix(".csv").replace("/", "-")
 
 
 def datapackage(campaign: Campaign, downloads: list[Download]) -> bytes:

@@ -27,7 +27,10 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
         for path in files:
             if "__pycache__" in path.parts:
                 continue
-            stat = path.stat()
+            try:
+                stat = path.stat()
+            except OSError:  # an editor's temp file vanished mid-scan
+                continue
             state[str(path)] = (stat.st_mtime_ns, stat.st_size)
     return state
 

@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .campaign import Campaign
-from .money import AMOUNT_PATTERN, parse_fen
+from .campaign import DIMENSIONS, Campaign
+from .money import AMOUNT_MAX_TEXT, AMOUNT_PATTERN, parse_fen
 from .problems import Problem
 from .schema import AID_TYPE_ALIASES, AID_TYPES, COLUMN_NAMES, NOTE_MAX, REQUIRED, RECORD_COLUMNS
 
@@ -32,7 +32,10 @@ LIST_LIMIT = 500
 
 RECORD_ID = r"[A-Za-z0-9_-]{1,64}"
 RECIPIENT_REF = r"[0-9a-f]{32,64}"
-MAX_AMOUNT_DIGITS = 13  # < ¥10 trillion keeps fen far inside int64
+# A text cell starting with one of these runs as a formula when an auditor
+# opens the published CSV in Excel (CSV injection); such cells are refused.
+FORMULA_START = r"[=+\-@\t\r]"
+FREE_TEXT = ("disbursing_unit", "item", "unit", "note")
 DATE_PATTERNS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: 00:00(?::00)?)?"),
@@ -40,12 +43,6 @@ DATE_PATTERNS = (
 )
 ZH = {c.name: c.zh for c in RECORD_COLUMNS}
 
-DIMENSIONS = {
-    "district": ("destinations", "区县"),
-    "fund_source": ("fund_sources", "资金来源"),
-    "category": ("categories", "救助类别"),
-    "recipient_group": ("recipient_groups", "受助群体"),
-}
 
 
 def parse_date(text: str) -> str | None:
@@ -227,23 +224,21 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
         )
 
     # money and quantities: exact decimal text → integer hundredths
-    amount_ok = fullmatch(col["amount_yuan"], AMOUNT_PATTERN) & (
-        col["amount_yuan"].str.len() <= MAX_AMOUNT_DIGITS + 8
-    )
+    amount_ok = fullmatch(col["amount_yuan"], AMOUNT_PATTERN)
     out.flag(
         frame, ~empty["amount_yuan"] & ~amount_ok, "amount_yuan", "amount-format",
-        "金额应为不小于 0 的数字，最多两位小数，例如 1200 或 1200.50。",
-        "amount_yuan must be a number ≥ 0 with at most two decimals, e.g. 1200 or 1200.50.",
+        f"金额应为 0 至 {AMOUNT_MAX_TEXT} 之间的数字，最多两位小数，例如 1200 或 1200.50。",
+        f"amount_yuan must be a number from 0 to {AMOUNT_MAX_TEXT} with at most two decimals, e.g. 1200 or 1200.50.",
     )
-    qty_ok = fullmatch(col["quantity"], AMOUNT_PATTERN) & (col["quantity"].str.len() <= 20)
+    qty_ok = fullmatch(col["quantity"], AMOUNT_PATTERN)
     fen = pd.Series(0, index=frame.index, dtype="int64")
     fen[amount_ok] = parse_fen(col["amount_yuan"][amount_ok])
     qty = pd.Series(0, index=frame.index, dtype="int64")
     qty[qty_ok] = parse_fen(col["quantity"][qty_ok])
     out.flag(
         frame, ~empty["quantity"] & (~qty_ok | (qty <= 0)), "quantity", "quantity-format",
-        "数量应为大于 0 的数字，最多两位小数。",
-        "quantity must be a number > 0 with at most two decimals.",
+        f"数量应为大于 0、不超过 {AMOUNT_MAX_TEXT} 的数字，最多两位小数。",
+        f"quantity must be a number > 0 and at most {AMOUNT_MAX_TEXT}, with at most two decimals.",
     )
 
     ref = col["recipient_ref"]
@@ -252,6 +247,12 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
         "受助人编码应为 32 至 64 位小写十六进制字符（0-9、a-f）。",
         "recipient_ref must be 32 to 64 lowercase hexadecimal characters.",
     )
+    for name in FREE_TEXT:
+        out.flag(
+            frame, fullmatch(col[name], f"(?s){FORMULA_START}.*"), name, "formula-prefix",
+            "文字不能以 = + - @ 或制表符开头（在 Excel 中会被当作公式执行）。",
+            "Text must not start with = + - @ or a tab (Excel would run it as a formula).",
+        )
     out.flag(
         frame, col["note"].str.len() > NOTE_MAX, "note", "note-too-long",
         f"备注最多 {NOTE_MAX} 个字符。", f"note may have at most {NOTE_MAX} characters.",
@@ -299,7 +300,8 @@ def validate_allocations(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.Da
     ok = fullmatch(frame["amount_yuan"], AMOUNT_PATTERN)
     out.flag(
         frame, (frame["amount_yuan"] != "") & ~ok, "amount_yuan", "amount-format",
-        "金额应为不小于 0 的数字，最多两位小数。", "amount_yuan must be a number ≥ 0 with at most two decimals.",
+        f"金额应为 0 至 {AMOUNT_MAX_TEXT} 之间的数字，最多两位小数。",
+        f"amount_yuan must be a number from 0 to {AMOUNT_MAX_TEXT} with at most two decimals.",
     )
     dup = frame.duplicated(["fund_source", "district"], keep="first") & (frame["fund_source"] != "")
     out.flag(
