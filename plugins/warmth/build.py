@@ -163,7 +163,10 @@ def build_site(
 
 
 # src/href of elements the browser fetches by itself (a plain <a href> is fine)
-_FETCHED = re.compile(r"<(?:img|script|link|iframe|frame|source|video|audio|embed|object|track|input)\b[^>]*?\b(?:src|href|data|srcset)\s*=\s*[\"']?([^\"' >]+)", re.I)
+_FETCHED = re.compile(
+    r"<(?:img|script|link|iframe|frame|source|video|audio|embed|object|track|input)\b[^>]*?\b(?:src|href|data|srcset)\s*=\s*[\"']?([^\"' >]+)",
+    re.I,
+)
 _CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])([^\"')\s]+)", re.I)
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 
