@@ -218,20 +218,42 @@ def read_table(
     if not body.strip():
         problems.append(Problem(name, 0, "", "", "empty-file", "文件是空的。", "File is empty."))
         return None, digest
-    text = _decode(raw, name, problems)
-    if text is None:
-        return None, digest
+    # The header comes from the first line alone (decoding a million-row file
+    # just to read its header would cost more than parsing it); a header with a
+    # line break inside quotes, or bytes that are not UTF-8, take the full decode.
+    first_line = body.split(b"\n", 1)[0]
+    text = None
     try:
-        header = [cell.strip() for cell in next(csv.reader(io.StringIO(text, newline="")))]
+        head = first_line.decode("utf-8") if first_line.count(b'"') % 2 == 0 else None
+    except UnicodeDecodeError:
+        head = None
+    if head is None:
+        text = _decode(raw, name, problems)
+        if text is None:
+            return None, digest
+        head = text
+    try:
+        header = [cell.strip() for cell in next(csv.reader(io.StringIO(head, newline="")), [])]
     except csv.Error as exc:
         problems.append(Problem(name, 1, "", "", "unreadable", f"无法读取表头：{exc}", f"Cannot parse the header: {exc}"))
         return None, digest
-    names = _map_header(header, columns, name, problems)
+    if not any(header):
+        problems.append(Problem(name, 1, "", "", "no-header", "第一行应为表头（列名），但它是空的。", "The first line must be the header, but it is empty."))
+        return None, digest
+    header_problems: list[Problem] = []
+    names = _map_header(header, columns, name, header_problems)
     if names is None:
+        # a file in the wrong encoding is reported as that, not as odd headers
+        if text is None and _decode(raw, name, problems) is None:
+            return None, digest
+        problems.extend(header_problems)
         return None, digest
 
-    frame = _fast_read(body, len(header))
+    frame = _fast_read(body, len(header))  # pyarrow checks UTF-8 itself
     if frame is None:
+        text = text if text is not None else _decode(raw, name, problems)
+        if text is None:
+            return None, digest
         frame = _careful_read(text, len(header), name, problems)
         if frame is None:
             return None, digest
