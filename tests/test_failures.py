@@ -184,3 +184,13 @@ def test_autoescape_cannot_be_switched_off(tmp_path, root, small_data):
 def test_refuses_output_inside_the_data_folder(root, small_data):
     with pytest.raises(ConfigError):
         build_with(root, small_data, small_data / "rounds" / "site")
+
+
+def test_serve_watches_data_and_plugins(tmp_path):
+    from warmth.serve import snapshot
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("x", encoding="utf-8")
+    before = snapshot([tmp_path / "data"])
+    (tmp_path / "data" / "a.csv").write_text("xy", encoding="utf-8")
+    assert snapshot([tmp_path / "data"]) != before
