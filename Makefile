@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint serve sample bench clean
+.PHONY: site publish test lint check serve sample bench clean keygen anonymize
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -41,6 +41,19 @@ test: $(DEV)
 
 lint: $(DEV)
 	$(PY) -m ruff check plugins tests scripts pelicanconf.py publishconf.py
+
+## Check data without building: make check [DATA=…] [FILE=<one incoming file>] [REPORT=<file.xlsx|folder>]
+check: $(RUNTIME)
+	$(PY) -m warmth check --data $(DATA) $(if $(FILE),--file $(FILE)) $(if $(REPORT),--report $(REPORT))
+
+KEY ?= campaign.key
+## Create the campaign key once (never overwritten; keep a backup off this machine).
+keygen: $(RUNTIME)
+	$(PY) -m warmth keygen --key $(KEY)
+
+## Real-name table → public records: make anonymize IN=汇总表.xlsx OUT=data/rounds/2012-01/shawan.csv [REJECTS=rejects.csv]
+anonymize: $(RUNTIME)
+	$(PY) -m warmth anonymize --key $(KEY) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

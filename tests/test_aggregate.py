@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -20,7 +19,9 @@ B = "b" * 64
 def ds(tmp_path, root):
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(root / "data" / "campaign.toml", data)
+    # k = 1: aggregation is tested here, small-group coarsening in test_privacy.py
+    toml = (root / "data" / "campaign.toml").read_text(encoding="utf-8").replace("min_group_size = 3", "min_group_size = 1")
+    (data / "campaign.toml").write_text(toml, encoding="utf-8")
     write_csv(data / "rounds/2012-01/x.csv", EN, [
         row(record_id="1", district="沙湾区", amount_yuan="100.10", recipient_ref=A),
         row(record_id="2", district="沙湾区", amount_yuan="0.20", recipient_ref=A, category="医疗救助"),

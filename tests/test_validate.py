@@ -144,8 +144,9 @@ def test_undeclared_round_folder(data):
     [
         (b"", "empty-file"),
         (b"\xef\xbb\xbf  \r\n", "empty-file"),
-        ("record_id,round\n".encode("gb18030") + "甲".encode("gb18030"), "encoding"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "encoding"),
+        (b"record_id,round\n\x81\x30\xff\xfe", "encoding"),  # neither UTF-8 nor GB18030
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "binary"),  # an .xlsx renamed to .csv
     ],
 )
 def test_unusable_files_get_one_clear_problem(data, content, rule):
@@ -297,11 +298,13 @@ def test_stray_files_are_reported_and_excel_leftovers_ignored(data):
     (data / "rounds/2012-01/~$A.csv").write_bytes(b"\x00lock")
     (data / "rounds/2012-01/.DS_Store").write_bytes(b"\x00")
     (data / "rounds/stray.csv").write_text("x", encoding="utf-8")
-    (data / "rounds/2012-01/report.xlsx").write_bytes(b"PK")
+    (data / "rounds/2012-01/report.txt").write_bytes(b"notes")
+    (data / "rounds/2012-01/old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
     (data / "rounds/2012-01/sub").mkdir()
     err = problems_of(data)
     assert sorted((p.file, p.rule) for p in err.problems) == [
-        ("rounds/2012-01/report.xlsx", "unexpected-file"),
+        ("rounds/2012-01/old.xls", "unsupported-format"),
+        ("rounds/2012-01/report.txt", "unexpected-file"),
         ("rounds/2012-01/sub", "unexpected-file"),
         ("rounds/stray.csv", "unexpected-file"),
     ]

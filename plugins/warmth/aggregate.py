@@ -120,49 +120,57 @@ def _labels(by: str, campaign: Campaign) -> tuple[list[str], dict, dict]:
         return list(AID_TYPES), dict(AID_TYPES), {k: k for k in AID_TYPES}
     if by == "round":
         return campaign.round_ids, {r.id: r.label for r in campaign.rounds}, {r.id: r.id for r in campaign.rounds}
-    items = getattr(campaign, DIMENSIONS[by][0])
-    return [i.name for i in items], {i.name: i.name for i in items}, {i.name: i.slug for i in items}
+    kind = DIMENSIONS[by][0]
+    slugs = {i.name: i.slug for i in getattr(campaign, kind)}  # the other label has no page: slug ""
+    names = campaign.published_names(kind)
+    return names, {n: n for n in names}, {n: slugs.get(n, "") for n in names}
 
 
-def sums_by(cube: pd.DataFrame, by: str) -> tuple[np.ndarray, np.ndarray]:
-    """Exact int64 (records, fen) per category code of ``by``."""
+def sums_by(cube: pd.DataFrame, by: str) -> dict[str, tuple[int, int]]:
+    """Exact int64 (records, fen) per value of ``by``."""
     codes = cube[by].cat.codes.to_numpy(np.int64)
-    size = len(cube[by].cat.categories)
-    records = np.zeros(size, dtype=np.int64)
-    fen = np.zeros(size, dtype=np.int64)
+    names = [str(c) for c in cube[by].cat.categories]
+    records = np.zeros(len(names), dtype=np.int64)
+    fen = np.zeros(len(names), dtype=np.int64)
     np.add.at(records, codes, cube["records"].to_numpy(np.int64))
     np.add.at(fen, codes, cube["fen"].to_numpy(np.int64))
-    return records, fen
+    return {name: (int(r), int(f)) for name, r, f in zip(names, records, fen)}
 
 
 def breakdown(cube: pd.DataFrame, by: str, campaign: Campaign, *, unreported: set[str] = frozenset()) -> list[dict]:
     """Rows {name, label, slug, records, fen, share, reported} for one dimension, in declared order.
 
     ``unreported`` names rows (destinations, rounds) that have sent nothing:
-    they are marked so pages say 未报送 instead of showing ¥0.00.
+    they are marked so pages say 未报送 instead of showing ¥0.00. The
+    small-group label (其他) appears only where records were merged into it.
     """
     names, labels, slugs = _labels(by, campaign)
-    records, fen = sums_by(cube, by)
-    total = int(fen.sum())
-    return [
-        {
-            "name": name,
-            "label": labels[name],
-            "slug": slugs[name],
-            "records": int(records[i]),
-            "fen": int(fen[i]),
-            "share": (int(fen[i]) / total) if total else 0.0,  # display only: bar widths
-            "reported": name not in unreported,
-        }
-        for i, name in enumerate(names)
-    ]
+    sums = sums_by(cube, by)
+    total = sum(fen for _, fen in sums.values())
+    rows = []
+    for name in names:
+        records, fen = sums.get(name, (0, 0))
+        if name == campaign.other_label and by in ("category", "recipient_group") and not records:
+            continue
+        rows.append(
+            {
+                "name": name,
+                "label": labels[name],
+                "slug": slugs[name],
+                "records": records,
+                "fen": fen,
+                "share": (fen / total) if total else 0.0,  # display only: bar widths
+                "reported": name not in unreported,
+            }
+        )
+    return rows
 
 
 def matrix(cube: pd.DataFrame, rows: str, columns: str, campaign: Campaign) -> dict:
     """A rows × columns table of fen with totals, in declared order, empty rows/cols dropped."""
     pivot = cube.pivot_table(index=rows, columns=columns, values="fen", aggfunc="sum", observed=True, fill_value=0)
-    row_names = [n for n in campaign.names(DIMENSIONS[rows][0]) if n in pivot.index]
-    col_names = [n for n in campaign.names(DIMENSIONS[columns][0]) if n in pivot.columns]
+    row_names = [n for n in campaign.published_names(DIMENSIONS[rows][0]) if n in pivot.index]
+    col_names = [n for n in campaign.published_names(DIMENSIONS[columns][0]) if n in pivot.columns]
     pivot = pivot.reindex(index=row_names, columns=col_names, fill_value=0).astype("int64")
     return {
         "rows": [

@@ -64,6 +64,8 @@ class Campaign:
     categories: tuple[Named, ...]
     fund_sources: tuple[FundSource, ...]
     recipient_groups: tuple[Named, ...]
+    min_group_size: int = 3
+    other_label: str = "其他"
     path: Path = field(default=Path("campaign.toml"), compare=False)
     digest: str = field(default="", compare=False)  # SHA-256 of the bytes read
 
@@ -74,6 +76,13 @@ class Campaign:
     def names(self, kind: str) -> list[str]:
         """Declared names of one dimension, in declared order."""
         return [item.name for item in getattr(self, kind)]
+
+    def published_names(self, kind: str) -> list[str]:
+        """Names as they may appear in published data: small groups add the other label."""
+        names = self.names(kind)
+        if kind in ("categories", "recipient_groups"):
+            names.append(self.other_label)
+        return names
 
     def slug_of(self, kind: str, name: str) -> str:
         for item in getattr(self, kind):
@@ -182,6 +191,7 @@ def load_campaign(path: Path) -> Campaign:
     if len({r.id for r in rounds}) != len(rounds):
         problems.append("[[rounds]]: 批次编号重复 / duplicate round id")
 
+    privacy = _table(data, "privacy", problems)
     campaign = Campaign(
         title=_text(head, "title", "campaign", problems),
         short_title=_text(head, "short_title", "campaign", problems, required=False)
@@ -200,9 +210,17 @@ def load_campaign(path: Path) -> Campaign:
         categories=_named_list(data, "categories", problems),
         fund_sources=_named_list(data, "fund_sources", problems, cls=FundSource),
         recipient_groups=_named_list(data, "recipient_groups", problems),
+        min_group_size=privacy.get("min_group_size", 3),
+        other_label=privacy.get("other_label", "其他"),
         path=path,
         digest=hashlib.sha256(raw).hexdigest(),
     )
+    if not isinstance(campaign.min_group_size, int) or isinstance(campaign.min_group_size, bool) or campaign.min_group_size < 1:
+        problems.append("privacy.min_group_size: 应为正整数 / expected a positive whole number")
+    if not isinstance(campaign.other_label, str) or not campaign.other_label.strip():
+        problems.append("privacy.other_label: 必填文字 / required text")
+    elif campaign.other_label in campaign.names("categories") + campaign.names("recipient_groups"):
+        problems.append("privacy.other_label: 不能与已声明的类别或群体重名 / must differ from declared categories and groups")
     if campaign.start > campaign.end:
         problems.append("campaign.start 晚于 campaign.end / start is after end")
     if not isinstance(head.get("sample_data", False), bool):

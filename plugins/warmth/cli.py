@@ -53,6 +53,55 @@ def _cmd_build(args) -> int:
     return 0
 
 
+def _cmd_check(args) -> int:
+    from .check import check_data, check_file, write_report
+    from .problems import DataError
+
+    data = Path(args.data)
+    single = Path(args.file) if args.file else None
+    if single is not None and not single.is_file():
+        print(f"找不到文件 {single} / file not found: {single}", file=sys.stderr)
+        return 1
+    problems = check_file(data, single) if single else check_data(data)
+    if not problems:
+        what = single or data
+        print(f"检查通过，没有发现问题：{what}\nNo problems found: {what}")
+        return 0
+    print(DataError(problems).report(), file=sys.stderr)
+    if args.report:
+        written = write_report(
+            problems, data, Path(args.report), protected=[data, Path(args.root) / "output"], single=single
+        )
+        for path in written:
+            print(f"已写出给报送单位的修改清单 / report for the district written: {path}", file=sys.stderr)
+    return 1
+
+
+def _cmd_keygen(args) -> int:
+    from .anonymize import keygen
+
+    path = keygen(Path(args.key))
+    print(
+        f"已生成密钥：{path}（32 字节，仅本人可读）。请备份到安全处；整个活动只用这一个密钥。\n"
+        f"Key written: {path} (32 bytes, owner-only). Back it up safely; use this one key for the whole campaign."
+    )
+    return 0
+
+
+def _cmd_anonymize(args) -> int:
+    from .anonymize import anonymize, format_rejected, load_key
+
+    key = load_key(Path(args.key) if args.key else None)
+    written, rejected = anonymize(
+        Path(args.table), Path(args.out), key=key, rejects=Path(args.rejects) if args.rejects else None
+    )
+    print(f"已写出 {written} 条公开记录：{args.out}\n{written} public records written: {args.out}")
+    if rejected:
+        print(f"有 {len(rejected)} 行未写出，请核对后重新运行 / {len(rejected)} rows left out:\n" + format_rejected(rejected), file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_serve(args) -> int:
     from .serve import serve
 
@@ -81,6 +130,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-cache", action="store_true", help="不使用缓存 / do not use the cache")
     p.add_argument("--report", default=None, help="把用时写入 JSON 文件 / write step timings to a JSON file")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("check", help="只检查数据，不生成网站 / check data without building")
+    p.add_argument("--root", default=".")
+    p.add_argument("--data", default="data", help="数据文件夹 / data folder")
+    p.add_argument("--file", default=None, help="只检查这一个新文件（CSV 或 xlsx）/ check one incoming file")
+    p.add_argument("--report", default=None, help="把问题清单写成表格（.csv 或 .xlsx；检查整个文件夹时为文件夹）/ write a report")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("keygen", help="生成匿名化密钥（每个活动一次）/ create the anonymization key")
+    p.add_argument("--key", default="campaign.key", help="密钥文件（放在数据和网站文件夹之外）/ key file")
+    p.set_defaults(func=_cmd_keygen)
+
+    p = sub.add_parser("anonymize", help="实名制汇总表 → 公开记录 / real-name table → public records")
+    p.add_argument("--key", default=None, help="密钥文件；默认取环境变量 WARMTH_KEY_FILE / key file")
+    p.add_argument("--table", required=True, help="实名制汇总表（.xlsx 或 .csv）/ the real-name table")
+    p.add_argument("--out", required=True, help="公开记录 CSV / public records CSV")
+    p.add_argument("--rejects", default=None, help="未写出的行（仅供工作人员）/ rows left out, for staff only")
+    p.set_defaults(func=_cmd_anonymize)
 
     p = sub.add_parser("serve", help="本地预览并在修改后自动重建 / preview locally, rebuilding on change")
     p.add_argument("--root", default=".")

@@ -17,6 +17,7 @@ import pandas as pd
 from .aggregate import Aggregates, aggregate
 from .campaign import Campaign, load_campaign
 from .load import CAMPAIGN_FILE, load_allocations, load_records
+from .privacy import Coarsening, coarsen
 from .problems import DataError, Problem
 from .validate import validate_allocations, validate_records
 
@@ -44,10 +45,11 @@ class Steps:
 @dataclass(frozen=True)
 class Dataset:
     campaign: Campaign
-    records: pd.DataFrame  # typed, see validate.validate_records
+    records: pd.DataFrame  # typed (validate.validate_records), small groups coarsened (privacy)
     allocations: pd.DataFrame
     agg: Aggregates
     digests: dict[str, str]  # every input file read (path under the data folder) → SHA-256 of its bytes
+    coarsening: Coarsening  # what the small-group rule changed (records are already coarsened)
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -75,6 +77,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     if problems:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
     with steps.step("aggregate", "汇总"):
+        records, coarsening = coarsen(records, campaign)
         agg = aggregate(records, allocations, campaign)
     digests = {CAMPAIGN_FILE: campaign.digest, **table.digests, **alloc_table.digests}
-    return Dataset(campaign, records, allocations, agg, digests)
+    return Dataset(campaign, records, allocations, agg, digests, coarsening)

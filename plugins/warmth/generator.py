@@ -103,6 +103,7 @@ class WarmthGenerator(Generator):
             "fund_sources": campaign.fund_sources,
             "categories": campaign.categories,
             "rounds": campaign.rounds,
+            "privacy": self.dataset.coarsening,
         }
         notes_dir = root / setting(self.settings, "WARMTH_ROUND_NOTES")
         self.narratives = _narratives(notes_dir)

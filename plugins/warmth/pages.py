@@ -143,7 +143,7 @@ def home_page(agg: Aggregates, campaign: Campaign, status: list, silent: set[str
                     "source_category": [list(t) for t in sc],
                     "category_destination": [list(t) for t in cd],
                     "sources": campaign.names("fund_sources"),
-                    "categories": campaign.names("categories"),
+                    "categories": campaign.published_names("categories"),
                     "destinations": campaign.names("destinations"),
                     "title": "资金流向：来源 → 类别 → 区县",
                 },

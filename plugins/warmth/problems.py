@@ -30,6 +30,13 @@ class Problem:
     message_zh: str
     message_en: str
 
+    def __post_init__(self) -> None:
+        # A problem may quote a cell holding an ID number or a phone number; it
+        # reaches terminals, CI logs and report files, so it is masked here, once.
+        from .pii import mask
+
+        object.__setattr__(self, "value", mask(str(self.value)))
+
     def format(self) -> str:
         where = self.file
         if self.row:

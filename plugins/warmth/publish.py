@@ -264,8 +264,8 @@ def _record_schema(campaign: Campaign) -> dict:
         "round": campaign.round_ids,
         "district": campaign.names("destinations"),
         "fund_source": campaign.names("fund_sources"),
-        "category": campaign.names("categories"),
-        "recipient_group": campaign.names("recipient_groups"),
+        "category": campaign.published_names("categories"),
+        "recipient_group": campaign.published_names("recipient_groups"),
         "aid_type": ["cash", "goods", "service"],
     }
     fields = []

@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from .campaign import DIMENSIONS, Campaign
 from .money import AMOUNT_MAX_TEXT, AMOUNT_PATTERN, parse_fen
+from .pii import KINDS, scan_series
 from .problems import Problem
 from .schema import AID_TYPE_ALIASES, AID_TYPES, COLUMN_NAMES, NOTE_MAX, REQUIRED, RECORD_COLUMNS
 
@@ -36,6 +37,8 @@ RECIPIENT_REF = r"[0-9a-f]{32,64}"
 # opens the published CSV in Excel (CSV injection); such cells are refused.
 FORMULA_START = r"[=+\-@\t\r]"
 FREE_TEXT = ("disbursing_unit", "item", "unit", "note")
+# scanned for ID, phone and bank-card numbers and e-mail addresses (recipient_ref is hex by rule)
+PERSONAL_DATA_SCAN = ("record_id", *FREE_TEXT)
 DATE_PATTERNS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: 00:00(?::00)?)?"),
@@ -253,6 +256,22 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
             "文字不能以 = + - @ 或制表符开头（在 Excel 中会被当作公式执行）。",
             "Text must not start with = + - @ or a tab (Excel would run it as a formula).",
         )
+    # personal data must never be published: scan every free-text column
+    allowed = frozenset(e.lower() for e in [str(campaign.contact.get("email", ""))] if e)
+    for name in PERSONAL_DATA_SCAN:
+        found = scan_series(col[name], allowed_emails=allowed)
+        if len(found):
+            out.total += len(found)
+            where = frame.loc[found["index"].head(LIST_LIMIT), ["_file", "_row"]]
+            for (file, row), kind, masked in zip(where.itertuples(index=False, name=None), found["kind"], found["masked"]):
+                zh, en = KINDS[kind]
+                out.problems.append(
+                    Problem(
+                        str(file), int(row), name, masked, "personal-data",
+                        f"疑似个人信息（{zh}），不得公开。请删除；受助人只用受助人编码表示。",
+                        f"Looks like personal data ({en}) and must not be published. Remove it; use recipient_ref.",
+                    )
+                )
     out.flag(
         frame, col["note"].str.len() > NOTE_MAX, "note", "note-too-long",
         f"备注最多 {NOTE_MAX} 个字符。", f"note may have at most {NOTE_MAX} characters.",

@@ -1,0 +1,146 @@
+"""Staff check: validate a data folder, or one incoming file, without building.
+
+Nothing here writes into the data folder or the site: the only file written
+is the optional report for the district contact — their rows with an added
+column saying what to fix — and it must live elsewhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from .campaign import load_campaign
+from .dataset import read_dataset
+from .load import CAMPAIGN_FILE, load_records, read_table
+from .pii import mask
+from .problems import ConfigError, DataError, Problem
+from .schema import RECORD_COLUMNS
+from .validate import validate_records
+
+REPORT_COLUMN = "需要修改 / what to fix"
+
+
+def check_data(data_dir: Path) -> list[Problem]:
+    """Every problem of a data folder (empty list: it would build)."""
+    try:
+        read_dataset(data_dir)
+    except DataError as err:
+        return err.problems
+    return []
+
+
+def check_file(data_dir: Path, path: Path) -> list[Problem]:
+    """Every problem of one incoming file, checked against the campaign and the
+    records already in the data folder (record ids must stay unique).
+
+    The file is read as if it were in the folder of the round its rows name;
+    a file of the same name already in that folder is taken to be replaced.
+    """
+    campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
+    problems: list[Problem] = []
+    name = Path(path).name
+    frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems)
+    if frame is None:
+        return problems
+    frame["_folder"] = frame["round"]
+    existing = load_records(Path(data_dir), []).frame
+    existing = existing[~((existing["_file"].astype(str).str.rsplit("/", n=1).str[-1] == name)
+                          & existing["_folder"].astype(str).isin(set(frame["round"])))]
+    both = pd.concat([existing, frame], ignore_index=True)  # duplicates are flagged on the later copy: this file
+    both["_file"] = both["_file"].astype("category")
+    both["_folder"] = both["_folder"].astype("category")
+    _, found, _ = validate_records(both, campaign)
+    return sorted(problems + [p for p in found if p.file == name])
+
+
+def _refuse_inside(target: Path, protected: list[Path]) -> None:
+    target = target.resolve()
+    for folder in protected:
+        folder = folder.resolve()
+        if target == folder or folder in target.parents:
+            raise ConfigError(
+                f"报告不能写进 {folder}（数据和网站文件夹只由生成命令修改）。\n"
+                f"The report must not be written inside {folder}; data and site folders are never modified by a check."
+            )
+
+
+def write_report(problems: list[Problem], data_dir: Path, target: Path, *, protected: list[Path], single: Path | None = None) -> list[Path]:
+    """Write, per file with problems, its rows plus a column saying what to fix.
+
+    ``target`` is a .csv/.xlsx file when checking one file (``single``), else a
+    folder that receives one ``<round>-<file>.problems.csv`` per input file.
+    Values are masked wherever they look like personal data.
+    """
+    _refuse_inside(target, protected)
+    by_file: dict[str, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        by_file[problem.file].append(problem)
+    written = []
+    for file, items in sorted(by_file.items()):
+        source = single if single is not None else Path(data_dir) / file
+        out = target if single is not None else Path(target) / (file.replace("/", "-").removeprefix("rounds-") + ".problems.csv")
+        _refuse_inside(out, protected)
+        rows = _report_rows(source, file, items)
+        _write_table(out, rows)
+        written.append(out)
+    return written
+
+
+def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str]]:
+    header = ["行号 row"] + [f"{c.zh} {c.name}" for c in RECORD_COLUMNS] + [REPORT_COLUMN]
+    whole_file = [p for p in items if p.row == 0 or p.row == 1]
+    per_row: dict[int, list[Problem]] = defaultdict(list)
+    for p in items:
+        if p.row > 1:
+            per_row[p.row].append(p)
+    rows = [header]
+    if whole_file:
+        rows.append(["（整个文件）"] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in whole_file)])
+    frame = None
+    if source.exists():
+        frame, _ = read_table(source, file, RECORD_COLUMNS, [])
+    if frame is not None:
+        for record in frame.itertuples(index=False):
+            row = int(record._asdict()["_row"])
+            if row in per_row:
+                cells = [mask(str(getattr(record, c.name))) for c in RECORD_COLUMNS]
+                rows.append([str(row), *cells, "；".join(_say(p) for p in per_row[row])])
+    else:  # the file could not be read at all: list the problems by row
+        for row, found in sorted(per_row.items()):
+            rows.append([str(row)] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in found)])
+    return rows
+
+
+def _say(problem: Problem) -> str:
+    where = f"{problem.column}：" if problem.column else ""
+    return f"{where}{problem.message_zh}（{problem.message_en}）"
+
+
+def _write_table(out: Path, rows: list[list[str]]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "需要修改"
+        for row in rows:
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        payload = buffer.getvalue()
+    else:
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        payload = b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+    os.replace(tmp, out)

@@ -1,0 +1,386 @@
+"""What districts really send, turned into rows of text.
+
+Districts and the city's own staff work in Excel (or WPS) on Chinese Windows.
+Their files arrive as:
+
+- CSV in UTF-8 with a BOM ("CSV UTF-8"), plain UTF-8, or GB18030 (Excel's plain
+  "CSV" on Chinese Windows; GB18030 is a superset of GBK and GB2312);
+- .xlsx workbooks, whose cells are typed (numbers, dates, booleans, text);
+- now and then a workbook renamed to .csv, or an old binary .xls.
+
+The functions here are pure readers: bytes or a file in, text out, or a
+`SourceError` that says what is wrong in Chinese and English — never a
+traceback. Every value comes out as text (IDs must not turn into numbers);
+checking values is the caller's job.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from .problems import WarmthError
+
+__all__ = [
+    "SourceError",
+    "XLS_MESSAGE",
+    "decode_csv",
+    "read_csv_rows",
+    "read_rows",
+    "read_xlsx",
+]
+
+XLS_MESSAGE = (
+    "不支持旧版 Excel 文件（.xls）。请在 Excel 中打开，另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）（*.csv）”后再提交。",
+    "Old binary Excel files (.xls) are not supported. Open the file in Excel and save it as "
+    "'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited) (*.csv)'.",
+)
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+# Excel keeps 15 significant digits: a number at or above 10**15 may already
+# have lost digits (an 18-digit ID typed into a number cell ends in "000").
+EXCEL_DIGITS = 15
+LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel knows
+
+
+class SourceError(WarmthError):
+    """A whole file cannot be read. ``rule`` is a stable code like the Problem rules."""
+
+    def __init__(self, rule: str, message_zh: str, message_en: str):
+        self.rule = rule
+        self.message_zh = message_zh
+        self.message_en = message_en
+        super().__init__(f"{message_zh}\n{message_en} [{rule}]")
+
+
+# --------------------------------------------------------------------- CSV
+
+
+def _line_of(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1
+
+
+def decode_csv(raw: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was in, decided deterministically.
+
+    UTF-8 with BOM → ``utf-8-sig``; valid UTF-8 → ``utf-8``; else GB18030 when
+    it decodes strictly → ``gb18030``; else `SourceError` rule ``encoding``
+    naming the byte offset. Files that are not text at all (NUL bytes, a zip
+    or OLE2 header: a workbook renamed to .csv) are refused as rule ``binary``.
+    The returned text has no BOM.
+    """
+    if raw.startswith(UTF16_BOMS):
+        raise SourceError(
+            "encoding",
+            "文件是 UTF-16 编码（Excel 的“Unicode 文本”），不是 CSV。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+            "The file is UTF-16 (Excel's 'Unicode Text'), not CSV. Save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
+        )
+    if raw.startswith(ZIP_MAGIC):
+        raise SourceError(
+            "binary",
+            "这不是 CSV 文本文件，而像是改了扩展名的 Excel 工作簿（.xlsx）。请直接提交 .xlsx 文件，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+            "This is not a CSV text file; it looks like an Excel workbook (.xlsx) renamed to .csv. "
+            "Send the .xlsx itself, or save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
+        )
+    if raw.startswith(OLE2_MAGIC):
+        raise SourceError(
+            "binary",
+            "这不是 CSV 文本文件，而像是改了扩展名的旧版 Excel 文件（.xls）或加密的工作簿。" + XLS_MESSAGE[0],
+            "This is not a CSV text file; it looks like an old Excel file (.xls) or an encrypted workbook renamed to .csv. " + XLS_MESSAGE[1],
+        )
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise SourceError(
+            "binary",
+            f"这不是 CSV 文本文件（第 {nul} 字节是空字符 NUL），常见原因是把 Excel 文件（.xlsx/.xls）直接改名为 .csv。"
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+            f"This is not a CSV text file (NUL byte at offset {nul}); usually an Excel file (.xlsx/.xls) renamed to .csv. "
+            "Save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
+        )
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            offset = exc.start + 3
+            raise SourceError(
+                "encoding",
+                f"文件开头标明是 UTF-8，但第 {offset} 字节（第 {_line_of(raw, offset)} 行）不是 UTF-8。请在 Excel 中重新另存为“CSV UTF-8（逗号分隔）”。",
+                f"The file starts with a UTF-8 BOM but byte {offset} (line {_line_of(raw, offset)}) is not UTF-8. "
+                "Save it again in Excel as 'CSV UTF-8 (Comma delimited)'.",
+            ) from None
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_at = exc.start
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as exc:
+        gb_at = exc.start
+    raise SourceError(
+        "encoding",
+        f"无法识别文件编码：既不是 UTF-8（第 {utf8_at} 字节，第 {_line_of(raw, utf8_at)} 行出错），"
+        f"也不是 GB18030/GBK（第 {gb_at} 字节，第 {_line_of(raw, gb_at)} 行出错）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+        f"Unknown encoding: neither UTF-8 (fails at byte {utf8_at}, line {_line_of(raw, utf8_at)}) "
+        f"nor GB18030/GBK (fails at byte {gb_at}, line {_line_of(raw, gb_at)}). Save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
+    )
+
+
+def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A CSV file as (header cells, [(spreadsheet row number, cells)]), every cell stripped text.
+
+    Same shape and rules as `read_xlsx`: header = row 1 (record 1), blank rows
+    skipped with their numbers kept, trailing unnamed empty columns dropped.
+    A row with a different number of fields than the header is refused
+    (rule ``ragged-row``; trailing empty fields are tolerated).
+    """
+    text, _ = decode_csv(raw)
+    if not text.strip():
+        raise SourceError("empty-file", "文件是空的。", "File is empty.")
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise SourceError("unreadable", f"无法读取此 CSV 文件：{exc}", f"Cannot parse this CSV file: {exc}") from None
+    header = [cell.strip() for cell in records[0]] if records else []
+    if not any(header):
+        raise SourceError("no-header", "第一行应为表头（列名），但它是空的。", "The first line must be the header, but it is empty.")
+    width = len(header)
+    rows: list[tuple[int, list[str]]] = []
+    ragged: list[int] = []
+    for number, record in enumerate(records[1:], start=2):
+        cells = [cell.strip() for cell in record]
+        if not any(cells):
+            continue
+        if len(cells) > width and not any(cells[width:]):
+            cells = cells[:width]
+        if len(cells) != width:
+            ragged.append(number)
+            continue
+        rows.append((number, cells))
+    if ragged:
+        shown = "、".join(str(n) for n in ragged[:10]) + ("……" if len(ragged) > 10 else "")
+        shown_en = ", ".join(str(n) for n in ragged[:10]) + (", …" if len(ragged) > 10 else "")
+        raise SourceError(
+            "ragged-row",
+            f"第 {shown} 行的字段数与表头（{width} 个）不同。请检查多余或缺少的逗号。",
+            f"Rows {shown_en} do not have the header's {width} fields. Check for extra or missing commas.",
+        )
+    return _trim_columns(header, rows)
+
+
+# -------------------------------------------------------------------- xlsx
+
+
+def _number_text(value: int | float) -> str:
+    """Excel's number as the text a person sees in the cell (up to 15 significant digits)."""
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return repr(value)
+    if abs(value) >= 10**EXCEL_DIGITS:
+        # Beyond Excel's precision: show it as Excel does, so it cannot pass for an exact ID.
+        return f"{value:.{EXCEL_DIGITS}G}"
+    if value.is_integer():
+        return str(int(value))
+    # Round to the 15 digits Excel shows (a formula's 1200.4999999999998 is 1200.5 on screen).
+    return format(Decimal(f"{value:.{EXCEL_DIGITS}g}").normalize(), "f")
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if (value.hour, value.minute, value.second) == (0, 0, 0) and value.microsecond < 500_000:
+        return value.date().isoformat()
+    value = value + dt.timedelta(microseconds=500_000)  # Excel stores times as fractions of a day
+    return value.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _cell_text(value, *, date_column: bool, id_column: bool, epoch) -> str:
+    """One cell → text, by the rules in `read_xlsx`."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        if date_column and 1 <= value <= LAST_SERIAL:
+            from openpyxl.utils.datetime import from_excel
+
+            return _datetime_text(from_excel(value, epoch=epoch))
+        if id_column and abs(value) >= 10**EXCEL_DIGITS:
+            # An ID typed into a number cell: Excel has already dropped its last digits.
+            return f"{float(value):.{EXCEL_DIGITS}G}"
+        return _number_text(value)
+    if isinstance(value, dt.datetime):
+        return _datetime_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.replace(microsecond=0).isoformat()
+    return str(value).strip()  # timedelta ([h]:mm cells) and anything newer
+
+
+def _trim_columns(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Pad every row to one width, then drop trailing columns with no header and no values."""
+    width = max([len(header)] + [len(cells) for _, cells in rows])
+    header = header + [""] * (width - len(header))
+    rows = [(n, cells + [""] * (width - len(cells))) for n, cells in rows]
+    while width and not header[width - 1] and not any(cells[width - 1] for _, cells in rows):
+        width -= 1
+    return header[:width], [(n, cells[:width]) for n, cells in rows]
+
+
+def _unreadable(exc: BaseException | None = None) -> SourceError:
+    detail = f"（{type(exc).__name__}）" if exc is not None else ""
+    detail_en = f" ({type(exc).__name__})" if exc is not None else ""
+    return SourceError(
+        "unreadable",
+        f"无法读取这个 Excel 文件{detail}：文件可能已损坏，或不是 .xlsx 工作簿。"
+        "请在 Excel 中打开后重新另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）”。",
+        f"Cannot read this Excel file{detail_en}: it may be damaged or not an .xlsx workbook. "
+        "Open it in Excel and save it again as 'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited)'.",
+    )
+
+
+def _sheet_rows(ws):
+    """(sheet row number, raw values) for every row of a read-only sheet, in order.
+
+    openpyxl yields an empty tuple for each row missing from the sheet, so
+    counting rows gives the sheet's row numbers.
+    """
+    ws.reset_dimensions()  # some writers declare a wrong sheet size; read to the real end
+    return enumerate(ws.iter_rows(values_only=True), start=1)
+
+
+def read_xlsx(
+    path: Path | str | bytes,
+    *,
+    date_columns: frozenset[str] = frozenset(),
+    id_columns: frozenset[str] = frozenset(),
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The first worksheet of an .xlsx workbook as text.
+
+    Returns (header cells, [(spreadsheet row number, cells)]); the header is row
+    1 of the sheet, rows keep the sheet's numbers, rows with only empty cells
+    are skipped, and trailing columns with no header and no values are dropped.
+
+    Cell → text: None → ""; text stripped; booleans "TRUE"/"FALSE"; integers as
+    written; numbers as Excel shows them (1200.0 → "1200", 1200.5 → "1200.5",
+    rounded to Excel's 15 significant digits, and from 10**15 up in Excel's
+    "5.11102198001011E+17" form, since such a number has already lost digits);
+    dates "YYYY-MM-DD" (with " HH:MM:SS" when a time is set). A number in a
+    column whose normalised header (`schema.normalize_header`, with or
+    without its inner spaces) is in ``date_columns`` is an Excel date serial
+    (openpyxl's ``from_excel``, the workbook's date system) and becomes a date
+    too; numbers out of Excel's date range stay numbers for the validator to
+    name. In a column listed in ``id_columns`` every number of 16 or more
+    digits is given in the E+ form, so a truncated ID can never pass for a real one.
+
+    A workbook whose other worksheets hold data is refused (rule
+    ``extra-sheets``) rather than read in part. Damaged or non-xlsx input →
+    rule ``unreadable``; an old .xls (or encrypted workbook) → ``unsupported-format``
+    with `XLS_MESSAGE`; an empty first sheet → ``empty-file``; an empty row 1
+    above data → ``no-header``. A missing file raises OSError as usual.
+    """
+    from .schema import normalize_header
+
+    raw = path if isinstance(path, bytes | bytearray) else Path(path).read_bytes()
+    if raw.startswith(OLE2_MAGIC):
+        raise SourceError(
+            "unsupported-format",
+            "这是旧版 Excel 文件（.xls）或加密的工作簿。" + XLS_MESSAGE[0] + "（如有密码，请先取消密码保护。）",
+            "This is an old Excel file (.xls) or an encrypted workbook. " + XLS_MESSAGE[1] + " (Remove any password protection first.)",
+        )
+    if not raw.startswith(ZIP_MAGIC):
+        raise _unreadable()
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook can fail in any part of openpyxl
+        raise _unreadable(exc) from None
+    try:
+        sheets = wb.worksheets
+        if not sheets:
+            raise SourceError("empty-file", "工作簿里没有工作表。", "The workbook has no worksheet.")
+        header: list[str] = []
+        kinds: list[tuple[bool, bool]] = []
+        rows: list[tuple[int, list[str]]] = []
+        for number, values in _sheet_rows(sheets[0]):
+            if number == 1:
+                header = [_cell_text(v, date_column=False, id_column=False, epoch=wb.epoch) for v in values]
+                keys = [(normalize_header(h), re.sub(r"\s+", "", normalize_header(h))) for h in header]
+                kinds = [(bool({k, bare} & date_columns), bool({k, bare} & id_columns)) for k, bare in keys]
+                continue
+            cells = [
+                _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=wb.epoch)
+                for i, v in enumerate(values)
+            ]
+            if any(cells):
+                rows.append((number, cells))
+        if not any(header) and not rows:
+            raise SourceError("empty-file", f"工作表“{sheets[0].title}”是空的。", f"Worksheet '{sheets[0].title}' is empty.")
+        if not any(header):
+            raise SourceError(
+                "no-header",
+                f"工作表“{sheets[0].title}”的第 1 行应为表头（列名），但它是空的。请删除表头上方的空行或标题行。",
+                f"Row 1 of worksheet '{sheets[0].title}' must be the header, but it is empty. Delete blank or title rows above the header.",
+            )
+        extra = [ws.title for ws in sheets[1:] if _has_values(ws)]
+        if extra:
+            names = "、".join(f"“{t}”" for t in extra)
+            raise SourceError(
+                "extra-sheets",
+                f"只读取第一个工作表“{sheets[0].title}”，但工作表 {names} 里也有内容。"
+                "请把记录合并到第一个工作表，或把每个工作表分别另存为一个文件。",
+                f"Only the first worksheet ('{sheets[0].title}') is read, but worksheet(s) {', '.join(extra)} also hold data. "
+                "Move the records into the first worksheet, or save each worksheet as its own file.",
+            )
+    except SourceError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - cells are parsed lazily; damage shows up while reading
+        raise _unreadable(exc) from None
+    finally:
+        wb.close()
+    return _trim_columns(header, rows)
+
+
+def _has_values(ws) -> bool:
+    """Whether a read-only worksheet holds any non-empty cell (stops at the first)."""
+    ws.reset_dimensions()
+    for row in ws.iter_rows(values_only=True):
+        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in row):
+            return True
+    return False
+
+
+# ------------------------------------------------------------ either kind
+
+
+def read_rows(
+    path: Path,
+    *,
+    date_columns: frozenset[str] = frozenset(),
+    id_columns: frozenset[str] = frozenset(),
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A .csv or .xlsx file as (header, rows) by its extension; .xls and others refused."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return read_csv_rows(path.read_bytes())
+    if suffix in (".xlsx", ".xlsm"):
+        return read_xlsx(path, date_columns=date_columns, id_columns=id_columns)
+    if suffix == ".xls":
+        raise SourceError("unsupported-format", *XLS_MESSAGE)
+    raise SourceError(
+        "unsupported-format",
+        f"不支持“{suffix or '无扩展名'}”文件。请提交 .xlsx 工作簿或 CSV UTF-8 文件。",
+        f"'{suffix or 'no extension'}' files are not supported. Send an .xlsx workbook or a CSV UTF-8 file.",
+    )
