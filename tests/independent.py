@@ -23,7 +23,11 @@ HEADERS = {
 
 
 def read_rows(path: Path) -> list[dict]:
-    text = path.read_bytes().decode("utf-8-sig")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:  # Excel's plain "CSV" on Chinese Windows
+        text = raw.decode("gb18030")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [unicodedata.normalize("NFKC", h).strip() for h in next(reader)]
     header = [HEADERS.get(h, h) for h in header]

@@ -107,11 +107,9 @@ def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str
     if source.exists():
         frame, _ = read_table(source, file, RECORD_COLUMNS, [])
     if frame is not None:
-        for record in frame.itertuples(index=False):
-            row = int(record._asdict()["_row"])
-            if row in per_row:
-                cells = [mask(str(getattr(record, c.name))) for c in RECORD_COLUMNS]
-                rows.append([str(row), *cells, "；".join(_say(p) for p in per_row[row])])
+        wanted = frame[frame["_row"].isin(list(per_row))]  # only rows with problems, no per-record loop
+        for row, *cells in wanted[["_row", *(c.name for c in RECORD_COLUMNS)]].itertuples(index=False, name=None):
+            rows.append([str(row), *(mask(str(v)) for v in cells), "；".join(_say(p) for p in per_row[int(row)])])
     else:  # the file could not be read at all: list the problems by row
         for row, found in sorted(per_row.items()):
             rows.append([str(row)] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in found)])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import os
 import re
 import sys
@@ -123,6 +124,7 @@ STYLES = {
     "峨边彝族自治县": Style(chinese_header=True, dates="slash", chinese_aid=True, fixed_cents=True),
 }
 NO_BOM_FILES = {("2012-02", "井研县")}  # (round, destination) saved as UTF-8 without BOM
+GB18030_FILES = {("2012-01", "井研县")}  # saved by Excel as plain "CSV" on Chinese Windows
 
 # Goods: item → (unit, quantity options in tenths, their weights).
 ITEMS: dict[str, tuple[str, tuple[int, ...], tuple[float, ...]]] = {
@@ -409,16 +411,22 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _atomic_write_table(path: Path, table: pa.Table, bom: bool) -> None:
+def _atomic_write_table(path: Path, table: pa.Table, bom: bool, gb18030: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=".tmp")
     try:
         os.chmod(tmp, _file_mode())
         with os.fdopen(fd, "wb") as fh:
-            if bom:
-                fh.write(BOM)
             # quoting "none": no value may need quotes; pyarrow raises if one does.
-            pacsv.write_csv(table, fh, pacsv.WriteOptions(quoting_style="none", quoting_header="none"))
+            options = pacsv.WriteOptions(quoting_style="none", quoting_header="none")
+            if gb18030:  # what Excel's plain "CSV" writes on Chinese Windows: no BOM
+                sink = io.BytesIO()
+                pacsv.write_csv(table, sink, options)
+                fh.write(sink.getvalue().decode("utf-8").encode("gb18030"))
+            else:
+                if bom:
+                    fh.write(BOM)
+                pacsv.write_csv(table, fh, options)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -848,7 +856,9 @@ def generate(out_dir: Path, campaign_path: Path, *, records: int = DEFAULT_RECOR
         names = [zh if style.chinese_header else en for en, zh in COLUMNS]
         table = pa.table(dict(zip(names, cols, strict=True)))
         rel = f"rounds/{rid}/{c.slugs[d]}.csv"
-        _atomic_write_table(out_dir / rel, table, bom=style.bom and (rid, name) not in NO_BOM_FILES)
+        _atomic_write_table(
+            out_dir / rel, table, bom=style.bom and (rid, name) not in NO_BOM_FILES, gb18030=(rid, name) in GB18030_FILES
+        )
         written.append(rel)
         per_round[rid] += b - a
         rows = np.flatnonzero(breach_set[sl])

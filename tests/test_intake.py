@@ -1,0 +1,162 @@
+"""Staff intake end to end: Excel exports, GB18030, NFKC, personal data, make check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from independent import read_rows, yuan
+from test_validate import EN, ZH, row, write_csv
+
+from warmth.dataset import read_dataset
+from warmth.idcard import check_digit
+from warmth.problems import DataError
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root / "plugins")}
+    return subprocess.run([sys.executable, "-m", "warmth", *args], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+
+
+def valid_id(prefix17: str = "51110219900101123") -> str:
+    return prefix17 + check_digit(prefix17)
+
+
+def test_gb18030_export_with_chinese_headers_builds(small_data):
+    path = small_data / "rounds/2012-01/jingyan.csv"
+    rows = read_rows(path)  # the generator already writes this file like Excel's plain "CSV"
+    path.write_bytes(path.read_bytes().decode("gb18030").encode("gb18030"))
+    assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    ds = read_dataset(small_data)
+    mine = ds.records[ds.records["_file"] == "rounds/2012-01/jingyan.csv"]
+    assert len(mine) == len(rows)
+    assert int(mine["amount_fen"].sum()) == int(sum(yuan(r["amount_yuan"]) for r in rows) * 100)
+
+
+def test_xlsx_export_builds_like_its_csv(small_data):
+    path = small_data / "rounds/2012-02/shawan.csv"
+    rows = read_rows(path)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(ZH)
+    import datetime as dt
+
+    for r in rows:
+        cells = [r[c] for c in EN]
+        y, m, d = (int(x) for x in r["date"].split("-"))
+        cells[EN.index("date")] = dt.datetime(y, m, d)  # a real Excel date cell
+        cells[EN.index("amount_yuan")] = float(r["amount_yuan"])  # a number cell
+        if r["quantity"]:
+            cells[EN.index("quantity")] = float(r["quantity"])
+        sheet.append(cells)
+    book.save(small_data / "rounds/2012-02/shawan.xlsx")
+    path.unlink()
+    ds = read_dataset(small_data)
+    mine = ds.records[ds.records["_file"] == "rounds/2012-02/shawan.xlsx"].set_index("record_id")
+    assert len(mine) == len(rows)
+    for r in rows:
+        assert mine.loc[r["record_id"], "amount_fen"] == int(yuan(r["amount_yuan"]) * 100)
+        assert str(mine.loc[r["record_id"], "date"]) == r["date"]
+    assert list(mine["_row"])[:2] == [2, 3]
+
+
+def test_full_width_values_are_normalised(tmp_path, root):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "campaign.toml").write_bytes((root / "data/campaign.toml").read_bytes())
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row(amount_yuan="１，２００．５０", district="沙湾区\u3000", record_id="Ａ-1")])
+    ds = read_dataset(data)
+    assert ds.records["amount_fen"].tolist() == [120050]
+    assert ds.records["record_id"].tolist() == ["A-1"]
+    assert ds.records["district"].astype(str).tolist() == ["沙湾区"]
+
+
+def test_personal_data_stops_the_build_masked(tmp_path, root, small_data):
+    ident = valid_id()
+    path = small_data / "rounds/2012-01/shawan.csv"
+    rows = read_rows(path)
+    rows[2]["note"] = f"身份证{ident}"
+    rows[4]["disbursing_unit"] = "联系人13912345678"
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = cli(root, "build", "--data", str(small_data), "--output", str(tmp_path / "site"))
+    assert result.returncode == 1
+    assert "personal-data" in result.stderr and "第4行" in result.stderr and "第6行" in result.stderr
+    assert ident not in result.stderr and "13912345678" not in result.stderr
+    assert ident[:4] in result.stderr and ident[-4:] in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_personal_data_column_is_refused(tmp_path, root):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "campaign.toml").write_bytes((root / "data/campaign.toml").read_bytes())
+    write_csv(data / "rounds/2012-01/a.csv", EN + ["姓名"], [row() + ["张三"]])
+    with pytest.raises(DataError) as err:
+        read_dataset(data)
+    assert [(p.column, p.rule) for p in err.value.problems] == [("姓名", "personal-data-column")]
+
+
+def test_make_check_reports_without_touching_anything(tmp_path, root, small_data):
+    before = tree_digest(small_data)
+    ok = cli(root, "check", "--data", str(small_data))
+    assert ok.returncode == 0 and "检查通过" in ok.stdout
+
+    path = small_data / "rounds/2012-01/shawan.csv"
+    rows = read_rows(path)
+    rows[1]["amount_yuan"] = "12.345"
+    rows[3]["district"] = "沙湾"
+    import csv
+
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    before = tree_digest(small_data)
+    reports = tmp_path / "reports"
+    bad = cli(root, "check", "--data", str(small_data), "--report", str(reports))
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "第3行" in bad.stderr and "第5行" in bad.stderr and "沙湾区" in bad.stderr
+    assert tree_digest(small_data) == before
+    (report,) = reports.iterdir()
+    lines = read_rows(report)
+    assert [r["行号 row"] for r in lines] == ["3", "5"]
+    assert "最多两位小数" in lines[0]["需要修改 / what to fix"] and "沙湾区" in lines[1]["需要修改 / what to fix"]
+    assert lines[0]["记录编号 record_id"] == rows[1]["record_id"]
+
+    refused = cli(root, "check", "--data", str(small_data), "--report", str(small_data / "report"))
+    assert refused.returncode == 1 and tree_digest(small_data) == before
+
+
+def test_check_one_incoming_file_against_existing_records(tmp_path, root, small_data):
+    existing = read_rows(small_data / "rounds/2012-01/shawan.csv")
+    incoming = tmp_path / "incoming.csv"
+    write_csv(incoming, ZH, [row(record_id="NEW-1"), row(record_id=existing[0]["record_id"]), row(record_id="NEW-2", date="2012/2/30")])
+    report = tmp_path / "问题.xlsx"
+    result = cli(root, "check", "--data", str(small_data), "--file", str(incoming), "--report", str(report))
+    assert result.returncode == 1
+    assert "duplicate-record-id" in result.stderr and "date-format" in result.stderr
+    from openpyxl import load_workbook
+
+    values = [[c.value for c in r] for r in load_workbook(report).active.iter_rows()]
+    assert values[0][-1] == "需要修改 / what to fix"
+    assert [v[0] for v in values[1:]] == ["3", "4"]
+    good = tmp_path / "good.csv"
+    write_csv(good, EN, [row(record_id="NEW-9")])
+    assert cli(root, "check", "--data", str(small_data), "--file", str(good)).returncode == 0
