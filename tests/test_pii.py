@@ -451,3 +451,9 @@ def test_personal_headers(header):
 @pytest.mark.parametrize("header", NOT_PERSONAL_HEADERS)
 def test_declared_and_ordinary_headers_are_not_personal(header):
     assert not pii.is_personal_header(header)
+
+
+def test_special_ranges_match_this_pythons_unicode_data():
+    from warmth import pii
+
+    assert list(pii.SPECIAL_RANGES) == pii.computed_special_ranges()

@@ -35,7 +35,7 @@ RECORD_ID = r"[A-Za-z0-9_-]{1,64}"
 RECIPIENT_REF = r"[0-9a-f]{32,64}"
 # A text cell starting with one of these runs as a formula when an auditor
 # opens the published CSV in Excel (CSV injection); such cells are refused.
-FORMULA_START = r"[=+\-@\t\r]"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FREE_TEXT = ("disbursing_unit", "item", "unit", "note")
 # scanned for ID, phone and bank-card numbers and e-mail addresses (recipient_ref is hex by rule)
 PERSONAL_DATA_SCAN = ("record_id", *FREE_TEXT)
@@ -79,6 +79,13 @@ def fullmatch(series: pd.Series, pattern: str) -> pd.Series:
     """Whole-value regex match with Arrow's RE2 kernel (no per-value Python)."""
     matched = pc.match_substring_regex(pa.array(series, type=pa.large_string()), f"^(?:{pattern})$")
     return pd.Series(matched.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
+
+
+def starts_with_any(series: pd.Series, prefixes: tuple[str, ...]) -> pd.Series:
+    """True where the text starts with one of the one-character ``prefixes``."""
+    first = pc.utf8_slice_codeunits(pa.array(series, type=pa.large_string()), 0, 1)
+    hit = pc.is_in(first, value_set=pa.array(prefixes, type=pa.large_string()))
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=series.index, dtype=bool)
 
 
 class Collector:
@@ -252,7 +259,7 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
     )
     for name in FREE_TEXT:
         out.flag(
-            frame, fullmatch(col[name], f"(?s){FORMULA_START}.*"), name, "formula-prefix",
+            frame, starts_with_any(col[name], FORMULA_START), name, "formula-prefix",
             "文字不能以 = + - @ 或制表符开头（在 Excel 中会被当作公式执行）。",
             "Text must not start with = + - @ or a tab (Excel would run it as a formula).",
         )
