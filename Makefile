@@ -51,9 +51,10 @@ KEY ?= campaign.key
 keygen: $(RUNTIME)
 	$(PY) -m warmth keygen --key $(KEY)
 
-## Real-name table → public records: make anonymize IN=汇总表.xlsx OUT=data/rounds/2012-01/shawan.csv [REJECTS=rejects.csv]
+## Real-name table → public records: make anonymize IN=汇总表.xlsx OUT=public/shawan.csv [REJECTS=rejects.csv]
+## (never into data/: check the result with make check FILE=…, then put it in place)
 anonymize: $(RUNTIME)
-	$(PY) -m warmth anonymize --key $(KEY) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
+	$(PY) -m warmth anonymize --key $(KEY) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

@@ -471,3 +471,25 @@ def test_output_reached_through_a_symlink_is_refused(tmp_path):
     with pytest.raises(AnonymizeError):
         anonymize(write_csv(tmp_path / "t.csv"), tmp_path / "link" / "x.csv", key=KEY)
     assert not (tmp_path / "output" / "x.csv").exists()
+
+
+def test_cli_refuses_to_write_into_the_data_folder(tmp_path, root):
+    import os
+    import subprocess
+    import sys
+
+    from warmth.anonymize import keygen
+
+    key = keygen(tmp_path / "k" / "campaign.key")
+    table = tmp_path / "table.csv"
+    table.write_text("姓名,身份证号\n张三,x\n", encoding="utf-8")
+    data = tmp_path / "data"
+    (data / "rounds" / "2012-01").mkdir(parents=True)
+    env = {**os.environ, "PYTHONPATH": str(root / "plugins")}
+    result = subprocess.run(
+        [sys.executable, "-m", "warmth", "anonymize", "--key", str(key), "--data", str(data), "--table", str(table),
+         "--out", str(data / "rounds" / "2012-01" / "x.csv")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 1 and "数据文件夹" in result.stderr and "Traceback" not in result.stderr
+    assert not list((data / "rounds" / "2012-01").iterdir())

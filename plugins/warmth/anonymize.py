@@ -294,10 +294,17 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
-def _check_targets(path: Path, out: Path, rejects: Path | None) -> None:
+def _check_targets(path: Path, out: Path, rejects: Path | None, protected: tuple[Path, ...] = ()) -> None:
     for target, zh, en in ((out, "公开文件", "public file"), (rejects, "问题清单", "rejects file")):
         if target is None:
             continue
+        for folder in protected:
+            if Path(folder).resolve() in Path(os.path.abspath(target)).resolve().parents:
+                raise AnonymizeError(
+                    f"{zh}不能直接写进数据文件夹 {folder}：先写到别处，用 make check FILE=… 检查后再放进去。\n"
+                    f"The {en} must not be written into the data folder {folder}: write it elsewhere, "
+                    "check it with make check FILE=…, then put it in place."
+                )
         if _same(target, path):
             raise AnonymizeError(
                 f"{zh}不能与实名制汇总表是同一个文件：{target}\nThe {en} must not be the real-name table itself: {target}"
@@ -423,7 +430,9 @@ def _layout(header: list[str]) -> _Layout:
 # ------------------------------------------------------------- anonymize
 
 
-def anonymize(path: Path, out: Path, *, key: bytes, rejects: Path | None = None) -> tuple[int, list[Rejected]]:
+def anonymize(
+    path: Path, out: Path, *, key: bytes, rejects: Path | None = None, protected: tuple[Path, ...] = ()
+) -> tuple[int, list[Rejected]]:
     """Real-name table (.csv in UTF-8/GB18030, or .xlsx) → public record CSV.
 
     Returns (rows written, rows rejected). ``out`` gets the English record
@@ -433,12 +442,13 @@ def anonymize(path: Path, out: Path, *, key: bytes, rejects: Path | None = None)
     (masked ID only); ``rejects``, if given, receives them as a CSV for staff.
     Raises `AnonymizeError` (a WarmthError) for an unusable table or target,
     and when no row at all could be published (``out`` is then not written).
+    ``protected`` folders (the data folder) are never written into.
     """
     path, out = Path(path), Path(out)
     rejects = Path(rejects) if rejects is not None else None
     if not isinstance(key, bytes) or len(key) != KEY_BYTES:
         raise KeyFileError(f"密钥必须是 {KEY_BYTES} 字节。\nThe key must be exactly {KEY_BYTES} bytes.")
-    _check_targets(path, out, rejects)
+    _check_targets(path, out, rejects, protected)
 
     header, rows = read_rows(path, date_columns=DATE_HEADERS, id_columns=ID_HEADERS)
     layout = _layout(header)

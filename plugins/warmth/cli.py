@@ -93,7 +93,8 @@ def _cmd_anonymize(args) -> int:
 
     key = load_key(Path(args.key) if args.key else None)
     written, rejected = anonymize(
-        Path(args.table), Path(args.out), key=key, rejects=Path(args.rejects) if args.rejects else None
+        Path(args.table), Path(args.out), key=key, rejects=Path(args.rejects) if args.rejects else None,
+        protected=(Path(args.data),),
     )
     print(f"已写出 {written} 条公开记录：{args.out}\n{written} public records written: {args.out}")
     if rejected:
@@ -147,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--table", required=True, help="实名制汇总表（.xlsx 或 .csv）/ the real-name table")
     p.add_argument("--out", required=True, help="公开记录 CSV / public records CSV")
     p.add_argument("--rejects", default=None, help="未写出的行（仅供工作人员）/ rows left out, for staff only")
+    p.add_argument("--data", default="data", help="数据文件夹：不会写进这里 / data folder, never written into")
     p.set_defaults(func=_cmd_anonymize)
 
     p = sub.add_parser("serve", help="本地预览并在修改后自动重建 / preview locally, rebuilding on change")
