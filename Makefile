@@ -44,17 +44,19 @@ lint: $(DEV)
 
 ## Check data without building: make check [DATA=…] [FILE=<one incoming file>] [REPORT=<file.xlsx|folder>]
 check: $(RUNTIME)
-	$(PY) -m warmth check --data $(DATA) $(if $(FILE),--file $(FILE)) $(if $(REPORT),--report $(REPORT))
+	$(PY) -m warmth check --data $(DATA)$(if $(FILE), --file "$(FILE)")$(if $(REPORT), --report "$(REPORT)")
 
-KEY ?= campaign.key
+KEY ?=
 ## Create the campaign key once (never overwritten; keep a backup off this machine).
 keygen: $(RUNTIME)
-	$(PY) -m warmth keygen --key $(KEY)
+	$(PY) -m warmth keygen --key $(or $(KEY),campaign.key)
 
-## Real-name table → public records: make anonymize IN=汇总表.xlsx OUT=public/shawan.csv [REJECTS=rejects.csv]
-## (never into data/: check the result with make check FILE=…, then put it in place)
+## Real-name table → public records: make anonymize IN=private/汇总表.xlsx OUT=public/shawan.csv [REJECTS=private/rejects.csv]
+## (never into data/: check the result with make check FILE=…, then put it in place). The key: KEY=… or $$WARMTH_KEY_FILE, else campaign.key.
 anonymize: $(RUNTIME)
-	$(PY) -m warmth anonymize --key $(KEY) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
+	$(if $(IN),,$(error 请指定实名制汇总表 IN=… / give the real-name table: IN=…))
+	$(if $(OUT),,$(error 请指定公开文件 OUT=…（.csv，不要放在 data/ 里）/ give the public file: OUT=…))
+	$(PY) -m warmth anonymize $(if $(KEY),--key "$(KEY)",$(if $(WARMTH_KEY_FILE),,--key campaign.key)) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

@@ -151,7 +151,10 @@ def load_key(path: Path | None) -> bytes:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise KeyFileError(f"找不到密钥文件：{path}\nKey file not found: {path}") from None
+        raise KeyFileError(
+            f"找不到密钥文件：{path}。第一次使用请先运行 make keygen（每个活动一次），或用 KEY=… 指定已有的密钥。\n"
+            f"Key file not found: {path}. Run make keygen once per campaign, or point KEY=… at the existing key."
+        ) from None
     if not path.is_file() or size != KEY_BYTES:
         raise KeyFileError(
             f"密钥文件无效：{path}（应为 {KEY_BYTES} 字节，实际 {size} 字节）。请使用 keygen 生成的原始密钥文件。\n"
@@ -300,10 +303,13 @@ def _check_targets(path: Path, out: Path, rejects: Path | None, protected: tuple
             continue
         for folder in protected:
             if Path(folder).resolve() in Path(os.path.abspath(target)).resolve().parents:
+                advice_zh, advice_en = (
+                    ("先写到别处，用 make check FILE=… 检查后再放进去", "write it elsewhere, check it with make check FILE=…, then put it in place")
+                    if target == out
+                    else ("问题清单只给工作人员看，请写到 private/ 等不公开的地方", "the rejects list is for staff only: write it to private/ or another non-public place")
+                )
                 raise AnonymizeError(
-                    f"{zh}不能直接写进数据文件夹 {folder}：先写到别处，用 make check FILE=… 检查后再放进去。\n"
-                    f"The {en} must not be written into the data folder {folder}: write it elsewhere, "
-                    "check it with make check FILE=…, then put it in place."
+                    f"{zh}不能写进数据文件夹 {folder}：{advice_zh}。\nThe {en} must not be written into the data folder {folder}: {advice_en}."
                 )
         if _same(target, path):
             raise AnonymizeError(

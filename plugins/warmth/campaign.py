@@ -57,6 +57,7 @@ class Campaign:
     start: dt.date
     end: dt.date
     sample_data: bool
+    closed: bool  # the campaign is over: unspent balances become findings
     licence: dict
     contact: dict
     rounds: tuple[Round, ...]
@@ -203,6 +204,7 @@ def load_campaign(path: Path) -> Campaign:
         start=_date(head.get("start"), "campaign.start", problems),
         end=_date(head.get("end"), "campaign.end", problems),
         sample_data=bool(head.get("sample_data", False)),
+        closed=bool(head.get("closed", False)),
         licence=_table(data, "licence", problems),
         contact=_table(data, "contact", problems),
         rounds=tuple(rounds),
@@ -223,6 +225,8 @@ def load_campaign(path: Path) -> Campaign:
         problems.append("privacy.other_label: 不能与已声明的类别或群体重名 / must differ from declared categories and groups")
     if campaign.start > campaign.end:
         problems.append("campaign.start 晚于 campaign.end / start is after end")
+    if not isinstance(head.get("closed", False), bool):
+        problems.append("campaign.closed: 应为 true 或 false / expected true or false")
     if not isinstance(head.get("sample_data", False), bool):
         problems.append("campaign.sample_data: 应为 true 或 false / expected true or false")
     known = set(campaign.names("categories"))

@@ -36,6 +36,12 @@ def check_data(data_dir: Path) -> list[Problem]:
     return []
 
 
+def replaced_file(data_dir: Path, path: Path) -> Path | None:
+    """A file of the same name already in a round folder (it would be overwritten)."""
+    matches = sorted(p for p in (Path(data_dir) / "rounds").glob(f"*/{Path(path).name}") if p.resolve() != Path(path).resolve())
+    return matches[0] if matches else None
+
+
 def check_file(data_dir: Path, path: Path) -> list[Problem]:
     """Every problem of one incoming file, checked against the campaign and the
     records already in the data folder (record ids must stay unique).

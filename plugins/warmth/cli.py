@@ -54,7 +54,7 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .check import check_data, check_file, write_report
+    from .check import check_data, check_file, replaced_file, write_report
     from .problems import DataError
 
     data = Path(args.data)
@@ -63,11 +63,20 @@ def _cmd_check(args) -> int:
         print(f"找不到文件 {single} / file not found: {single}", file=sys.stderr)
         return 1
     problems = check_file(data, single) if single else check_data(data)
+    replaced = replaced_file(data, single) if single else None
+    if replaced is not None:
+        print(
+            f"注意：数据文件夹中已有同名文件 {replaced}。本次检查把新文件当作它的替换版本；"
+            f"放进去后，原文件的全部记录会被新文件取代。如果这是另一份报送，请换一个文件名。\n"
+            f"Note: {replaced} already exists; this check treats the new file as its replacement. Copying it in "
+            f"replaces all of that file's records. If it is a different report, give it another name.",
+            file=sys.stderr,
+        )
     if not problems:
         what = single or data
         print(f"检查通过，没有发现问题：{what}\nNo problems found: {what}")
         return 0
-    print(DataError(problems).report(), file=sys.stderr)
+    print(DataError(problems).report(building=False), file=sys.stderr)
     if args.report:
         written = write_report(
             problems, data, Path(args.report), protected=[data, Path(args.root) / "output"], single=single

@@ -50,6 +50,7 @@ class Dataset:
     agg: Aggregates
     digests: dict[str, str]  # every input file read (path under the data folder) → SHA-256 of its bytes
     coarsening: Coarsening  # what the small-group rule changed (records are already coarsened)
+    checked: pd.DataFrame  # the records before coarsening: rule findings need the real categories
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -77,7 +78,8 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     if problems:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
     with steps.step("aggregate", "汇总"):
-        records, coarsening = coarsen(records, campaign)
+        checked = records
+        records, coarsening = coarsen(checked, campaign)
         agg = aggregate(records, allocations, campaign)
     digests = {CAMPAIGN_FILE: campaign.digest, **table.digests, **alloc_table.digests}
-    return Dataset(campaign, records, allocations, agg, digests, coarsening)
+    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked)

@@ -67,10 +67,11 @@ class DataError(WarmthError):
         self.total = len(problems) if total is None else total
         super().__init__(self.report())
 
-    def report(self, limit: int = 200) -> str:
+    def report(self, limit: int = 200, *, building: bool = True) -> str:
+        head_zh, head_en = ("未生成网站。", "the site was not built.") if building else ("", "")
         lines = [
-            f"数据有 {self.total} 处问题，未生成网站。请逐条修改后重试。",
-            f"The data has {self.total} problem(s); the site was not built. Fix each and retry.",
+            f"数据有 {self.total} 处问题，{head_zh}请逐条修改后重试。",
+            f"The data has {self.total} problem(s); {head_en} Fix each and retry.".replace(";  ", "; "),
             "",
         ]
         for problem in self.problems[:limit]:
