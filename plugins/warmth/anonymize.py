@@ -306,7 +306,10 @@ def _check_targets(path: Path, out: Path, rejects: Path | None, protected: tuple
                 advice_zh, advice_en = (
                     ("先写到别处，用 make check FILE=… 检查后再放进去", "write it elsewhere, check it with make check FILE=…, then put it in place")
                     if target == out
-                    else ("问题清单只给工作人员看，请写到 private/ 等不公开的地方", "the rejects list is for staff only: write it to private/ or another non-public place")
+                    else (
+                        "问题清单只给工作人员看，请写到 private/ 等不公开的地方",
+                        "the rejects list is for staff only: write it to private/ or another non-public place",
+                    )
                 )
                 raise AnonymizeError(
                     f"{zh}不能写进数据文件夹 {folder}：{advice_zh}。\nThe {en} must not be written into the data folder {folder}: {advice_en}."
