@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen anonymize
+.PHONY: site publish test lint check serve sample bench clean keygen anonymize seal verify
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -57,6 +57,16 @@ anonymize: $(RUNTIME)
 	$(if $(IN),,$(error 请指定实名制汇总表 IN=… / give the real-name table: IN=…))
 	$(if $(OUT),,$(error 请指定公开文件 OUT=…（.csv，不要放在 data/ 里）/ give the public file: OUT=…))
 	$(PY) -m warmth anonymize $(if $(KEY),--key "$(KEY)",$(if $(WARMTH_KEY_FILE),,--key campaign.key)) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
+
+## After publishing a round: make seal ROUND=2012-01 (archives it in data/sealed/ and appends to data/ledger.jsonl; commit both)
+seal: $(RUNTIME)
+	$(if $(ROUND),,$(error 请指定批次 ROUND=… / give the round: ROUND=…))
+	$(PY) -m warmth seal --data $(DATA) --output $(OUTPUT) --round $(ROUND)
+
+## The auditor's check of a built site or a downloaded /data/ folder: make verify SITE=output
+SITE ?= $(OUTPUT)
+verify: $(RUNTIME)
+	$(PY) -m warmth verify "$(SITE)"
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

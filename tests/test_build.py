@@ -39,7 +39,7 @@ def campaign_slugs(root):
 
 def test_every_page_exists_and_says_sample(default_site, root):
     c = campaign_slugs(root)
-    expected = ["index.html", "downloads/index.html", "about/index.html"]
+    expected = ["index.html", "downloads/index.html", "about/index.html", "ledger/index.html", "findings/index.html"]
     expected += [f"districts/{d['slug']}/index.html" for d in c["destinations"]]
     expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]
     expected += [f"categories/{s['slug']}/index.html" for s in c["categories"]]
@@ -341,3 +341,19 @@ def test_builds_in_separate_processes_are_byte_identical(tmp_path, root):
         return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
     assert cli_build(tmp_path / "a", "1") == cli_build(tmp_path / "b", "2")
+
+
+def test_findings_are_published_and_shown(default_site):
+    from collections import Counter
+
+    rows = read_rows(default_site / "data/findings.csv")
+    by_rule = Counter(r["rule"] for r in rows)
+    assert by_rule["earmark"] >= 1 and by_rule["over-allocation"] == 1 and by_rule["missing-report"] == 1
+    (missing,) = [r for r in rows if r["rule"] == "missing-report"]
+    assert missing["district"] == "沐川县"
+    page = page_text(default_site / "findings/index.html")
+    for rule, count in by_rule.items():
+        assert f"{count:,}" in page, rule
+    over = next(r for r in rows if r["rule"] == "over-allocation")
+    assert shown(yuan(over["amount_yuan"])) in page_text(default_site / "sources/central-supplement/index.html")
+    assert "超出专款用途" in page_text(default_site / "index.html")

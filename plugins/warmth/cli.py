@@ -112,6 +112,28 @@ def _cmd_anonymize(args) -> int:
     return 0
 
 
+def _cmd_seal(args) -> int:
+    import datetime as dt
+
+    from .ledger import seal
+
+    manifest = seal(Path(args.data), args.round, Path(args.output) / "data", sealed_on=args.date or dt.date.today().isoformat())
+    print(
+        f"批次 {manifest['round']} 已封存：{len(manifest['inputs'])} 个原始文件、{len(manifest['published'])} 个公开文件。"
+        f"请把 {Path(args.data) / 'ledger.jsonl'} 和 {Path(args.data) / 'sealed' / manifest['round']} 提交到 git。\n"
+        f"Round {manifest['round']} sealed. Commit data/ledger.jsonl and data/sealed/{manifest['round']}/."
+    )
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from .verify import verify
+
+    report = verify(Path(args.site))
+    print(report.format())
+    return 0 if report.ok else 1
+
+
 def _cmd_serve(args) -> int:
     from .serve import serve
 
@@ -159,6 +181,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rejects", default=None, help="未写出的行（仅供工作人员）/ rows left out, for staff only")
     p.add_argument("--data", default="data", help="数据文件夹：不会写进这里 / data folder, never written into")
     p.set_defaults(func=_cmd_anonymize)
+
+    p = sub.add_parser("seal", help="封存已发布的批次 / seal a published round")
+    p.add_argument("--data", default="data")
+    p.add_argument("--output", default="output", help="刚生成并发布的网站 / the site just built and published")
+    p.add_argument("--round", required=True)
+    p.add_argument("--date", default=None, help="封存日期，默认今天 / seal date (default today)")
+    p.set_defaults(func=_cmd_seal)
+
+    p = sub.add_parser("verify", help="审计核对下载的数据 / the auditor's check")
+    p.add_argument("site", help="网站文件夹或下载的 data 文件夹 / a built site or a downloaded /data/ folder")
+    p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("serve", help="本地预览并在修改后自动重建 / preview locally, rebuilding on change")
     p.add_argument("--root", default=".")

@@ -6,6 +6,7 @@ never disagree about what is valid.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ import pandas as pd
 
 from .aggregate import Aggregates, aggregate
 from .campaign import Campaign, load_campaign
+from .findings import SUBMISSIONS_FILE, find, load_submissions
+from .ledger import LEDGER_FILE, archive_files, check_chain, check_sealed_inputs, read_ledger
 from .load import CAMPAIGN_FILE, load_allocations, load_records
 from .privacy import Coarsening, coarsen
 from .problems import DataError, Problem
@@ -51,6 +54,9 @@ class Dataset:
     digests: dict[str, str]  # every input file read (path under the data folder) → SHA-256 of its bytes
     coarsening: Coarsening  # what the small-group rule changed (records are already coarsened)
     checked: pd.DataFrame  # the records before coarsening: rule findings need the real categories
+    ledger: list[dict]  # sealed rounds' manifests, in order (data/ledger.jsonl)
+    sealed: dict[str, tuple[Path, int, str]]  # path under /data/ → (archived file, bytes, sha256)
+    findings: pd.DataFrame  # breaches of the campaign's rules (findings.find): published, not errors
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -75,11 +81,39 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
                 "No record files found (rounds/<round>/*.csv).",
             )
         )
+    submissions, sub_problems = load_submissions(data_dir / SUBMISSIONS_FILE, campaign)
+    problems += sub_problems
+    with steps.step("ledger", "核对封存账本"):
+        manifests, ledger_problems = _read_ledger(data_dir)
+        if not ledger_problems:
+            ledger_problems = check_chain(manifests) + check_sealed_inputs(data_dir, manifests)
+        archived, archive_problems = archive_files(data_dir, manifests) if not ledger_problems else ({}, [])
+    problems += ledger_problems + archive_problems
     if problems:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
     with steps.step("aggregate", "汇总"):
         checked = records
         records, coarsening = coarsen(checked, campaign)
         agg = aggregate(records, allocations, campaign)
+    with steps.step("findings", "核查规则"):
+        findings = find(checked, agg.allocations, campaign, submissions, campaign_over=campaign.closed, published=records)
     digests = {CAMPAIGN_FILE: campaign.digest, **table.digests, **alloc_table.digests}
-    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked)
+    if (data_dir / SUBMISSIONS_FILE).exists():
+        digests[SUBMISSIONS_FILE] = hashlib.sha256((data_dir / SUBMISSIONS_FILE).read_bytes()).hexdigest()
+    sealed = {rel: (path, *_published_entry(manifests, rel)) for rel, path in archived.items()}
+    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked, manifests, sealed, findings)
+
+
+def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:
+    try:
+        return read_ledger(data_dir / LEDGER_FILE), []
+    except DataError as err:
+        return [], err.problems
+
+
+def _published_entry(manifests: list[dict], rel: str) -> tuple[int, str]:
+    for manifest in manifests:
+        for entry in manifest["published"]:
+            if entry["path"] == rel:
+                return int(entry["bytes"]), entry["sha256"]
+    raise KeyError(rel)

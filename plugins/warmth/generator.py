@@ -16,6 +16,8 @@ from . import money
 from .dataset import Dataset, Steps, read_dataset
 from .pages import Page, all_pages
 from .problems import ConfigError
+from .findings import summary
+from .ledger import LEDGER_FILE
 from .publish import publish, records_key
 from .settings import setting
 
@@ -105,6 +107,10 @@ class WarmthGenerator(Generator):
             "rounds": campaign.rounds,
             "privacy": self.dataset.coarsening,
         }
+        for row in summary(self.dataset.findings):
+            if row["count"]:
+                amount = f"（{money.yuan(row['amount_fen'])}）" if row["amount_fen"] else ""
+                log.info("核查结果 / finding: %s %s 项%s", row["zh"], row["count"], amount)
         notes_dir = root / setting(self.settings, "WARMTH_ROUND_NOTES")
         self.narratives = _narratives(notes_dir)
 
@@ -112,7 +118,7 @@ class WarmthGenerator(Generator):
         ds = self.dataset
         out = Path(self.output_path)
         with self.steps.step("pages", "整理页面数据"):
-            pages = all_pages(ds.agg, ds.campaign, self.narratives)
+            pages = all_pages(ds.agg, ds.campaign, self.narratives, ledger=ds.ledger, findings=ds.findings)
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the
@@ -121,7 +127,11 @@ class WarmthGenerator(Generator):
         try:
             with self.steps.step("publish", "写出下载文件"):
                 key = records_key(ds.digests)
-                downloads = publish(out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir)
+                ledger_path = self.data_dir / LEDGER_FILE
+                downloads = publish(
+                    out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir,
+                    archived=ds.sealed, ledger=ledger_path.read_bytes() if ds.ledger else None, findings=ds.findings,
+                )
             with self.steps.step("charts"):
                 svgs = drawing.result()
         finally:

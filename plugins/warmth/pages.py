@@ -253,7 +253,46 @@ def downloads_page(campaign: Campaign) -> Page:
     return Page("downloads/index.html", "warmth_downloads", "数据下载与校验")
 
 
-def all_pages(agg: Aggregates, campaign: Campaign, narratives: dict[str, str]) -> list[Page]:
+def ledger_page(ledger: list[dict]) -> Page:
+    """The sealed rounds and their hash chain (data/ledger.jsonl)."""
+    from .ledger import manifest_hash
+
+    rows = [
+        {
+            "round": m["round"], "sealed_on": m["sealed_on"], "previous": m["previous"], "hash": manifest_hash(m),
+            "campaign": m["campaign"], "inputs": m["inputs"], "published": m["published"], "line": i,
+        }
+        for i, m in enumerate(ledger, start=1)
+    ]
+    return Page("ledger/index.html", "warmth_ledger", "封存账本", {"manifests": rows})
+
+
+PAGE_FINDINGS = 200  # per rule on the findings page; findings.csv has them all
+
+
+def finding_rows(findings: pd.DataFrame) -> list[dict]:
+    rows = findings.to_dict("records")
+    for row in rows:
+        ids = row["record_ids"].split()
+        row["record_ids_short"] = " ".join(ids[:8]) + (f" …等 {len(ids)} 条" if len(ids) > 8 else "")
+    return rows
+
+
+def findings_page(findings: pd.DataFrame) -> Page:
+    from .findings import RULES, summary
+
+    by_rule = {rule.code: finding_rows(findings[findings["rule"] == rule.code].head(PAGE_FINDINGS)) for rule in RULES}
+    rows = summary(findings)
+    explanations = {rule.code: rule.explanation_zh for rule in RULES}
+    for row in rows:
+        row["explanation_zh"] = explanations[row["code"]]
+        row["shown"] = len(by_rule[row["code"]])
+    return Page("findings/index.html", "warmth_findings", "核查结果", {"findings_summary": rows, "findings_by_rule": by_rule})
+
+
+def all_pages(
+    agg: Aggregates, campaign: Campaign, narratives: dict[str, str], *, ledger: list[dict] = (), findings: pd.DataFrame | None = None
+) -> list[Page]:
     status = report_status(agg.cube, campaign)
     silent = never_reported(status)
     pages = [home_page(agg, campaign, status, silent)]
@@ -262,4 +301,15 @@ def all_pages(agg: Aggregates, campaign: Campaign, narratives: dict[str, str]) -
     pages += [category_page(agg, campaign, c, silent) for c in campaign.categories]
     pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
+    pages.append(ledger_page(list(ledger)))
+    if findings is not None:
+        from .findings import for_district, for_source, summary
+
+        pages.append(findings_page(findings))
+        pages[0].data["findings_summary"] = summary(findings)
+        for page in pages:
+            if "destination" in page.data:
+                page.data["findings"] = finding_rows(for_district(findings, page.data["destination"].name))
+            elif "source" in page.data:
+                page.data["findings"] = finding_rows(for_source(findings, page.data["source"].name))
     return pages

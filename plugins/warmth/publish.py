@@ -249,6 +249,23 @@ def summary_files(agg: Aggregates, campaign: Campaign) -> dict[str, bytes]:
     return files
 
 
+FINDINGS_COLUMNS = [
+    ("rule", "string", "规则"), ("severity", "string", "严重程度"), ("district", "string", "区县"),
+    ("fund_source", "string", "资金来源"), ("records", "integer", "记录数"), ("amount_yuan", "number", "金额（元）"),
+    ("record_ids", "string", "记录编号"), ("explanation", "string", "说明"), ("explanation_en", "string", "explanation"),
+]
+
+
+def findings_bytes(findings: pd.DataFrame) -> bytes:
+    """/data/findings.csv: one row per finding."""
+    rows = [
+        [f.rule, f.severity, f.district, f.fund_source, int(f.records), money.plain(int(f.amount_fen)), f.record_ids,
+         f.explanation_zh, f.explanation_en]
+        for f in findings.itertuples(index=False)
+    ]
+    return csv_bytes([name for name, _, _ in FINDINGS_COLUMNS], rows)
+
+
 def allocations_bytes(agg: Aggregates) -> bytes:
     alloc = agg.allocations
     return csv_bytes(
@@ -322,6 +339,8 @@ def datapackage(campaign: Campaign, downloads: list[Download]) -> bytes:
             schema = _summary_schema([(c.name, c.type, c.zh) for c in ALLOCATION_COLUMNS])
         elif item.path == "summary/allocated-vs-disbursed.csv":
             schema = _summary_schema(ALLOC_VS_COLUMNS)
+        elif item.path == "findings.csv":
+            schema = _summary_schema(FINDINGS_COLUMNS)
         else:
             schema = _summary_schema(SUMMARY_COLUMNS)
         resources.append(
@@ -371,6 +390,8 @@ TITLES = {
     "summary/by-aid-type.csv": "按救助形式汇总 / by aid type",
     "summary/by-round.csv": "按批次汇总 / by round",
     "summary/allocated-vs-disbursed.csv": "拨付与发放对照 / allocated vs disbursed",
+    "ledger.jsonl": "封存账本（哈希链）/ ledger of sealed rounds",
+    "findings.csv": "核查结果 / findings",
 }
 
 
@@ -395,12 +416,32 @@ def publish(
     *,
     records_key: str,
     cache_dir: Path | None,
+    archived: dict[str, tuple[Path, int, str]] | None = None,
+    ledger: bytes | None = None,
+    findings: pd.DataFrame | None = None,
 ) -> list[Download]:
-    """Write everything under ``out``/data/; return the downloads, SHA256SUMS last."""
+    """Write everything under ``out``/data/; return the downloads, SHA256SUMS last.
+
+    ``archived`` maps paths under /data/ of sealed rounds to (archived file,
+    bytes, sha256): those are published exactly as sealed, whatever the
+    current data would give. ``ledger`` is published as /data/ledger.jsonl.
+    """
     data_out = Path(out) / DATA_DIR
     data_out.mkdir(parents=True, exist_ok=True)
     downloads = write_record_files(typed, campaign, data_out, records_key, cache_dir)
+    if archived:
+        downloads = [d for d in downloads if d.path not in archived]
+        for rel, (source, size, sha) in sorted(archived.items()):
+            target = data_out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            shutil.copyfile(source, target)
+            downloads.append(Download(rel, size, sha))
     small = {"allocations.csv": allocations_bytes(agg), **summary_files(agg, campaign)}
+    if findings is not None:
+        small["findings.csv"] = findings_bytes(findings)
+    if ledger is not None:
+        small["ledger.jsonl"] = ledger
     for rel, payload in small.items():
         _atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))

@@ -1,0 +1,45 @@
+"""Seal a round with the real commands, rebuild, verify; tampering stops the build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def cli(root: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root / "plugins")}
+    return subprocess.run([sys.executable, "-m", "warmth", *args], cwd=root, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_seal_rebuild_verify_and_tamper(tmp_path, root, small_data):
+    site = tmp_path / "site"
+    assert cli(root, "build", "--data", str(small_data), "--output", str(site), "--no-cache").returncode == 0
+    sealed = cli(root, "seal", "--data", str(small_data), "--output", str(site), "--round", "2012-01", "--date", "2012-01-21")
+    assert sealed.returncode == 0, sealed.stderr
+    ledger = (small_data / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(ledger) == 1 and '"previous":"' + "0" * 64 + '"' in ledger[0] and '"sealed_on":"2012-01-21"' in ledger[0]
+
+    rebuilt = cli(root, "build", "--data", str(small_data), "--output", str(site), "--no-cache")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (site / "data/ledger.jsonl").read_text(encoding="utf-8").splitlines() == ledger
+    archived = small_data / "sealed/2012-01/disbursements.csv"
+    assert (site / "data/rounds/2012-01/disbursements.csv").read_bytes() == archived.read_bytes()
+    assert hashlib.sha256(archived.read_bytes()).hexdigest() in (site / "ledger/index.html").read_text(encoding="utf-8")
+    ok = cli(root, "verify", str(site))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    victim = small_data / "rounds/2012-01/shawan.csv"
+    victim.write_bytes(victim.read_bytes().replace(b"\n", b"\n\n", 1))
+    refused = cli(root, "build", "--data", str(small_data), "--output", str(site), "--no-cache")
+    assert refused.returncode == 1 and "rounds/2012-01/shawan.csv" in refused.stderr and "sealed-input-changed" in refused.stderr
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+    # an auditor's copy where someone edited a sealed download
+    target = site / "data/rounds/2012-01/disbursements.csv"
+    target.write_bytes(target.read_bytes().replace(b'"2012-01"', b'"2012-01 "', 1))
+    bad = cli(root, "verify", str(site))
+    assert bad.returncode == 1 and "rounds/2012-01/disbursements.csv" in bad.stdout
