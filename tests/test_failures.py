@@ -194,3 +194,17 @@ def test_serve_watches_data_and_plugins(tmp_path):
     before = snapshot([tmp_path / "data"])
     (tmp_path / "data" / "a.csv").write_text("xy", encoding="utf-8")
     assert snapshot([tmp_path / "data"]) != before
+
+
+def test_personal_data_in_a_narrative_fails_the_build(tmp_path, root, small_data):
+    from warmth.idcard import check_digit
+
+    ident = "51110219800101123" + check_digit("51110219800101123")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "2012-01.md").write_text(f"本批次由张三（身份证 {ident}）负责。\n", encoding="utf-8")
+    out = tmp_path / "site"
+    with pytest.raises(BuildError) as err:
+        build_with(root, small_data, out, WARMTH_ROUND_NOTES=str(notes))
+    assert "rounds/2012-01/index.html" in str(err.value) and ident not in str(err.value)
+    assert not out.exists()

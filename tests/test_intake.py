@@ -160,3 +160,78 @@ def test_check_one_incoming_file_against_existing_records(tmp_path, root, small_
     good = tmp_path / "good.csv"
     write_csv(good, EN, [row(record_id="NEW-9")])
     assert cli(root, "check", "--data", str(small_data), "--file", str(good)).returncode == 0
+
+
+def test_no_full_number_in_any_message(tmp_path, root):
+    """A headerless real-name table checked by mistake: its first row becomes 'column names'."""
+    ident = valid_id()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "campaign.toml").write_bytes((root / "data/campaign.toml").read_bytes())
+    path = data / "rounds/2012-01/a.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text(f"张三,{ident},13912345678\n李四,{ident},13912345679\n", encoding="utf-8")
+    write_csv(data / "rounds/2012-01/b.csv", EN, [row(district=ident), row(record_id="B-2", round="13912345678")])
+    result = cli(root, "check", "--data", str(data), "--report", str(tmp_path / "rep"))
+    assert result.returncode == 1
+    for text in [result.stderr, *(p.read_bytes().decode("utf-8-sig") for p in (tmp_path / "rep").iterdir())]:
+        assert ident not in text and "13912345678" not in text
+
+
+@pytest.mark.parametrize(
+    "change, column",
+    [
+        (dict(recipient_ref="5111021980010112341391234567800012"), "recipient_ref"),
+        (dict(note="5.11102198001011E+17"), "note"),
+        (dict(note="电话139.1234.5678"), "note"),
+        (dict(note="证件511102/19800101/1234"), "note"),
+    ],
+)
+def test_numbers_in_disguise_are_refused(tmp_path, root, change, column):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "campaign.toml").write_bytes((root / "data/campaign.toml").read_bytes())
+    write_csv(data / "rounds/2012-01/a.csv", EN, [row(), row(**{"record_id": "A-2", **change})])
+    with pytest.raises(DataError) as err:
+        read_dataset(data)
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, column)]
+
+
+def test_bare_cr_and_nul_take_the_careful_reader(tmp_path, root):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "campaign.toml").write_bytes((root / "data/campaign.toml").read_bytes())
+    import csv
+    import io
+
+    def line(**kw):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow(row(**kw))
+        return buffer.getvalue()
+
+    path = data / "rounds/2012-01/a.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(
+        (",".join(EN) + "\n" + line(record_id="A-1").rstrip("\n") + "\r" + line(record_id="A-2") + "\n" + line(record_id="A-3", amount_yuan="x")).encode()
+    )
+    with pytest.raises(DataError) as err:
+        read_dataset(data)
+    assert [(p.row, p.rule) for p in err.value.problems] == [(5, "amount-format")]
+    path.write_bytes((",".join(EN) + "\n" + line(note="春节\x00慰问")).encode())
+    with pytest.raises(DataError) as err:
+        read_dataset(data)
+    assert [p.rule for p in err.value.problems] == ["binary"]
+
+
+def test_check_report_is_safe_in_excel_and_never_inside_a_site(tmp_path, root, small_data, default_site):
+    incoming = tmp_path / "in.csv"
+    write_csv(incoming, EN, [row(record_id="N-1", note='=HYPERLINK("http://evil.example")')])
+    report = tmp_path / "r.xlsx"
+    assert cli(root, "check", "--data", str(small_data), "--file", str(incoming), "--report", str(report)).returncode == 1
+    from openpyxl import load_workbook
+
+    cells = [c for r in load_workbook(report).active.iter_rows() for c in r]
+    assert not any(c.data_type == "f" for c in cells)
+    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+    inside = cli(root, "check", "--data", str(small_data), "--file", str(incoming), "--report", str(default_site / "data" / "r.csv"))
+    assert inside.returncode == 1 and not (default_site / "data" / "r.csv").exists()

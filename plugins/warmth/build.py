@@ -144,6 +144,13 @@ def build_site(
             raise BuildError(
                 f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
             )
+        leaked = personal_data_in_pages(staging, frozenset(report.get("allowed_emails", ())))
+        if leaked:
+            raise BuildError(
+                "页面中发现疑似个人信息（例如写进批次说明或关于页面的号码），网站未生成：\n"
+                "Pages would show what looks like personal data (e.g. typed into a narrative or the about page):\n"
+                + "\n".join(f"  - {page}: {masked}" for page, masked in leaked)
+            )
         external = third_party_requests(staging)
         if external:
             raise BuildError(
@@ -182,6 +189,34 @@ def third_party_requests(site: Path) -> list[tuple[str, str]]:
             if _EXTERNAL.match(url.strip()):
                 found.append((path.relative_to(site).as_posix(), url))
     return found
+
+
+_HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
+
+
+def personal_data_in_pages(site: Path, allowed_emails: frozenset[str]) -> list[tuple[str, str]]:
+    """(page, masked text) for every page text line that holds personal data.
+
+    A last line of defence for text that does not come from the records
+    (round narratives, the about page); the records are checked cell by cell.
+    """
+    import html
+
+    import pandas as pd
+
+    from .pii import scan_series
+
+    lines, pages = [], []
+    for path in sorted(site.rglob("*.html")):
+        text = html.unescape(re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8", errors="replace")))
+        # recipient refs and SHA-256 checksums are hex strings, not personal data
+        text = _HEX.sub(" ", text)
+        for line in text.splitlines():
+            if line.strip():
+                lines.append(line.strip())
+                pages.append(path.relative_to(site).as_posix())
+    found = scan_series(pd.Series(lines, dtype="str"), allowed_emails=allowed_emails)
+    return [(pages[i], masked) for i, masked in zip(found["index"], found["masked"])]
 
 
 def _swap_in(staging: Path, output: Path) -> None:

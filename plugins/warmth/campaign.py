@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,11 +106,12 @@ def _date(value, key: str, problems: list[str]) -> dt.date:
 
 
 def _text(table: dict, key: str, where: str, problems: list[str], required: bool = True) -> str:
+    """A text value, NFKC-normalised and trimmed like every record value."""
     value = table.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
         problems.append(f"{where}.{key}: 必填文字 / required text, got {value!r}")
         return ""
-    return value.strip()
+    return unicodedata.normalize("NFKC", value).strip()
 
 
 def _tables(data: dict, key: str, problems: list[str]) -> list[dict]:
@@ -157,7 +159,7 @@ def _named_list(data: dict, key: str, problems: list[str], cls=Named) -> tuple:
             if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
                 problems.append(f"{where}.categories: 应为名称列表 / expected a list of names")
                 cats = []
-            extra["categories"] = tuple(cats)
+            extra["categories"] = tuple(unicodedata.normalize("NFKC", c).strip() for c in cats)
         result.append(cls(name=name, slug=slug, description=str(table.get("description", "")), **extra))
     return tuple(result)
 
@@ -213,7 +215,7 @@ def load_campaign(path: Path) -> Campaign:
         fund_sources=_named_list(data, "fund_sources", problems, cls=FundSource),
         recipient_groups=_named_list(data, "recipient_groups", problems),
         min_group_size=privacy.get("min_group_size", 3),
-        other_label=privacy.get("other_label", "其他"),
+        other_label=unicodedata.normalize("NFKC", str(privacy.get("other_label", "其他"))).strip(),
         path=path,
         digest=hashlib.sha256(raw).hexdigest(),
     )

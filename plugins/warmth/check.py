@@ -55,7 +55,8 @@ def check_file(data_dir: Path, path: Path) -> list[Problem]:
     frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems)
     if frame is None:
         return problems
-    frame["_folder"] = frame["round"]
+    # the file goes into one round folder: the round most of its rows name (others are then mismatches)
+    frame["_folder"] = frame["round"].mode().iloc[0] if len(frame) else ""
     existing = load_records(Path(data_dir), []).frame
     existing = existing[~((existing["_file"].astype(str).str.rsplit("/", n=1).str[-1] == name)
                           & existing["_folder"].astype(str).isin(set(frame["round"])))]
@@ -68,6 +69,10 @@ def check_file(data_dir: Path, path: Path) -> list[Problem]:
 
 def _refuse_inside(target: Path, protected: list[Path]) -> None:
     target = target.resolve()
+    if any((folder / "data" / "SHA256SUMS").is_file() for folder in [target, *target.parents]):
+        raise ConfigError(
+            f"报告不能写进已生成的网站：{target}\nThe report must not be written inside a built site: {target}"
+        )
     for folder in protected:
         folder = folder.resolve()
         if target == folder or folder in target.parents:
@@ -85,6 +90,11 @@ def write_report(problems: list[Problem], data_dir: Path, target: Path, *, prote
     Values are masked wherever they look like personal data.
     """
     _refuse_inside(target, protected)
+    if single is None and target.suffix.lower() in (".csv", ".xlsx"):
+        raise ConfigError(
+            f"检查整个数据文件夹时，REPORT 应是一个文件夹（每个有问题的文件写一份清单）：{target}\n"
+            f"When checking the whole data folder, REPORT must be a folder (one report per file with problems): {target}"
+        )
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for problem in problems:
         by_file[problem.file].append(problem)
@@ -110,7 +120,7 @@ def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str
     if whole_file:
         rows.append(["（整个文件）"] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in whole_file)])
     frame = None
-    if source.exists():
+    if source.is_file():
         frame, _ = read_table(source, file, RECORD_COLUMNS, [])
     if frame is not None:
         wanted = frame[frame["_row"].isin(list(per_row))]  # only rows with problems, no per-record loop
@@ -120,6 +130,14 @@ def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str
         for row, found in sorted(per_row.items()):
             rows.append([str(row)] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in found)])
     return rows
+
+
+def _cell(value: str) -> str:
+    """Safe in a spreadsheet: no formula can run, no character Excel rejects."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _say(problem: Problem) -> str:
@@ -136,13 +154,13 @@ def _write_table(out: Path, rows: list[list[str]]) -> None:
         sheet = book.active
         sheet.title = "需要修改"
         for row in rows:
-            sheet.append(row)
+            sheet.append([_cell(str(v)) for v in row])
         buffer = io.BytesIO()
         book.save(buffer)
         payload = buffer.getvalue()
     else:
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows(rows)
+        csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows([[_cell(str(v)) for v in row] for row in rows])
         payload = b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as handle:

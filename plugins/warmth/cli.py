@@ -214,7 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     except WarmthError as exc:
         if args.debug:
             raise
-        print(exc.report(), file=sys.stderr)
+        from .pii import mask
+
+        print(mask(exc.report()), file=sys.stderr)  # messages may quote a cell: never print personal data
         return 1
     except OSError as exc:
         if args.debug:

@@ -98,6 +98,7 @@ class WarmthGenerator(Generator):
         self.dataset: Dataset = read_dataset(self.data_dir, self.steps)
         campaign = self.dataset.campaign
         self.report["records"] = len(self.dataset.records)
+        self.report["allowed_emails"] = [str(campaign.contact.get("email", "")).lower()]
         self.context["warmth"] = {
             "campaign": campaign,
             "sample": campaign.sample_data,

@@ -266,7 +266,10 @@ def _read_csv(raw: bytes, name: str, problems: list[Problem]) -> tuple[list[str]
     if not any(header):
         return header, [], np.zeros(0, dtype=np.int64)  # reported as no-header by the caller
     width = len(header)
-    columns = _fast_read(raw, width, start) if text is None else None
+    # the fast reader proves one line = one record by counting "\n": a bare CR would
+    # split a record unseen, and NUL bytes mean a binary file (decode_csv says so)
+    odd = raw.count(b"\r") != raw.count(b"\r\n") or b"\x00" in raw
+    columns = _fast_read(raw, width, start) if text is None and not odd else None
     if columns is None:
         text = text if text is not None else _decode(raw, name, problems)
         if text is None:

@@ -367,7 +367,7 @@ def _origins(text: str) -> list[int] | range:
 
 # --- the exact patterns, on folded text -------------------------------------
 
-SEP = r"[ -]"
+SEP = r"[ \-./]"  # people group digits with spaces, hyphens, dots and slashes
 MASK = r"[*xX]"
 LEAD = r"(?<![0-9])"
 TRAIL = r"(?![0-9])"
@@ -377,7 +377,10 @@ PREFIX_86 = r"(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)"
 RUN = re.compile(LEAD + r"(?P<digits>[0-9]{15,})(?P<x>[Xx])?" + TRAIL)
 # IDs in the groupings people write them in (6-8-4, 6-4-4-4, 4-4-4-4-2), 15-digit 6-6-3.
 ID18_GROUPED = re.compile(
-    LEAD + rf"(?:[0-9]{{6}}{SEP}[0-9]{{8}}|[0-9]{{6}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}|(?:[0-9]{{4}}{SEP}){{3}}[0-9]{{4}}){SEP}[0-9]{{1,3}}[0-9Xx]" + TRAIL
+    LEAD
+    + rf"(?:[0-9]{{6}}{SEP}[0-9]{{8}}|[0-9]{{6}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}|(?:[0-9]{{4}}{SEP}){{3}}[0-9]{{4}}"
+    + rf"|[0-9]{{6}}{SEP}[0-9]{{6}}{SEP}[0-9]{{2}}){SEP}?[0-9]{{1,3}}[0-9Xx]"
+    + TRAIL
 )
 ID15_GROUPED = re.compile(LEAD + rf"[0-9]{{6}}{SEP}[0-9]{{6}}{SEP}[0-9]{{3}}" + TRAIL)
 # Cards in groups of four: 16 to 19 digits.
@@ -397,13 +400,17 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-
 
 # The prefilter, RE2 on the raw text: a superset of everything above. ASCII
 # whitespace folds to " "; other characters that matter are in the special class.
-_S = r"[\t-\r\x1c-\x20\-]"
+_S = r"[\t-\r\x1c-\x20\-./]"
 PREFILTER_ASCII = "|".join(
     (
         r"[0-9]{15,}",
         r"1[3-9][0-9]{9}",
         r"0[1-9][0-9]{8}",
-        rf"[0-9]{{3}}{_S}[0-9]{{4}}",
+        # grouped numbers, anchored at a non-digit so record ids like JY-2012-0000001 are not candidates
+        rf"(?:^|[^0-9])1[3-9][0-9](?:{_S}?[0-9]){{8}}",
+        rf"(?:^|[^0-9])0[1-9][0-9]{{1,2}}{_S}[1-9][0-9]{{6}}",
+        rf"[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]{{4}}",
+        rf"[0-9]{{6}}{_S}[0-9]{{6}}",
         r"0[1-9][0-9]{1,2}\)",
         r"86[\t-\r\x1c-\x20\-(]{0,2}0?[1-9][0-9]{1,2}[\t-\r\x1c-\x20\-)]{0,2}[1-9][0-9]{6}",
         rf"[0-9]{_S}?[*xX]{{2}}",
@@ -475,10 +482,10 @@ def _find(folded: str, allowed_emails: frozenset[str]) -> list[Match]:
             continue
         kind = _number_kind(digits) or "long-number"
         found.append(Match(m.start(), m.start("digits") + len(digits), kind, _keep(digits, 4, 4)))
-    grouped = ((ID18_GROUPED, "id18"), (ID15_GROUPED, "id15"), (CARD_GROUPED, "bank-card")) if " " in folded or "-" in folded else ()
+    grouped = ((ID18_GROUPED, "id18"), (ID15_GROUPED, "id15"), (CARD_GROUPED, "bank-card")) if any(c in folded for c in " -./") else ()
     for pattern, wanted in grouped:
         for m in pattern.finditer(folded):
-            kind = _number_kind(re.sub("[ -]", "", m.group()))
+            kind = _number_kind(re.sub("[ \\-./]", "", m.group()))
             if kind == wanted:  # grouped digits are flagged only when they check out
                 found.append(Match(m.start(), m.end(), kind, _keep(m.group(), 4, 4)))
     for m in MOBILE.finditer(folded):
@@ -490,11 +497,11 @@ def _find(folded: str, allowed_emails: frozenset[str]) -> list[Match]:
         found.append(Match(m.start(), m.end(), "landline", area + _keep(local, 0, 2)))
     if any(c in folded for c in "*xX"):
         for m in MASKED_PHONE.finditer(folded):
-            body = re.sub("[ -]", "", m.group("body"))
+            body = re.sub("[ \\-./]", "", m.group("body"))
             if len(body) == 11:
                 found.append(Match(m.start(), m.end(), "masked-phone", None))
         for m in MASKED_ID.finditer(folded):
-            compact = re.sub("[ -]", "", m.group())
+            compact = re.sub("[ \\-./]", "", m.group())
             masks = sum(c in "*xX" for c in compact[2:-1])
             if 14 <= len(compact) <= 19 and masks >= 6:
                 found.append(Match(m.start(), m.end(), "masked-id", None))

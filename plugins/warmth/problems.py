@@ -35,7 +35,8 @@ class Problem:
         # reaches terminals, CI logs and report files, so it is masked here, once.
         from .pii import mask
 
-        object.__setattr__(self, "value", mask(str(self.value)))
+        for name in ("file", "column", "value", "message_zh", "message_en"):
+            object.__setattr__(self, name, mask(str(getattr(self, name))))
 
     def format(self) -> str:
         where = self.file

@@ -209,9 +209,12 @@ def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, 
 
 
 def records_key(digests: dict[str, str]) -> str:
-    """Cache key of the record files: the inputs as read, this module and pyarrow."""
+    """Cache key of the record files: the inputs as read, the package's code, pyarrow and pandas."""
+    code = hashlib.sha256()
+    for module in sorted(Path(__file__).parent.glob("*.py")):  # any module may change what is published
+        code.update(module.name.encode() + b"\0" + module.read_bytes())
     blob = json.dumps(
-        {"inputs": digests, "code": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), "pyarrow": pa.__version__},
+        {"inputs": digests, "code": code.hexdigest(), "pyarrow": pa.__version__, "pandas": pd.__version__},
         sort_keys=True,
     )
     return hashlib.sha256(blob.encode()).hexdigest()

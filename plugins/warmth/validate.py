@@ -39,6 +39,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FREE_TEXT = ("disbursing_unit", "item", "unit", "note")
 # scanned for ID, phone and bank-card numbers and e-mail addresses (recipient_ref is hex by rule)
 PERSONAL_DATA_SCAN = ("record_id", *FREE_TEXT)
+EXCEL_BIG_NUMBER = r"[0-9](?:\.[0-9]+)?[Ee]\+?(?:1[4-9]|[2-9][0-9])"
 DATE_PATTERNS = (
     re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?"),
     re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?: 00:00(?::00)?)?"),
@@ -252,8 +253,9 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
     )
 
     ref = col["recipient_ref"]
+    # a hex digest with no letter at all is vanishingly unlikely; an all-digit "ref" is a number pasted in
     out.flag(
-        frame, ~empty["recipient_ref"] & ~fullmatch(ref, RECIPIENT_REF), "recipient_ref", "recipient-ref-format",
+        frame, ~empty["recipient_ref"] & (~fullmatch(ref, RECIPIENT_REF) | fullmatch(ref, "[0-9]+")), "recipient_ref", "recipient-ref-format",
         "受助人编码应为 32 至 64 位小写十六进制字符（0-9、a-f）。",
         "recipient_ref must be 32 to 64 lowercase hexadecimal characters.",
     )
@@ -267,6 +269,11 @@ def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFr
     allowed = frozenset(e.lower() for e in [str(campaign.contact.get("email", ""))] if e)
     for name in PERSONAL_DATA_SCAN:
         found = scan_series(col[name], allowed_emails=allowed)
+        # Excel shows a long number (an ID typed as a number) as 5.11102198001011E+17: still region and birth date
+        excel = fullmatch(col[name], EXCEL_BIG_NUMBER)
+        if excel.any():
+            extra = pd.DataFrame({"index": frame.index[excel.to_numpy()], "kind": "long-number", "masked": "*" * 8})
+            found = pd.concat([found, extra], ignore_index=True) if len(found) else extra
         if len(found):
             out.total += len(found)
             where = frame.loc[found["index"].head(LIST_LIMIT), ["_file", "_row"]]
