@@ -40,6 +40,7 @@ def campaign_slugs(root):
 def test_every_page_exists_and_says_sample(default_site, root):
     c = campaign_slugs(root)
     expected = ["index.html", "downloads/index.html", "about/index.html", "ledger/index.html", "findings/index.html"]
+    expected += ["table/index.html", "corrections/index.html"]
     expected += [f"districts/{d['slug']}/index.html" for d in c["destinations"]]
     expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]
     expected += [f"categories/{s['slug']}/index.html" for s in c["categories"]]
@@ -357,3 +358,31 @@ def test_findings_are_published_and_shown(default_site):
     over = next(r for r in rows if r["rule"] == "over-allocation")
     assert shown(yuan(over["amount_yuan"])) in page_text(default_site / "sources/central-supplement/index.html")
     assert "超出专款用途" in page_text(default_site / "index.html")
+
+
+def test_campaign_table_reconciles_with_the_other_summaries(default_site, root):
+    table = read_rows(default_site / "data/summary/campaign-table.csv")
+    *rows, total = table
+    assert total["district"] == "合计"
+    by_district = {r["name"]: r for r in read_rows(default_site / "data/summary/by-district.csv")}
+    for r in rows:
+        expected = by_district[r["district"]]["amount_yuan"]
+        assert yuan(r["total_yuan"]) == (yuan(expected) if expected else 0), r["district"]
+        assert yuan(r["goods_yuan"]) + yuan(r["cash_yuan"]) + yuan(r["service_yuan"]) == yuan(r["total_yuan"])
+    by_source = {r["name"]: yuan(r["amount_yuan"]) for r in read_rows(default_site / "data/summary/by-fund-source.csv")}
+    import tomllib
+
+    campaign = tomllib.loads((root / "data/campaign.toml").read_text(encoding="utf-8"))
+    for source in campaign["fund_sources"]:
+        assert sum(yuan(r[f"{source['slug']}_yuan"]) for r in rows) == by_source[source["name"]]
+    published = read_rows(default_site / "data/disbursements.csv")
+    assert int(total["reached_total"]) == len({r["recipient_ref"] for r in published if r["recipient_ref"]})
+    for r in rows:
+        mine = {p["recipient_ref"] for p in published if p["district"] == r["district"] and p["recipient_group"] == "困难职工" and p["recipient_ref"]}
+        assert int(r["reached_hardship-workers"]) == len(mine)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(default_site / "data/summary/campaign-table.xlsx").active
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=3)]
+    assert [str(v[0]) for v in values] == [r["district"] for r in table]
+    assert "送温暖工程统计表" in page_text(default_site / "table/index.html")

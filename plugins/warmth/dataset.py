@@ -17,6 +17,7 @@ import pandas as pd
 
 from .aggregate import Aggregates, aggregate
 from .campaign import Campaign, load_campaign
+from .corrections import CORRECTIONS_FILE, apply_corrections, load_corrections
 from .findings import SUBMISSIONS_FILE, find, load_submissions
 from .ledger import LEDGER_FILE, archive_files, check_chain, check_sealed_inputs, read_ledger
 from .load import CAMPAIGN_FILE, load_allocations, load_records
@@ -57,6 +58,7 @@ class Dataset:
     ledger: list[dict]  # sealed rounds' manifests, in order (data/ledger.jsonl)
     sealed: dict[str, tuple[Path, int, str]]  # path under /data/ → (archived file, bytes, sha256)
     findings: pd.DataFrame  # breaches of the campaign's rules (findings.find): published, not errors
+    corrections: list[dict]  # every correction applied (data/corrections.csv), in order
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -69,8 +71,11 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     with steps.step("load", "读取发放记录"):
         table = load_records(data_dir, problems)
         alloc_table = load_allocations(data_dir, problems)
+        corrections, correction_problems = load_corrections(data_dir, campaign)
+        frame, applied_problems, history = apply_corrections(table.frame, corrections)
+        problems += correction_problems + applied_problems
     with steps.step("validate", "校验数据"):
-        records, found, total = validate_records(table.frame, campaign)
+        records, found, total = validate_records(frame, campaign)
         allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
     problems += found + alloc_found
     if not len(records) and not problems:
@@ -101,7 +106,9 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     if (data_dir / SUBMISSIONS_FILE).exists():
         digests[SUBMISSIONS_FILE] = hashlib.sha256((data_dir / SUBMISSIONS_FILE).read_bytes()).hexdigest()
     sealed = {rel: (path, *_published_entry(manifests, rel)) for rel, path in archived.items()}
-    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked, manifests, sealed, findings)
+    if (data_dir / CORRECTIONS_FILE).exists():
+        digests[CORRECTIONS_FILE] = hashlib.sha256((data_dir / CORRECTIONS_FILE).read_bytes()).hexdigest()
+    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked, manifests, sealed, findings, history)
 
 
 def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:

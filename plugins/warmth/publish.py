@@ -29,6 +29,8 @@ import pyarrow.csv as pacsv
 from . import money
 from .aggregate import Aggregates, breakdown, report_status
 from .campaign import Campaign
+from .campaign_table import table_csv, table_xlsx
+from .corrections import HISTORY_KEYS
 from .schema import ALLOCATION_COLUMNS, COLUMN_NAMES, NOTE_MAX, RECORD_COLUMNS
 from .validate import RECIPIENT_REF, RECORD_ID
 
@@ -329,9 +331,13 @@ def _resource_name(path: str) -> str:
     return path.removesuffix(".csv").replace("/", "-")
 
 
-def datapackage(campaign: Campaign, downloads: list[Download]) -> bytes:
+def datapackage(campaign: Campaign, downloads: list[Download], table: dict | None = None) -> bytes:
     """datapackage.json describing every CSV under /data/ (deterministic bytes)."""
     record_schema = _record_schema(campaign)
+    table_columns = [
+        (key, "string" if key == "district" else "integer" if key.startswith("reached_") else "number", title)
+        for key, title in (table or {"columns": []})["columns"]
+    ]
     resources = []
     for item in sorted(downloads, key=lambda d: d.path):
         if not item.path.endswith(".csv"):
@@ -342,8 +348,12 @@ def datapackage(campaign: Campaign, downloads: list[Download]) -> bytes:
             schema = _summary_schema([(c.name, c.type, c.zh) for c in ALLOCATION_COLUMNS])
         elif item.path == "summary/allocated-vs-disbursed.csv":
             schema = _summary_schema(ALLOC_VS_COLUMNS)
+        elif item.path == "corrections.csv":
+            schema = _summary_schema([(k, "string", k) for k in HISTORY_KEYS])
         elif item.path == "findings.csv":
             schema = _summary_schema(FINDINGS_COLUMNS)
+        elif item.path == "summary/campaign-table.csv":
+            schema = _summary_schema(table_columns)
         else:
             schema = _summary_schema(SUMMARY_COLUMNS)
         resources.append(
@@ -395,6 +405,9 @@ TITLES = {
     "summary/allocated-vs-disbursed.csv": "拨付与发放对照 / allocated vs disbursed",
     "ledger.jsonl": "封存账本（哈希链）/ ledger of sealed rounds",
     "findings.csv": "核查结果 / findings",
+    "corrections.csv": "更正记录 / corrections",
+    "summary/campaign-table.csv": "送温暖工程统计表 / campaign table by destination",
+    "summary/campaign-table.xlsx": "送温暖工程统计表（Excel）/ campaign table (Excel)",
 }
 
 
@@ -422,6 +435,8 @@ def publish(
     archived: dict[str, tuple[Path, int, str]] | None = None,
     ledger: bytes | None = None,
     findings: pd.DataFrame | None = None,
+    table: dict | None = None,
+    corrections: list[dict] | None = None,
 ) -> list[Download]:
     """Write everything under ``out``/data/; return the downloads, SHA256SUMS last.
 
@@ -443,13 +458,18 @@ def publish(
     small = {"allocations.csv": allocations_bytes(agg), **summary_files(agg, campaign)}
     if findings is not None:
         small["findings.csv"] = findings_bytes(findings)
+    if corrections:
+        small["corrections.csv"] = csv_bytes(list(HISTORY_KEYS), [[c[k] for k in HISTORY_KEYS] for c in corrections])
+    if table is not None:
+        small["summary/campaign-table.csv"] = table_csv(table)
+        small["summary/campaign-table.xlsx"] = table_xlsx(table, campaign)
     if ledger is not None:
         small["ledger.jsonl"] = ledger
     for rel, payload in small.items():
         _atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
     downloads = [Download(d.path, d.bytes, d.sha256, title_for(d.path, campaign)) for d in downloads]
-    package = datapackage(campaign, downloads)
+    package = datapackage(campaign, downloads, table)
     _atomic_write(data_out / "datapackage.json", package)
     downloads.append(Download("datapackage.json", len(package), hashlib.sha256(package).hexdigest(), TITLES["datapackage.json"]))
     sums = sha256sums(downloads)

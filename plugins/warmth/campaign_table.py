@@ -1,0 +1,135 @@
+"""The notice's 送温暖工程统计表, per destination: people reached per recipient
+group, money per fund source, goods, cash and service, as CSV and .xlsx.
+
+The .xlsx is byte-stable: fixed document dates and zip entry times, so the
+same data gives the same file on any day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import numpy as np
+import pandas as pd
+
+from . import money
+from .campaign import Campaign
+
+
+def _csv_bytes(header, rows):
+    from .publish import csv_bytes  # publish imports this module
+
+    return csv_bytes(header, rows)
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
+
+
+def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
+    """{"columns": [(key, title)], "rows": [{key: value}], "total": {...}}; money in fen, people as counts."""
+    dests = campaign.names("destinations")
+    groups = campaign.published_names("recipient_groups")
+    sources = campaign.names("fund_sources")
+    d = records["district"].cat.codes.to_numpy(np.int64)
+    fen = records["amount_fen"].to_numpy(np.int64)
+
+    def fen_by(mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(dests), dtype=np.int64)
+        np.add.at(out, d[mask], fen[mask])
+        return out
+
+    refs, _ = pd.factorize(records["recipient_ref"])
+    has_ref = (records["recipient_ref"] != "").to_numpy()
+    group_codes = pd.Categorical(records["recipient_group"].astype(str), categories=groups).codes.astype(np.int64)
+    people = np.zeros((len(dests), len(groups)), dtype=np.int64)
+    width = int(refs.max()) + 1 if len(refs) else 1
+    keys = np.unique((d[has_ref] * len(groups) + group_codes[has_ref]) * width + refs[has_ref])
+    np.add.at(people.reshape(-1), keys // width, 1)
+    total_people = np.zeros(len(dests), dtype=np.int64)
+    person_keys = np.unique(d[has_ref] * width + refs[has_ref])
+    np.add.at(total_people, person_keys // width, 1)
+
+    columns = [("district", "区县")]
+    group_slugs = [_slug(campaign, "recipient_groups", g) for g in groups]
+    source_slugs = [campaign.slug_of("fund_sources", name) for name in sources]
+    columns += [(f"reached_{slug}", f"受助{g}（人/户）") for slug, g in zip(group_slugs, groups)]
+    columns += [("reached_total", "受助合计（人/户，去重）")]
+    columns += [(f"{slug}_yuan", f"{name}（元）") for slug, name in zip(source_slugs, sources)]
+    columns += [("goods_yuan", "物资价值（元）"), ("cash_yuan", "现金（元）"), ("service_yuan", "服务价值（元）"), ("total_yuan", "合计（元）")]
+    by_source = [fen_by((records["fund_source"] == s).to_numpy()) for s in sources]
+    by_type = {t: fen_by((records["aid_type"] == t).to_numpy()) for t in ("goods", "cash", "service")}
+    rows = []
+    for i, name in enumerate(dests):
+        row = {"district": name, "reached_total": int(total_people[i])}
+        row.update({f"reached_{slug}": int(people[i, j]) for j, slug in enumerate(group_slugs)})
+        row.update({f"{slug}_yuan": int(by_source[j][i]) for j, slug in enumerate(source_slugs)})
+        row.update({f"{t}_yuan": int(by_type[t][i]) for t in by_type})
+        row["total_yuan"] = sum(row[f"{t}_yuan"] for t in by_type)
+        rows.append(row)
+    keep = [c for c in columns if not c[0].startswith("reached_") or c[0] == "reached_total" or any(r[c[0]] for r in rows)]
+    total = {"district": "合计"}
+    for key, _ in keep[1:]:
+        total[key] = sum(r[key] for r in rows)
+    total["reached_total"] = len(np.unique(refs[has_ref]))  # a person reached in two places counts once
+    return {"columns": keep, "rows": rows, "total": total}
+
+
+def _slug(campaign: Campaign, kind: str, name: str) -> str:
+    return "other" if name == campaign.other_label else campaign.slug_of(kind, name)
+
+
+def _cells(table: dict, row: dict) -> list:
+    """Money as exact two-decimal text; people as whole numbers."""
+    return [money.plain(row[key]) if key.endswith("_yuan") else row[key] for key, _ in table["columns"]]
+
+
+def table_csv(table: dict) -> bytes:
+    header = [key for key, _ in table["columns"]]
+    return _csv_bytes(header, [_cells(table, r) for r in [*table["rows"], table["total"]]])
+
+
+def table_xlsx(table: dict, campaign: Campaign) -> bytes:
+    """The same table as a workbook; money as exact decimal text in number format."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "送温暖工程统计表"
+    sheet.append([f"{campaign.organization}送温暖工程统计表" + ("（示例数据，非真实数据）" if campaign.sample_data else "")])
+    sheet.append([title for _, title in table["columns"]])
+    for row in [*table["rows"], table["total"]]:
+        cells = _cells(table, row)
+        sheet.append([Decimal(c) if isinstance(c, str) and c.replace(".", "", 1).lstrip("-").isdigit() else c for c in cells])
+    for column in sheet.iter_cols(min_row=3):
+        for cell in column:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+    fixed = dt.datetime(*FIXED_TIME)
+    book.properties.created = fixed
+    book.properties.modified = fixed
+    book.properties.creator = campaign.organization
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _stable_zip(buffer.getvalue())
+
+
+def _stable_zip(payload: bytes) -> bytes:
+    """Rewrite a zip with fixed entry times (and fixed document dates, which openpyxl
+    sets to "now" on saving) so identical content gives identical bytes."""
+    source = zipfile.ZipFile(io.BytesIO(payload))
+    out = io.BytesIO()
+    stamp = dt.datetime(*FIXED_TIME).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, data)
+    return out.getvalue()
