@@ -6,6 +6,8 @@ computation)."""
 from __future__ import annotations
 
 import shutil
+
+from independent import read_rows
 from collections import defaultdict
 from pathlib import Path
 
@@ -580,3 +582,17 @@ def test_sample_findings_match_an_independent_per_record_computation(sample):
     assert len(got) == len(set(got))
     assert set(got) == expected
     assert len(by_rule(f, "fairness-repeat")) > 100 and len(by_rule(f, "fairness-multi-district")) > 5
+
+
+def test_late_report_shows_in_the_status_table(tmp_path, root, small_data):
+    from conftest import build
+
+    (small_data / "submissions.csv").write_text(
+        "round,district,received_on\n2012-01,沙湾区,2012-01-25\n2012-01,市中区,2012/1/18\n", encoding="utf-8"
+    )
+    out = tmp_path / "site"
+    build(root, small_data, out)
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "2012-01-25 收到（逾期）" in home and "2012-01-18 收到" in home and "2012-01-18 收到（逾期）" not in home
+    late = [r for r in read_rows(out / "data/findings.csv") if r["rule"] == "late-report"]
+    assert [r["district"] for r in late] == ["沙湾区"]

@@ -59,6 +59,7 @@ class Dataset:
     sealed: dict[str, tuple[Path, int, str]]  # path under /data/ → (archived file, bytes, sha256)
     findings: pd.DataFrame  # breaches of the campaign's rules (findings.find): published, not errors
     corrections: list[dict]  # every correction applied (data/corrections.csv), in order
+    submissions: pd.DataFrame | None  # when each report arrived (data/submissions.csv), if kept
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -108,7 +109,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     sealed = {rel: (path, *_published_entry(manifests, rel)) for rel, path in archived.items()}
     if (data_dir / CORRECTIONS_FILE).exists():
         digests[CORRECTIONS_FILE] = hashlib.sha256((data_dir / CORRECTIONS_FILE).read_bytes()).hexdigest()
-    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked, manifests, sealed, findings, history)
+    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked, manifests, sealed, findings, history, submissions)
 
 
 def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:

@@ -121,7 +121,9 @@ class WarmthGenerator(Generator):
         out = Path(self.output_path)
         with self.steps.step("pages", "整理页面数据"):
             self.table = campaign_table(ds.records, ds.campaign)
-            pages = all_pages(ds.agg, ds.campaign, self.narratives, ledger=ds.ledger, findings=ds.findings)
+            pages = all_pages(
+                ds.agg, ds.campaign, self.narratives, ledger=ds.ledger, findings=ds.findings, submissions=ds.submissions
+            )
             pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": self.table}))
             by_record: dict[str, list[dict]] = {}
             for change in ds.corrections:

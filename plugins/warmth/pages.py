@@ -268,6 +268,7 @@ def ledger_page(ledger: list[dict]) -> Page:
 
 
 PAGE_FINDINGS = 200  # per rule on the findings page; findings.csv has them all
+PAGE_SLICE = 50  # on destination and fund-source pages
 
 
 def finding_rows(findings: pd.DataFrame) -> list[dict]:
@@ -290,10 +291,23 @@ def findings_page(findings: pd.DataFrame) -> Page:
     return Page("findings/index.html", "warmth_findings", "核查结果", {"findings_summary": rows, "findings_by_rule": by_rule})
 
 
+def mark_received(status: list[dict], campaign: Campaign, submissions: pd.DataFrame | None) -> None:
+    """Add when each report arrived, and whether it was late, to the status cells."""
+    received = {}
+    if submissions is not None:
+        received = {(r.district, r.round): r.received_on for r in submissions.itertuples(index=False)}
+    for row in status:
+        for rnd in campaign.rounds:
+            on = received.get((row["name"], rnd.id))
+            row.setdefault("received", []).append({"on": on, "late": bool(on and on > rnd.deadline.isoformat())})
+
+
 def all_pages(
-    agg: Aggregates, campaign: Campaign, narratives: dict[str, str], *, ledger: list[dict] = (), findings: pd.DataFrame | None = None
+    agg: Aggregates, campaign: Campaign, narratives: dict[str, str], *, ledger: list[dict] = (),
+    findings: pd.DataFrame | None = None, submissions: pd.DataFrame | None = None,
 ) -> list[Page]:
     status = report_status(agg.cube, campaign)
+    mark_received(status, campaign, submissions)
     silent = never_reported(status)
     pages = [home_page(agg, campaign, status, silent)]
     pages += [destination_page(agg, campaign, d, status) for d in campaign.destinations]
@@ -309,7 +323,7 @@ def all_pages(
         pages[0].data["findings_summary"] = summary(findings)
         for page in pages:
             if "destination" in page.data:
-                page.data["findings"] = finding_rows(for_district(findings, page.data["destination"].name))
+                page.data["findings"] = finding_rows(for_district(findings, page.data["destination"].name).head(PAGE_SLICE + 1))
             elif "source" in page.data:
-                page.data["findings"] = finding_rows(for_source(findings, page.data["source"].name))
+                page.data["findings"] = finding_rows(for_source(findings, page.data["source"].name).head(PAGE_SLICE + 1))
     return pages
