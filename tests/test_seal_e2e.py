@@ -43,3 +43,27 @@ def test_seal_rebuild_verify_and_tamper(tmp_path, root, small_data):
     target.write_bytes(target.read_bytes().replace(b'"2012-01"', b'"2012-01 "', 1))
     bad = cli(root, "verify", str(site))
     assert bad.returncode == 1 and "rounds/2012-01/disbursements.csv" in bad.stdout
+
+
+def test_verify_recomputes_the_campaign_table(tmp_path, root, default_site):
+    import hashlib
+    import shutil
+
+    copy = tmp_path / "data"
+    shutil.copytree(default_site / "data", copy)
+    path = copy / "summary/campaign-table.csv"
+    text = path.read_bytes().decode("utf-8-sig").splitlines()
+    cells = text[1].split(",")
+    cells[-1] = '"1.00"'  # the first destination's total
+    text[1] = ",".join(cells)
+    path.write_bytes(b"\xef\xbb\xbf" + ("\n".join(text) + "\n").encode("utf-8"))
+    # keep the checksums consistent, as a careful forger would
+    sums = []
+    for line in (copy / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        digest, rel = line.split("  ", 1)
+        if rel == "summary/campaign-table.csv":
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        sums.append(f"{digest}  {rel}")
+    (copy / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    result = cli(root, "verify", str(copy))
+    assert result.returncode == 1 and "campaign-table.csv" in result.stdout and "total_yuan" in result.stdout

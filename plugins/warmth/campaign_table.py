@@ -42,7 +42,12 @@ def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
 
     refs, _ = pd.factorize(records["recipient_ref"])
     has_ref = (records["recipient_ref"] != "").to_numpy()
-    group_codes = pd.Categorical(records["recipient_group"].astype(str), categories=groups).codes.astype(np.int64)
+    series = records["recipient_group"]
+    if list(series.cat.categories) == groups:
+        group_codes = series.cat.codes.to_numpy(np.int64)
+    else:  # categories in another order (no small groups merged): map once per category
+        lookup = np.array([groups.index(str(c)) for c in series.cat.categories] + [-1], dtype=np.int64)
+        group_codes = lookup[series.cat.codes.to_numpy(np.int64)]
     people = np.zeros((len(dests), len(groups)), dtype=np.int64)
     width = int(refs.max()) + 1 if len(refs) else 1
     keys = np.unique((d[has_ref] * len(groups) + group_codes[has_ref]) * width + refs[has_ref])

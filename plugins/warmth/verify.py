@@ -51,7 +51,8 @@ UNREPORTED_EMPTY = {"district", "round"}  # README: never 0.00 for a destination
 SUMMARY_HEADER = ["name", "records", "amount_yuan"]
 ALLOC_VS_HEADER = ["fund_source", "district", "allocated_yuan", "disbursed_yuan", "balance_yuan"]
 ALLOCATIONS_HEADER = ["fund_source", "district", "amount_yuan"]
-RECORD_NEEDS = ["round", "district", "fund_source", "category", "recipient_group", "aid_type", "amount_yuan"]
+RECORD_NEEDS = ["round", "district", "fund_source", "category", "recipient_group", "aid_type", "amount_yuan", "recipient_ref"]
+CAMPAIGN_TABLE = "summary/campaign-table.csv"
 AMOUNT_COLUMNS = {"amount_yuan", "allocated_yuan", "disbursed_yuan", "balance_yuan"}
 # files a file manager or an unzip tool may leave in a downloaded folder
 LITTER = {".DS_Store", "Thumbs.db", "desktop.ini"}
@@ -428,7 +429,46 @@ class _Verifier:
         checks.append(Check(*names[ALLOC_VS], *self._alloc_vs(main)))
         checks.append(Check(*rounds_name, *self._parts(main, "round")))
         checks.append(Check(*districts_name, *self._parts(main, "district")))
+        if self.exists(CAMPAIGN_TABLE):
+            checks.append(Check(f"统计表重新计算 {CAMPAIGN_TABLE}", f"{CAMPAIGN_TABLE} re-computed from disbursements.csv",
+                                *self._campaign_table(main)))
         return checks
+
+    def _campaign_table(self, main: dict) -> tuple[bool, str]:
+        """Money per destination by aid type and fund source, and people reached, from the records."""
+        try:
+            table = self.table(CAMPAIGN_TABLE)
+        except _Unreadable as exc:
+            return False, str(exc)
+        header, *rows = table
+        titles = {}
+        try:
+            package = json.loads((self.data / "datapackage.json").read_text(encoding="utf-8"))
+            for resource in package.get("resources", []):
+                if resource.get("path") == CAMPAIGN_TABLE:
+                    titles = {f["name"]: f.get("title", "") for f in resource["schema"]["fields"]}
+        except (OSError, ValueError, KeyError):
+            pass
+        issues = []
+        for row in rows:
+            cells = dict(zip(header, row))
+            district = cells.get("district", "")
+            if district == "合计":
+                continue
+            money = main["table_money"].get(district, {})
+            expected = {"total_yuan": sum(money.get(("aid", t), Decimal(0)) for t in ("cash", "goods", "service"))}
+            for t in ("cash", "goods", "service"):
+                expected[f"{t}_yuan"] = money.get(("aid", t), Decimal(0))
+            for key in header:
+                if key.endswith("_yuan") and key not in expected and titles.get(key, "").endswith("（元）"):
+                    expected[key] = money.get(("source", titles[key].removesuffix("（元）")), Decimal(0))
+            expected_people = len(main["table_people"].get(district, ()))
+            for key, value in expected.items():
+                if key in cells and _decimal(cells[key]) != value:
+                    issues.append(f"{CAMPAIGN_TABLE} {district} {key}: {cells[key]} ≠ {_money(value)}")
+            if "reached_total" in cells and cells["reached_total"] != str(expected_people):
+                issues.append(f"{CAMPAIGN_TABLE} {district} reached_total: {cells['reached_total']} ≠ {expected_people}")
+        return not issues, "; ".join(issues[:10]) if issues else "各区县金额和受助人数与记录一致 / matches the records"
 
     def _read_main(self) -> dict:
         if not self.exists(RECORDS):
@@ -445,6 +485,8 @@ class _Verifier:
         digests = {"round": defaultdict(hashlib.sha256), "district": defaultdict(hashlib.sha256)}
         counts = {"round": defaultdict(int), "district": defaultdict(int)}
         bad = []
+        table_money: dict[str, dict] = defaultdict(lambda: defaultdict(Decimal))
+        table_people: dict[str, set] = defaultdict(set)
         width = len(header)
         for number, fields in enumerate(rows, 2):
             if len(fields) != width:
@@ -459,6 +501,11 @@ class _Verifier:
                 cell[0] += 1
                 cell[1] += amount
             pairs[(fields[index["fund_source"]], fields[index["district"]])] += amount
+            district = fields[index["district"]]
+            table_money[district][("aid", fields[index["aid_type"]])] += amount
+            table_money[district][("source", fields[index["fund_source"]])] += amount
+            if fields[index["recipient_ref"]]:
+                table_people[district].add(fields[index["recipient_ref"]])
             token = repr(fields).encode("utf-8", "surrogatepass")
             for key in ("round", "district"):
                 value = fields[index[key]]
@@ -467,7 +514,7 @@ class _Verifier:
         return {
             "header": header, "index": index, "totals": totals, "pairs": pairs,
             "digests": {k: {v: h.hexdigest() for v, h in d.items()} for k, d in digests.items()},
-            "counts": counts, "bad": bad,
+            "counts": counts, "bad": bad, "table_money": table_money, "table_people": table_people,
         }
 
     def _bad_rows_note(self, main: dict) -> list[str]:
