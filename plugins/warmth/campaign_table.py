@@ -48,13 +48,18 @@ def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
     else:  # categories in another order (no small groups merged): map once per category
         lookup = np.array([groups.index(str(c)) for c in series.cat.categories] + [-1], dtype=np.int64)
         group_codes = lookup[series.cat.codes.to_numpy(np.int64)]
-    people = np.zeros((len(dests), len(groups)), dtype=np.int64)
     width = int(refs.max()) + 1 if len(refs) else 1
-    keys = np.unique((d[has_ref] * len(groups) + group_codes[has_ref]) * width + refs[has_ref])
-    np.add.at(people.reshape(-1), keys // width, 1)
-    total_people = np.zeros(len(dests), dtype=np.int64)
-    person_keys = np.unique(d[has_ref] * width + refs[has_ref])
-    np.add.at(total_people, person_keys // width, 1)
+    r, dd, gg = refs[has_ref], d[has_ref], group_codes[has_ref]
+    # distinct people by marking a (key × person) table: integer work, no sorting or hashing
+    seen = np.zeros((len(dests) * len(groups), width), dtype=bool)
+    seen[dd * len(groups) + gg, r] = True
+    people = seen.sum(axis=1).reshape(len(dests), len(groups))
+    del seen
+    seen = np.zeros((len(dests), width), dtype=bool)
+    seen[dd, r] = True
+    total_people = seen.sum(axis=1)
+    distinct_total = int((np.bincount(r, minlength=width) > 0).sum())
+    del seen
 
     columns = [("district", "区县")]
     group_slugs = [_slug(campaign, "recipient_groups", g) for g in groups]
@@ -77,7 +82,7 @@ def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
     total = {"district": "合计"}
     for key, _ in keep[1:]:
         total[key] = sum(r[key] for r in rows)
-    total["reached_total"] = len(np.unique(refs[has_ref]))  # a person reached in two places counts once
+    total["reached_total"] = distinct_total  # a person reached in two places counts once
     return {"columns": keep, "rows": rows, "total": total}
 
 
