@@ -34,6 +34,15 @@ def make_data(folder: Path, records: int = 1500, seed: int = 7) -> Path:
 
 
 @pytest.fixture
+def data(tmp_path) -> Path:
+    """An empty data folder holding only the default campaign file."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copy(ROOT / "data" / "campaign.toml", folder)
+    return folder
+
+
+@pytest.fixture
 def small_data(tmp_path) -> Path:
     """A fresh, valid, generated data folder a test may change."""
     return make_data(tmp_path / "data")

@@ -3,24 +3,14 @@ and totals by destination and fund source are unchanged to the fen."""
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-import pytest
 
 from independent import raw_records, read_rows, yuan
 from test_validate import EN, row, write_csv
 
 from warmth.dataset import read_dataset
-
-
-@pytest.fixture
-def data(tmp_path, root):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copy(root / "data" / "campaign.toml", folder)
-    return folder
 
 
 def test_small_combinations_are_merged_step_by_step(data):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -32,14 +31,6 @@ def write_csv(path, header, rows, *, bom=True, encoding="utf-8"):
     csv.writer(buffer, lineterminator="\r\n").writerows([header, *rows])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode(encoding))
-
-
-@pytest.fixture
-def data(tmp_path, root):
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shutil.copy(root / "data" / "campaign.toml", folder)
-    return folder
 
 
 def problems_of(data):
