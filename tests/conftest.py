@@ -55,6 +55,18 @@ def build(root: Path, data: Path, output: Path, cache: Path | None = None):
 
 
 @pytest.fixture(scope="session")
+def built_copy(tmp_path_factory) -> tuple[Path, Path]:
+    """(a copy of the embedded data, the site built from it without cache), built once.
+
+    For tests that seal or tamper: they copy what they change, never change these.
+    """
+    base = tmp_path_factory.mktemp("built-copy")
+    shutil.copytree(ROOT / "data", base / "data")
+    build(ROOT, base / "data", base / "site", None)
+    return base / "data", base / "site"
+
+
+@pytest.fixture(scope="session")
 def default_site(tmp_path_factory, cache_dir) -> Path:
     """The embedded default data built once for the whole session."""
     out = tmp_path_factory.mktemp("site") / "output"

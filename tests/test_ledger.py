@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from warmth.build import build_site
 from warmth.ledger import (
     LEDGER_FILE,
     ZERO_HASH,
@@ -41,13 +40,10 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path]:
+def built(built_copy) -> tuple[Path, Path]:
     """(data folder, the site's /data/ folder built from it)."""
-    base = tmp_path_factory.mktemp("ledger")
-    data = base / "data"
-    shutil.copytree(ROOT / "data", data)
-    build_site(ROOT, data=data, output=base / "site", cache=None)
-    return data, base / "site" / "data"
+    data, site = built_copy
+    return data, site / "data"
 
 
 @pytest.fixture(scope="module")

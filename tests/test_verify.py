@@ -63,13 +63,9 @@ def state(folder: Path) -> dict[str, tuple[int, str]]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, Path]:
+def built(built_copy) -> tuple[Path, Path]:
     """(data folder, built site) — a real build of a copy of the embedded data."""
-    base = tmp_path_factory.mktemp("verify")
-    data = base / "data"
-    shutil.copytree(ROOT / "data", data)
-    build_site(ROOT, data=data, output=base / "site", cache=None)
-    return data, base / "site"
+    return built_copy
 
 
 @pytest.fixture

@@ -109,7 +109,10 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     sealed = {rel: (path, *_published_entry(manifests, rel)) for rel, path in archived.items()}
     if (data_dir / CORRECTIONS_FILE).exists():
         digests[CORRECTIONS_FILE] = hashlib.sha256((data_dir / CORRECTIONS_FILE).read_bytes()).hexdigest()
-    return Dataset(campaign, records, allocations, agg, digests, coarsening, checked, manifests, sealed, findings, history, submissions)
+    return Dataset(
+        campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, coarsening=coarsening,
+        checked=checked, ledger=manifests, sealed=sealed, findings=findings, corrections=history, submissions=submissions,
+    )
 
 
 def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:

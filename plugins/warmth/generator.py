@@ -120,15 +120,11 @@ class WarmthGenerator(Generator):
         ds = self.dataset
         out = Path(self.output_path)
         with self.steps.step("pages", "整理页面数据"):
-            self.table = campaign_table(ds.records, ds.campaign)
+            table = campaign_table(ds.records, ds.campaign)
             pages = all_pages(
-                ds.agg, ds.campaign, self.narratives, ledger=ds.ledger, findings=ds.findings, submissions=ds.submissions
+                ds.agg, ds.campaign, self.narratives, ledger=ds.ledger, findings=ds.findings, submissions=ds.submissions,
+                table=table, corrections=ds.corrections,
             )
-            pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": self.table}))
-            by_record: dict[str, list[dict]] = {}
-            for change in ds.corrections:
-                by_record.setdefault(change["record_id"], []).append(change)
-            pages.append(Page("corrections/index.html", "warmth_corrections", "更正记录", {"corrections": ds.corrections, "by_record": by_record}))
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the
@@ -141,7 +137,7 @@ class WarmthGenerator(Generator):
                 downloads = publish(
                     out, ds.records, ds.agg, ds.campaign, records_key=key, cache_dir=self.cache_dir,
                     archived=ds.sealed, ledger=ledger_path.read_bytes() if ds.ledger else None, findings=ds.findings,
-                    table=self.table, corrections=ds.corrections,
+                    table=table, corrections=ds.corrections,
                 )
             with self.steps.step("charts"):
                 svgs = drawing.result()

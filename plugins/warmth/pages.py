@@ -267,6 +267,14 @@ def ledger_page(ledger: list[dict]) -> Page:
     return Page("ledger/index.html", "warmth_ledger", "封存账本", {"manifests": rows})
 
 
+def corrections_page(corrections: list[dict]) -> Page:
+    """Every correction in order, and each corrected record's history."""
+    by_record: dict[str, list[dict]] = {}
+    for change in corrections:
+        by_record.setdefault(change["record_id"], []).append(change)
+    return Page("corrections/index.html", "warmth_corrections", "更正记录", {"corrections": corrections, "by_record": by_record})
+
+
 PAGE_FINDINGS = 200  # per rule on the findings page; findings.csv has them all
 PAGE_SLICE = 50  # on destination and fund-source pages
 
@@ -305,6 +313,7 @@ def mark_received(status: list[dict], campaign: Campaign, submissions: pd.DataFr
 def all_pages(
     agg: Aggregates, campaign: Campaign, narratives: dict[str, str], *, ledger: list[dict] = (),
     findings: pd.DataFrame | None = None, submissions: pd.DataFrame | None = None,
+    table: dict | None = None, corrections: list[dict] = (),
 ) -> list[Page]:
     status = report_status(agg.cube, campaign)
     mark_received(status, campaign, submissions)
@@ -316,6 +325,9 @@ def all_pages(
     pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
     pages.append(ledger_page(list(ledger)))
+    pages.append(corrections_page(list(corrections)))
+    if table is not None:
+        pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": table}))
     if findings is not None:
         from .findings import for_district, for_source, summary
 

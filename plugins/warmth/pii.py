@@ -375,7 +375,7 @@ PREFIX_86 = r"(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)"
 
 # Contiguous runs of 15+ digits: an ID, a card, or some other long number.
 RUN = re.compile(LEAD + r"(?P<digits>[0-9]{15,})(?P<x>[Xx])?" + TRAIL)
-# IDs in the groupings people write them in (6-8-4, 6-4-4-4, 4-4-4-4-2), 15-digit 6-6-3.
+# IDs in the groupings people write them in (6-8-4, 6-4-4-4, 4-4-4-4-2, 6-6-6), 15-digit 6-6-3.
 ID18_GROUPED = re.compile(
     LEAD
     + rf"(?:[0-9]{{6}}{SEP}[0-9]{{8}}|[0-9]{{6}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}|(?:[0-9]{{4}}{SEP}){{3}}[0-9]{{4}}"
