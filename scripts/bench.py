@@ -43,7 +43,7 @@ def child(args: list[str]) -> tuple[float, int, dict]:
 def main() -> int:
     BENCH.mkdir(exist_ok=True)
     sys.path.insert(0, str(ROOT / "plugins"))
-    from warmth.sample import generate
+    from warmth.tools.sample import generate
 
     rows = []
     for size in SIZES:

@@ -25,7 +25,7 @@ def cache_dir(tmp_path_factory) -> Path:
 
 
 def make_data(folder: Path, records: int = 1500, seed: int = 7) -> Path:
-    from warmth.sample import generate
+    from warmth.tools.sample import generate
 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "data" / "campaign.toml", folder / "campaign.toml")
@@ -49,7 +49,7 @@ def small_data(tmp_path) -> Path:
 
 
 def build(root: Path, data: Path, output: Path, cache: Path | None = None):
-    from warmth.build import build_site
+    from warmth.site.build import build_site
 
     return build_site(root, data=data, output=output, cache=cache if cache else None)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from warmth.aggregate import breakdown, matrix, report_status
-from warmth.dataset import read_dataset
-from warmth.pages import all_pages
+from warmth.figures.aggregate import breakdown, matrix, report_status
+from warmth.figures.dataset import read_dataset
+from warmth.site.pages import all_pages
 
 from test_validate import EN, row, write_csv
 

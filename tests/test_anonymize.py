@@ -17,7 +17,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from warmth.anonymize import (
+from warmth.core.problems import WarmthError
+from warmth.core.schema import COLUMN_NAMES
+from warmth.pii.idcard import check_digit
+from warmth.staff.anonymize import (
     DEFAULT_KEY_NAME,
     KEY_ENV,
     AnonymizeError,
@@ -28,9 +31,6 @@ from warmth.anonymize import (
     mask_id,
     recipient_ref,
 )
-from warmth.idcard import check_digit
-from warmth.problems import WarmthError
-from warmth.schema import COLUMN_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = bytes(range(32))
@@ -188,7 +188,7 @@ def test_end_to_end(table, tmp_path):
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
 
     # what the build reads: the public file in a round folder passes the real loader and validator
-    from warmth.dataset import read_dataset
+    from warmth.figures.dataset import read_dataset
 
     data = tmp_path / "data"
     (data / "rounds" / "2012-01").mkdir(parents=True)
@@ -478,7 +478,7 @@ def test_cli_refuses_to_write_into_the_data_folder(tmp_path, root):
     import subprocess
     import sys
 
-    from warmth.anonymize import keygen
+    from warmth.staff.anonymize import keygen
 
     key = keygen(tmp_path / "k" / "campaign.key")
     table = tmp_path / "table.csv"

@@ -15,7 +15,6 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
-
 from independent import TWO_DECIMALS, raw_records, read_rows, shown, totals, yuan
 
 SAMPLE_NOTE = "示例数据，非真实数据"

@@ -1,7 +1,7 @@
 import pytest
 
-from warmth.campaign import load_campaign
-from warmth.problems import ConfigError
+from warmth.core.campaign import load_campaign
+from warmth.core.problems import ConfigError
 
 
 def test_default_campaign_has_the_notice_names(root):

@@ -15,7 +15,8 @@ import matplotlib
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
-from warmth import charts, fonts
+
+from warmth.site import charts, fonts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -187,7 +188,7 @@ def test_same_bytes_in_a_fresh_process_and_no_pyplot():
     """Hash salt and font are fixed: another process gives the same bytes."""
     code = (
         "import sys\n"
-        "from warmth import charts\n"
+        "from warmth.site import charts\n"
         f"sys.stdout.buffer.write(charts.bar_chart({BAR_ROWS!r}, title='各地区救助金额'))\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )

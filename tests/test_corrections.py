@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_validate import EN, row, write_csv
 
-from warmth.campaign import load_campaign
-from warmth.corrections import WITHDRAW, apply_corrections, load_corrections
-from warmth.load import load_records
-from warmth.validate import validate_records
+from warmth.core.campaign import load_campaign
+from warmth.intake.corrections import WITHDRAW, apply_corrections, load_corrections
+from warmth.intake.load import load_records
+from warmth.intake.validate import validate_records
+
+from test_validate import EN, row, write_csv
 
 HEADER = ["correction_id", "record_id", "field", "old_value", "new_value", "reason", "date", "round"]
 HEADER_ZH = ["更正编号", "记录编号", "字段", "原值", "新值", "更正说明", "更正日期", "批次"]

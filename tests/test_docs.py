@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from warmth.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS
-from warmth.settings import SETTINGS
+from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS
+from warmth.core.settings import SETTINGS
 
 
 def readme(root) -> str:

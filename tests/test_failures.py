@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import UndefinedError
 
-from conftest import build
+from warmth.core.problems import ConfigError, DataError
+from warmth.site.build import BuildError
 
-from warmth.build import BuildError
-from warmth.problems import ConfigError, DataError
+from conftest import build
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -96,7 +96,7 @@ def test_broken_plugin_fails_the_real_command(tmp_path, root, small_data):
 
 
 def build_with(root, data, out, **overrides):
-    from warmth.build import build_site
+    from warmth.site.build import build_site
 
     return build_site(root, data=data, output=out, cache=None, overrides=overrides)
 
@@ -187,7 +187,7 @@ def test_refuses_output_inside_the_data_folder(root, small_data):
 
 
 def test_serve_watches_data_and_plugins(tmp_path):
-    from warmth.serve import snapshot
+    from warmth.site.serve import snapshot
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "a.csv").write_text("x", encoding="utf-8")
@@ -197,7 +197,7 @@ def test_serve_watches_data_and_plugins(tmp_path):
 
 
 def test_personal_data_in_a_narrative_fails_the_build(tmp_path, root, small_data):
-    from warmth.idcard import check_digit
+    from warmth.pii.idcard import check_digit
 
     ident = "51110219800101123" + check_digit("51110219800101123")
     notes = tmp_path / "notes"

@@ -6,8 +6,6 @@ computation)."""
 from __future__ import annotations
 
 import shutil
-
-from independent import read_rows
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,14 +13,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from warmth.campaign import load_campaign
-from warmth.dataset import read_dataset
-from warmth.findings import (
-    COLUMNS, ID_LIMIT, RULE_CODES, RULES, _factorize_refs, find, for_district, for_source, load_submissions, summary,
+from warmth.core.campaign import load_campaign
+from warmth.figures.dataset import read_dataset
+from warmth.figures.findings import (
+    COLUMNS,
+    ID_LIMIT,
+    RULE_CODES,
+    RULES,
+    _factorize_refs,
+    find,
+    for_district,
+    for_source,
+    summary,
 )
-from warmth.load import load_records
-from warmth.validate import validate_records
+from warmth.intake.load import load_records
+from warmth.intake.submissions import load_submissions
+from warmth.intake.validate import validate_records
 
+from independent import read_rows
 from test_validate import EN, row, write_csv
 
 PEI = "市总工会配套资金"
@@ -439,7 +447,7 @@ def prepare_k3_copy(data: Path) -> Path:
 def test_ref_codes_are_exact_in_every_path(monkeypatch):
     import pyarrow as pa
 
-    import warmth.findings as findings
+    import warmth.figures.findings as findings
 
     def check(values):
         codes, rep = _factorize_refs(pa.array(values, type=pa.large_string()))
@@ -467,7 +475,7 @@ def test_ref_codes_are_exact_in_every_path(monkeypatch):
 
 @pytest.fixture(scope="module")
 def sample(root, tmp_path_factory):
-    from warmth.sample import generate
+    from warmth.tools.sample import generate
 
     fresh = tmp_path_factory.mktemp("sample")
     shutil.copy(root / "data" / "campaign.toml", fresh / "campaign.toml")

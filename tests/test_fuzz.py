@@ -7,8 +7,8 @@ import shutil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from warmth.dataset import read_dataset
-from warmth.problems import DataError
+from warmth.core.problems import DataError
+from warmth.figures.dataset import read_dataset
 
 from test_validate import EN, row
 

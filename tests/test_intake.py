@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from warmth.core.problems import DataError
+from warmth.figures.dataset import read_dataset
+from warmth.pii.idcard import check_digit
+
 from independent import read_rows, yuan
 from test_validate import EN, ZH, row, write_csv
-
-from warmth.dataset import read_dataset
-from warmth.idcard import check_digit
-from warmth.problems import DataError
 
 
 def tree_digest(folder: Path) -> dict[str, str]:

@@ -13,19 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from warmth.ledger import (
-    LEDGER_FILE,
-    ZERO_HASH,
-    SealError,
-    archive_files,
-    canonical,
-    check_chain,
-    check_sealed_inputs,
-    manifest_hash,
-    read_ledger,
-    seal,
-)
-from warmth.problems import DataError, WarmthError
+from warmth.core.layout import LEDGER_FILE
+from warmth.core.problems import DataError, WarmthError
+from warmth.ledger.chain import ZERO_HASH, canonical, check_chain, manifest_hash, read_ledger
+from warmth.ledger.sealed import archive_files, check_sealed_inputs
+from warmth.staff.seal import SealError, seal
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUND = "2012-01"

@@ -4,7 +4,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from warmth import money
+from warmth.core import money
 
 
 def test_yuan_formats_to_the_fen_with_thousands():

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from warmth import pii
-from warmth.idcard import check_digit, is_valid_id15, is_valid_id18
-from warmth.schema import RECORD_COLUMNS
+from warmth.core.schema import RECORD_COLUMNS
+from warmth.pii import detect as pii
+from warmth.pii.idcard import check_digit, is_valid_id15, is_valid_id18
 
 CONTACT = frozenset({"lsszghbzb@126.com"})
 FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
@@ -454,6 +454,6 @@ def test_declared_and_ordinary_headers_are_not_personal(header):
 
 
 def test_special_ranges_match_this_pythons_unicode_data():
-    from warmth import pii
+    from warmth.pii import detect as pii
 
     assert list(pii.SPECIAL_RANGES) == pii.computed_special_ranges()

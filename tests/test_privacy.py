@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from decimal import Decimal
 
+from warmth.figures.dataset import read_dataset
 
 from independent import raw_records, read_rows, yuan
 from test_validate import EN, row, write_csv
-
-from warmth.dataset import read_dataset
 
 
 def test_small_combinations_are_merged_step_by_step(data):

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from warmth.problems import WarmthError
-from warmth.sources import XLS_MESSAGE, SourceError, decode_csv, read_csv_rows, read_rows, read_xlsx
+from warmth.core.problems import WarmthError
+from warmth.intake.sources import XLS_MESSAGE, SourceError, decode_csv, read_csv_rows, read_rows, read_xlsx
 
 DATES = frozenset({"发放日期", "建档日期", "date", "filed_on"})
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)

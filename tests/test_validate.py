@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from warmth.dataset import read_dataset
-from warmth.problems import DataError
+from warmth.core.problems import DataError
+from warmth.figures.dataset import read_dataset
 
 EN = ["record_id", "round", "date", "district", "disbursing_unit", "fund_source", "category",
       "recipient_group", "aid_type", "item", "quantity", "unit", "amount_yuan", "recipient_ref", "filed_on", "note"]

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from warmth.build import build_site
-from warmth.ledger import LEDGER_FILE, canonical, read_ledger, seal
-from warmth.verify import Report, verify
+from warmth.audit.verify import Report, verify
+from warmth.core.layout import LEDGER_FILE
+from warmth.ledger.chain import canonical, read_ledger
+from warmth.site.build import build_site
+from warmth.staff.seal import seal
 
 ROOT = Path(__file__).resolve().parents[1]
 

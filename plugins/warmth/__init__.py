@@ -1,9 +1,10 @@
 """warmth: a Pelican plugin that publishes the relief campaign's disbursements.
 
-Modules, one job each: campaign (the campaign file), schema (the record
-format), load, validate, aggregate, pages (view models), charts, publish
-(downloads), generator (Pelican glue), build (atomic site build) and cli
-(staff commands).
+The pipeline, one subpackage per stage (README, "How it is built"):
+
+    core/ pii/  →  intake/  →  ledger/  →  figures/  →  downloads/ + site/  →  staff/ audit/ tools/ cli
+
+`register` is the whole Pelican entry point: it connects the site generator.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 def register() -> None:
     from pelican import signals
 
-    from .generator import add_filters, get_generators
+    from warmth.site.generator import add_filters, get_generators
 
     signals.get_generators.connect(get_generators)
     signals.generator_init.connect(add_filters)

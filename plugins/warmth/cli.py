@@ -11,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .problems import WarmthError
+from warmth.core.problems import WarmthError
 
 log = logging.getLogger("warmth")
 
@@ -26,7 +26,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _cmd_build(args) -> int:
-    from .build import build_site
+    from warmth.site.build import build_site
 
     result = build_site(
         Path(args.root),
@@ -54,8 +54,8 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .check import check_data, check_file, replaced_file, write_report
-    from .problems import DataError
+    from warmth.core.problems import DataError
+    from warmth.staff.check import check_data, check_file, replaced_file, write_report
 
     data = Path(args.data)
     single = Path(args.file) if args.file else None
@@ -87,7 +87,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_keygen(args) -> int:
-    from .anonymize import keygen
+    from warmth.staff.anonymize import keygen
 
     path = keygen(Path(args.key))
     print(
@@ -98,7 +98,7 @@ def _cmd_keygen(args) -> int:
 
 
 def _cmd_anonymize(args) -> int:
-    from .anonymize import anonymize, format_rejected, load_key
+    from warmth.staff.anonymize import anonymize, format_rejected, load_key
 
     key = load_key(Path(args.key) if args.key else None)
     written, rejected = anonymize(
@@ -115,7 +115,7 @@ def _cmd_anonymize(args) -> int:
 def _cmd_seal(args) -> int:
     import datetime as dt
 
-    from .ledger import seal
+    from warmth.staff.seal import seal
 
     manifest = seal(Path(args.data), args.round, Path(args.output) / "data", sealed_on=args.date or dt.date.today().isoformat())
     print(
@@ -127,7 +127,7 @@ def _cmd_seal(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from .verify import verify
+    from warmth.audit.verify import verify
 
     report = verify(Path(args.site))
     print(report.format())
@@ -135,13 +135,13 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from .serve import serve
+    from warmth.site.serve import serve
 
     return serve(Path(args.root), data=Path(args.data), output=Path(args.output), port=args.port)
 
 
 def _cmd_sample(args) -> int:
-    from .sample import main as sample_main
+    from warmth.tools.sample import main as sample_main
 
     argv = ["--out", args.out, "--records", str(args.records), "--seed", str(args.seed)]
     if args.campaign:
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     except WarmthError as exc:
         if args.debug:
             raise
-        from .pii import mask
+        from warmth.pii.detect import mask
 
         print(mask(exc.report()), file=sys.stderr)  # messages may quote a cell: never print personal data
         return 1

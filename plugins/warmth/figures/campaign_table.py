@@ -15,14 +15,9 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from . import money
-from .campaign import Campaign
-
-
-def _csv_bytes(header, rows):
-    from .publish import csv_bytes  # publish imports this module
-
-    return csv_bytes(header, rows)
+from warmth.core import money
+from warmth.core.campaign import Campaign
+from warmth.core.files import csv_bytes
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 
@@ -97,7 +92,7 @@ def _cells(table: dict, row: dict) -> list:
 
 def table_csv(table: dict) -> bytes:
     header = [key for key, _ in table["columns"]]
-    return _csv_bytes(header, [_cells(table, r) for r in [*table["rows"], table["total"]]])
+    return csv_bytes(header, [_cells(table, r) for r in [*table["rows"], table["total"]]])
 
 
 def table_xlsx(table: dict, campaign: Campaign) -> bytes:

@@ -362,8 +362,8 @@ class _Verifier:
         return Check(*name, not issues, "\n".join(issues) or f"{len(resources)} 个资源 / resources")
 
     def check_ledger(self) -> list[Check]:
-        from .ledger import check_chain, read_ledger
-        from .problems import DataError
+        from warmth.core.problems import DataError
+        from warmth.ledger.chain import check_chain, read_ledger
 
         chain_name = ("账本哈希链 ledger.jsonl", "ledger.jsonl hash chain intact")
         if LEDGER not in self.files:

@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .idcard import is_valid_id15, is_valid_id18
+from warmth.pii.idcard import is_valid_id15, is_valid_id18
 
 # kind → (Chinese label, English label), most serious first: a cell's `kind` is
 # the first of these found in it.

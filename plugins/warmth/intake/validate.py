@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .campaign import DIMENSIONS, Campaign
-from .money import AMOUNT_MAX_TEXT, AMOUNT_PATTERN, parse_fen
-from .pii import KINDS, scan_series
-from .problems import Problem
-from .schema import AID_TYPE_ALIASES, AID_TYPES, COLUMN_NAMES, NOTE_MAX, REQUIRED, RECORD_COLUMNS
+from warmth.core.campaign import DIMENSIONS, Campaign
+from warmth.core.money import AMOUNT_MAX_TEXT, AMOUNT_PATTERN, parse_fen
+from warmth.core.problems import Problem
+from warmth.core.schema import AID_TYPE_ALIASES, AID_TYPES, COLUMN_NAMES, NOTE_MAX, RECORD_COLUMNS, REQUIRED
+from warmth.pii.detect import KINDS, scan_series
 
 # Problems listed per rule; beyond this they are counted, not listed.
 LIST_LIMIT = 500

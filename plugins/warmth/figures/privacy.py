@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .campaign import Campaign
+from warmth.core.campaign import Campaign
 
 
 @dataclass(frozen=True)

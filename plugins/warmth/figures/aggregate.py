@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .campaign import DIMENSIONS, Campaign
-from .schema import AID_TYPES
+from warmth.core.campaign import DIMENSIONS, Campaign
+from warmth.core.schema import AID_TYPES
 
 CUBE_KEYS = ["round", "district", "fund_source", "category", "recipient_group", "aid_type"]
 

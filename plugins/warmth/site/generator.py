@@ -12,15 +12,15 @@ import markdown
 from markupsafe import Markup
 from pelican.generators import Generator
 
-from . import money
-from .dataset import Dataset, Steps, read_dataset
-from .pages import Page, all_pages
-from .problems import ConfigError
-from .campaign_table import campaign_table
-from .findings import summary
-from .ledger import LEDGER_FILE
-from .publish import publish, records_key
-from .settings import setting
+from warmth.core import money
+from warmth.core.layout import LEDGER_FILE
+from warmth.core.problems import ConfigError
+from warmth.core.settings import setting
+from warmth.downloads.publish import publish, records_key
+from warmth.figures.campaign_table import campaign_table
+from warmth.figures.dataset import Dataset, Steps, read_dataset
+from warmth.figures.findings import summary
+from warmth.site.pages import Page, all_pages
 
 log = logging.getLogger("warmth")
 
@@ -184,7 +184,7 @@ class ChartJob:
     """
 
     def __init__(self, jobs: list[tuple[str, dict]], folder: Path | None) -> None:
-        from .charts import cached
+        from warmth.site.charts import cached
 
         self.pool = None
         self.ready = cached(jobs, folder)
@@ -192,7 +192,7 @@ class ChartJob:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            from .charts import render_all
+            from warmth.site.charts import render_all
 
             workers = min(WORKERS, len(jobs))
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))

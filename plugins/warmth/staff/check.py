@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
 
-from .campaign import load_campaign
-from .dataset import read_dataset
-from .load import CAMPAIGN_FILE, load_records, read_table
-from .pii import mask
-from .problems import ConfigError, DataError, Problem
-from .schema import RECORD_COLUMNS
-from .validate import validate_records
+from warmth.core.campaign import load_campaign
+from warmth.core.files import BOM, atomic_write
+from warmth.core.layout import CAMPAIGN_FILE
+from warmth.core.problems import ConfigError, DataError, Problem
+from warmth.core.schema import RECORD_COLUMNS
+from warmth.figures.dataset import read_dataset
+from warmth.intake.load import load_records, read_table
+from warmth.intake.validate import validate_records
+from warmth.pii.detect import mask
 
 REPORT_COLUMN = "需要修改 / what to fix"
 
@@ -161,8 +161,5 @@ def _write_table(out: Path, rows: list[list[str]]) -> None:
     else:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows([[_cell(str(v)) for v in row] for row in rows])
-        payload = b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    os.replace(tmp, out)
+        payload = BOM + buffer.getvalue().encode("utf-8")
+    atomic_write(out, payload)

@@ -15,15 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from .aggregate import Aggregates, aggregate
-from .campaign import Campaign, load_campaign
-from .corrections import CORRECTIONS_FILE, apply_corrections, load_corrections
-from .findings import SUBMISSIONS_FILE, find, load_submissions
-from .ledger import LEDGER_FILE, archive_files, check_chain, check_sealed_inputs, read_ledger
-from .load import CAMPAIGN_FILE, load_allocations, load_records
-from .privacy import Coarsening, coarsen
-from .problems import DataError, Problem
-from .validate import validate_allocations, validate_records
+from warmth.core.campaign import Campaign, load_campaign
+from warmth.core.layout import CAMPAIGN_FILE, CORRECTIONS_FILE, LEDGER_FILE, SUBMISSIONS_FILE
+from warmth.core.problems import DataError, Problem
+from warmth.figures.aggregate import Aggregates, aggregate
+from warmth.figures.findings import find
+from warmth.figures.privacy import Coarsening, coarsen
+from warmth.intake.corrections import apply_corrections, load_corrections
+from warmth.intake.load import load_allocations, load_records
+from warmth.intake.submissions import load_submissions
+from warmth.intake.validate import validate_allocations, validate_records
+from warmth.ledger.chain import check_chain, read_ledger
+from warmth.ledger.sealed import archive_files, check_sealed_inputs
 
 log = logging.getLogger("warmth")
 

@@ -25,7 +25,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from .problems import WarmthError
+from warmth.core.problems import WarmthError
 
 __all__ = [
     "SourceError",
@@ -289,7 +289,7 @@ def read_xlsx(
     with `XLS_MESSAGE`; an empty first sheet → ``empty-file``; an empty row 1
     above data → ``no-header``. A missing file raises OSError as usual.
     """
-    from .schema import normalize_header
+    from warmth.core.schema import normalize_header
 
     raw = path if isinstance(path, bytes | bytearray) else Path(path).read_bytes()
     if raw.startswith(OLE2_MAGIC):

@@ -19,8 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
@@ -35,7 +33,8 @@ from matplotlib.path import Path as MplPath
 from matplotlib.textpath import TextToPath
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from warmth.fonts import FontNotFound, cjk_font_path, register_cjk_font
+from warmth.core.files import atomic_write
+from warmth.site.fonts import FontNotFound, cjk_font_path, register_cjk_font
 
 __all__ = [
     "PALETTE",
@@ -555,18 +554,7 @@ class ChartCache:
         data = render()
         if not isinstance(data, bytes):
             raise TypeError(f"render() must return bytes, got {type(data).__name__}")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".svg")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-            raise
+        atomic_write(path, data)
         return data
 
 

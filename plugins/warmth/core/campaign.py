@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import ConfigError
+from warmth.core.problems import ConfigError
 
 # record column → (campaign attribute, Chinese label) for the declared dimensions
 DIMENSIONS = {

@@ -12,20 +12,20 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import re
 import os
+import re
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .problems import ConfigError, WarmthError
+from warmth.core.layout import OUTPUT_MARKER
+from warmth.core.problems import ConfigError, WarmthError
 
 log = logging.getLogger("warmth")
 
 PLUGIN_NAME = "warmth"
-OUTPUT_MARKER = Path("data") / "SHA256SUMS"
 
 
 class BuildError(WarmthError):
@@ -204,7 +204,7 @@ def personal_data_in_pages(site: Path, allowed_emails: frozenset[str]) -> list[t
 
     import pandas as pd
 
-    from .pii import scan_series
+    from warmth.pii.detect import scan_series
 
     lines, pages = [], []
     for path in sorted(site.rglob("*.html")):

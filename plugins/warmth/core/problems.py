@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .schema import RECORD_COLUMNS
+from warmth.core.schema import RECORD_COLUMNS
 
 COLUMN_ZH = {c.name: c.zh for c in RECORD_COLUMNS}
 
@@ -33,7 +33,7 @@ class Problem:
     def __post_init__(self) -> None:
         # A problem may quote a cell holding an ID number or a phone number; it
         # reaches terminals, CI logs and report files, so it is masked here, once.
-        from .pii import mask
+        from warmth.pii.detect import mask
 
         for name in ("file", "column", "value", "message_zh", "message_en"):
             object.__setattr__(self, name, mask(str(getattr(self, name))))

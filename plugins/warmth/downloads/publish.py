@@ -9,7 +9,6 @@ and every amount has exactly two decimals.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -26,16 +25,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import money
-from .aggregate import Aggregates, breakdown, report_status
-from .campaign import Campaign
-from .campaign_table import table_csv, table_xlsx
-from .corrections import HISTORY_KEYS
-from .schema import ALLOCATION_COLUMNS, COLUMN_NAMES, NOTE_MAX, RECORD_COLUMNS
-from .validate import RECIPIENT_REF, RECORD_ID
-
-BOM = b"\xef\xbb\xbf"
-DATA_DIR = "data"
+from warmth.core import money
+from warmth.core.campaign import Campaign
+from warmth.core.files import BOM, atomic_write, csv_bytes
+from warmth.core.layout import DATA_DIR
+from warmth.core.schema import ALLOCATION_COLUMNS, COLUMN_NAMES, NOTE_MAX, RECORD_COLUMNS
+from warmth.figures.aggregate import Aggregates, breakdown, report_status
+from warmth.figures.campaign_table import table_csv, table_xlsx
+from warmth.intake.corrections import HISTORY_KEYS
+from warmth.intake.validate import RECIPIENT_REF, RECORD_ID
 
 
 @dataclass(frozen=True)
@@ -44,38 +42,6 @@ class Download:
     bytes: int
     sha256: str
     title: str = ""
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    """Write via a temp file and rename; readable like any ordinary new file.
-
-    (mkstemp creates 0600 files, which a web server copy would refuse to serve.)
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def csv_bytes(header: list[str], rows: list[list]) -> bytes:
-    """A small CSV in the published dialect: BOM, comma, every field quoted (as pyarrow writes the big ones), LF."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return BOM + buffer.getvalue().encode("utf-8")
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -213,8 +179,9 @@ def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, 
 def records_key(digests: dict[str, str]) -> str:
     """Cache key of the record files: the inputs as read, the package's code, pyarrow and pandas."""
     code = hashlib.sha256()
-    for module in sorted(Path(__file__).parent.glob("*.py")):  # any module may change what is published
-        code.update(module.name.encode() + b"\0" + module.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for module in sorted(package.rglob("*.py")):  # any module may change what is published
+        code.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes())
     blob = json.dumps(
         {"inputs": digests, "code": code.hexdigest(), "pyarrow": pa.__version__, "pandas": pd.__version__},
         sort_keys=True,
@@ -470,14 +437,14 @@ def publish(
     if ledger is not None:
         small["ledger.jsonl"] = ledger
     for rel, payload in small.items():
-        _atomic_write(data_out / rel, payload)
+        atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
     downloads = [Download(d.path, d.bytes, d.sha256, title_for(d.path, campaign)) for d in downloads]
     package = datapackage(campaign, downloads, table)
-    _atomic_write(data_out / "datapackage.json", package)
+    atomic_write(data_out / "datapackage.json", package)
     downloads.append(Download("datapackage.json", len(package), hashlib.sha256(package).hexdigest(), TITLES["datapackage.json"]))
     sums = sha256sums(downloads)
-    _atomic_write(data_out / "SHA256SUMS", sums)
+    atomic_write(data_out / "SHA256SUMS", sums)
     downloads = sorted(downloads, key=lambda d: d.path)
     downloads.append(Download("SHA256SUMS", len(sums), hashlib.sha256(sums).hexdigest(), "校验和清单 / checksums"))
     return downloads

@@ -26,15 +26,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .pii import is_personal_header
-from .problems import Problem
-from .sources import XLS_MESSAGE, SourceError, decode_csv, read_xlsx
-from .schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
-
-ROUNDS_DIR = "rounds"
-ALLOCATIONS_FILE = "allocations.csv"
-CAMPAIGN_FILE = "campaign.toml"
-BOM = b"\xef\xbb\xbf"
+from warmth.core.files import BOM
+from warmth.core.layout import ALLOCATIONS_FILE, ROUNDS_DIR
+from warmth.core.problems import Problem
+from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
+from warmth.intake.sources import XLS_MESSAGE, SourceError, decode_csv, read_xlsx
+from warmth.pii.detect import is_personal_header
 
 
 @dataclass(frozen=True)

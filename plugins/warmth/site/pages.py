@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import money
-from .aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
-from .campaign import Campaign
+from warmth.core import money
+from warmth.core.campaign import Campaign
+from warmth.figures.aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
 
 
 @dataclass
@@ -255,7 +255,7 @@ def downloads_page(campaign: Campaign) -> Page:
 
 def ledger_page(ledger: list[dict]) -> Page:
     """The sealed rounds and their hash chain (data/ledger.jsonl)."""
-    from .ledger import manifest_hash
+    from warmth.ledger.chain import manifest_hash
 
     rows = [
         {
@@ -288,7 +288,7 @@ def finding_rows(findings: pd.DataFrame) -> list[dict]:
 
 
 def findings_page(findings: pd.DataFrame) -> Page:
-    from .findings import RULES, summary
+    from warmth.figures.findings import RULES, summary
 
     by_rule = {rule.code: finding_rows(findings[findings["rule"] == rule.code].head(PAGE_FINDINGS)) for rule in RULES}
     rows = summary(findings)
@@ -329,7 +329,7 @@ def all_pages(
     if table is not None:
         pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": table}))
     if findings is not None:
-        from .findings import for_district, for_source, summary
+        from warmth.figures.findings import for_district, for_source, summary
 
         pages.append(findings_page(findings))
         pages[0].data["findings_summary"] = summary(findings)

@@ -23,10 +23,8 @@ of the output, so an anonymized file never fails the build on personal data.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
-import io
 import logging
 import os
 import re
@@ -36,21 +34,21 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .idcard import ID15, ID18, check_digit, normalize_id, plausible_birth
-from .pii import KINDS as PII_KINDS
-from .pii import scan_series
-from .problems import WarmthError
-from .schema import RECORD_COLUMNS, REQUIRED, header_map, normalize_header
-from .sources import read_rows
-from .validate import PERSONAL_DATA_SCAN
+from warmth.core.files import atomic_write, csv_bytes
+from warmth.core.layout import OUTPUT_MARKER
+from warmth.core.problems import WarmthError
+from warmth.core.schema import RECORD_COLUMNS, REQUIRED, header_map, normalize_header
+from warmth.intake.sources import read_rows
+from warmth.intake.validate import PERSONAL_DATA_SCAN
+from warmth.pii.detect import KINDS as PII_KINDS
+from warmth.pii.detect import scan_series
+from warmth.pii.idcard import ID15, ID18, check_digit, normalize_id, plausible_birth
 
 log = logging.getLogger("warmth")
 
 KEY_ENV = "WARMTH_KEY_FILE"
 DEFAULT_KEY_NAME = "campaign.key"
 KEY_BYTES = 32
-BOM = b"\xef\xbb\xbf"
-OUTPUT_MARKER = Path("data") / "SHA256SUMS"  # what a previous site build holds (build.OUTPUT_MARKER)
 
 COLUMN_ZH = {c.name: c.zh for c in RECORD_COLUMNS}
 PUBLIC_COLUMNS = tuple(c.name for c in RECORD_COLUMNS)
@@ -329,35 +327,9 @@ def _check_targets(path: Path, out: Path, rejects: Path | None, protected: tuple
         raise AnonymizeError(f"公开文件的文件名必须以 .csv 结尾：{out}\nThe public file's name must end in .csv: {out}")
 
 
-def _write_atomic(path: Path, payload: bytes, *, private: bool) -> None:
-    """Temp file in the target's folder, then os.replace: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            if not private and hasattr(os, "fchmod"):
-                umask = os.umask(0)
-                os.umask(umask)
-                os.fchmod(handle.fileno(), 0o666 & ~umask)
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _csv_bytes(header: list[str], rows: list[list[str]]) -> bytes:
-    """UTF-8 with BOM, comma, every field quoted, LF: the published dialect."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return BOM + buffer.getvalue().encode("utf-8")
-
-
 def rejects_bytes(rejected: list[Rejected]) -> bytes:
     """The staff's list of rows left out: row, reason (zh, en), masked ID."""
-    return _csv_bytes(
+    return csv_bytes(
         ["行号 row", "原因", "reason", "身份证号（已遮盖） masked ID"],
         [[str(r.row), r.reason_zh, r.reason_en, r.masked_id] for r in rejected],
     )
@@ -520,7 +492,7 @@ def anonymize(
         written.append([public.get(name, "") for name in PUBLIC_COLUMNS])
 
     if rejects is not None:
-        _write_atomic(rejects, rejects_bytes(rejected), private=True)
+        atomic_write(rejects, rejects_bytes(rejected), private=True)
     if not written:
         raise AnonymizeError(
             f"没有一行可以公开：全部 {len(rejected)} 行都有问题，未写出公开文件。\n"
@@ -528,5 +500,5 @@ def anonymize(
             + format_rejected(rejected),
             rejected,
         )
-    _write_atomic(out, _csv_bytes(list(PUBLIC_COLUMNS), written), private=False)
+    atomic_write(out, csv_bytes(list(PUBLIC_COLUMNS), written), private=False)
     return len(written), rejected

@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .load import read_table
-from .problems import Problem
-from .schema import RECORD_COLUMNS, Column, header_map, normalize_header
-from .validate import parse_date
-
-CORRECTIONS_FILE = "corrections.csv"
+from warmth.core.layout import CORRECTIONS_FILE
+from warmth.core.problems import Problem
+from warmth.core.schema import RECORD_COLUMNS, Column, header_map, normalize_header
+from warmth.intake.load import read_table
+from warmth.intake.validate import parse_date
 
 FIELDS_CORRECTABLE = (
     "date", "district", "disbursing_unit", "fund_source", "category", "recipient_group", "aid_type",

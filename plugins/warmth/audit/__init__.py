@@ -1,0 +1,1 @@
+"""The auditor's check of a published /data/ folder."""

@@ -1,0 +1,1 @@
+"""Shared facts every stage uses: money, table schemas, problems, settings, the campaign file, file writing."""

@@ -1,0 +1,69 @@
+"""Writing files: one atomic writer and the published CSV dialect.
+
+Every file the project writes goes through `atomic_write`: a temporary file
+beside the target, then a rename, so a reader (a web server, an auditor, the
+next build) never sees half a file, and a failed write leaves the old file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+
+BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 20
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, payload: bytes, *, private: bool = False, durable: bool = False) -> None:
+    """Write ``payload`` to ``path`` through a temp file and a rename.
+
+    The file gets the permissions of any ordinary new file (umask), so a web
+    server can serve it; ``private`` keeps it readable by its owner only (keys,
+    lists of rejected rows). ``durable`` syncs it to disk before the rename
+    (the ledger). The parent folder is created when missing.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")  # created 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            if not private and hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), 0o666 & ~current_umask())
+            handle.write(payload)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """A small CSV in the published dialect: UTF-8 with BOM, comma, every field quoted, LF."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return BOM + buffer.getvalue().encode("utf-8")
+
+
+def file_digest(path: Path) -> tuple[int, str]:
+    """(bytes, SHA-256 hex) of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()

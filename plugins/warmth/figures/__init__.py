@@ -1,0 +1,1 @@
+"""Stage 2, figures: the dataset, small-group protection, aggregates, findings, the campaign table."""

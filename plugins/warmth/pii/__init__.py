@@ -1,0 +1,1 @@
+"""Personal data: detection and masking. A leaf: imports nothing else from warmth."""
