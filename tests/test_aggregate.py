@@ -77,7 +77,7 @@ def test_matrix_totals(ds):
 
 
 def test_pages_mark_never_reported_destinations(ds):
-    pages = {p.save_as: p for p in all_pages(ds.agg, ds.campaign, {})}
+    pages = {p.save_as: p for p in all_pages(ds, {})}
     home = {r["name"]: r for r in pages["index.html"].data["by_district"]}
     assert home["金口河区"]["reported"] is False and home["沙湾区"]["reported"] is True
     jkh = pages["districts/jinkouhe/index.html"]

@@ -41,3 +41,30 @@ def test_readme_gives_the_two_commands(root):
     text = readme(root)
     assert "make site" in text and "make test" in text
     assert "make test" in (root / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_with_its_default(root):
+    text = readme(root)
+    for setting in SETTINGS:
+        shown = f"`{setting.default}`" if setting.default else "project root"
+        assert re.search(rf"\| `{setting.name}` \| {re.escape(shown)}", text), (setting.name, shown)
+
+
+def readme_problem_table(text: str) -> dict[str, tuple[str, str]]:
+    start = text.index("| code | 问题 | problem |")
+    rows = {}
+    for line in text[start:].splitlines()[2:]:
+        if not line.startswith("| `"):
+            break
+        code, zh, en = (cell.strip() for cell in line.strip("|").split("|"))
+        rows[code.strip("`")] = (zh, en)
+    return rows
+
+
+def test_readme_problem_table_is_the_registry(root):
+    """Every problem code, with its titles, is in README's table, and nothing else is."""
+    from warmth.core.codes import CODES
+
+    table = readme_problem_table(readme(root))
+    assert table == {c.code: (c.title_zh, c.title_en) for c in CODES}
+

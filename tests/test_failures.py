@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import UndefinedError
 
-from warmth.core.problems import ConfigError, DataError
-from warmth.site.build import BuildError
+from warmth.core.problems import BuildError, ConfigError, DataError
 
 from conftest import build
 

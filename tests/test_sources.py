@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from warmth.core.codes import XLS_EN, XLS_ZH
 from warmth.core.problems import WarmthError
-from warmth.intake.sources import XLS_MESSAGE, SourceError, decode_csv, read_csv_rows, read_rows, read_xlsx
+from warmth.intake.sources import SourceError, decode_csv, read_csv_rows, read_rows, read_xlsx
 
 DATES = frozenset({"发放日期", "建档日期", "date", "filed_on"})
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
@@ -310,13 +311,13 @@ def test_a_zip_that_is_not_a_workbook(tmp_path):
 def test_old_xls_is_refused_with_save_as_advice(tmp_path):
     with pytest.raises(SourceError) as exc:
         read_xlsx(OLE2)
-    assert _rule(exc) == "unsupported-format" and XLS_MESSAGE[0] in exc.value.message_zh
+    assert _rule(exc) == "unsupported-format" and XLS_ZH in exc.value.message_zh
     path = tmp_path / "old.xls"
     path.write_bytes(OLE2)
     with pytest.raises(SourceError) as exc:
         read_rows(path)
-    assert (exc.value.message_zh, exc.value.message_en) == XLS_MESSAGE
-    assert ".xlsx" in XLS_MESSAGE[0] and "CSV UTF-8" in XLS_MESSAGE[1]
+    assert (exc.value.message_zh, exc.value.message_en) == (XLS_ZH, XLS_EN)
+    assert ".xlsx" in XLS_ZH and "CSV UTF-8" in XLS_EN
 
 
 def test_read_rows_dispatches_on_extension(tmp_path):

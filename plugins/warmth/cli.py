@@ -40,14 +40,14 @@ def _cmd_build(args) -> int:
         import json
 
         Path(args.report).write_text(
-            json.dumps({"seconds": result.seconds, "records": report.get("records"), "timings": report.get("timings", {})}, indent=2),
+            json.dumps({"seconds": result.seconds, "records": report.records, "timings": report.timings}, indent=2),
             encoding="utf-8",
         )
-    timings = "，".join(f"{k} {v:.2f}s" for k, v in report.get("timings", {}).items())
+    timings = "，".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     print(
-        f"网站已生成：{result.output}（{report.get('records', 0):,} 条记录，{report.get('pages', 0)} 个数据页面，"
+        f"网站已生成：{result.output}（{report.records:,} 条记录，{report.pages} 个数据页面，"
         f"用时 {result.seconds:.1f} 秒）\n"
-        f"Site built in {result.output} ({report.get('records', 0):,} records, {report.get('pages', 0)} data pages, "
+        f"Site built in {result.output} ({report.records:,} records, {report.pages} data pages, "
         f"{result.seconds:.1f} s). Steps: {timings}"
     )
     return 0

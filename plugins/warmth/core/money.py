@@ -1,4 +1,9 @@
-"""Exact money: integer fen (分) everywhere, formatted only at the edges."""
+"""Exact money: integer fen (分) everywhere, formatted only at the edges.
+
+Every figure a page, a chart or a download shows is formatted here: ``yuan``
+(¥1,234.57), ``plain`` (1234.57, in CSV files), ``wan`` (0.12万元, a rounded
+companion figure), ``quantity`` and ``count``.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +35,19 @@ def wan(fen: int) -> str:
     hundredths = (abs(fen) + 5000) // 10000
     sign = "-" if fen < 0 else ""
     return f"{sign}{hundredths // 100:,}.{hundredths % 100:02d}万元"
+
+
+def quantity(hundredths: int) -> str:
+    """Goods quantities are kept in hundredths: ``150`` → ``1.5``, ``1200000`` → ``12,000``."""
+    whole, cents = divmod(int(hundredths), 100)
+    if cents == 0:
+        return f"{whole:,}"
+    return f"{whole:,}.{cents:02d}".rstrip("0")
+
+
+def count(value: int) -> str:
+    """``12345`` → ``12,345``."""
+    return f"{int(value):,}"
 
 
 # At most 999,999,999.99 (thousands separators optional): a million such

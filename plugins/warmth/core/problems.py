@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from warmth.core.codes import CODE
 from warmth.core.schema import RECORD_COLUMNS
+from warmth.pii.detect import mask
 
 COLUMN_ZH = {c.name: c.zh for c in RECORD_COLUMNS}
 
@@ -19,7 +21,8 @@ class Problem:
     """One thing wrong with one cell, row or file.
 
     ``row`` is the spreadsheet row number (header = row 1); 0 means the problem
-    concerns the whole file. ``rule`` is a stable code (see RULES).
+    concerns the whole file. ``rule`` is a code declared in core/codes.py, and
+    the messages come from its templates: make problems with `Problem.of`.
     """
 
     file: str
@@ -31,12 +34,18 @@ class Problem:
     message_en: str
 
     def __post_init__(self) -> None:
+        if self.rule not in CODE:
+            raise ValueError(f"undeclared problem code {self.rule!r}: declare it in core/codes.py")
         # A problem may quote a cell holding an ID number or a phone number; it
         # reaches terminals, CI logs and report files, so it is masked here, once.
-        from warmth.pii.detect import mask
-
         for name in ("file", "column", "value", "message_zh", "message_en"):
             object.__setattr__(self, name, mask(str(getattr(self, name))))
+
+    @classmethod
+    def of(cls, code: str, file: str, row: int = 0, column: str = "", value: object = "", /, *, variant: str = "", **values) -> Problem:
+        """A problem with the message of ``code`` (its ``variant``), filled with ``values`` (and ``{value}``)."""
+        zh, en = CODE[code].message(variant, value=value, **values)
+        return cls(str(file), int(row), column, str(value), code, zh, en)
 
     def format(self) -> str:
         where = self.file
@@ -58,6 +67,10 @@ class WarmthError(Exception):
 
 class ConfigError(WarmthError):
     """The campaign file or the build settings are wrong."""
+
+
+class BuildError(WarmthError):
+    """The build failed for a reason other than the data (a plugin, a template, an unsafe page)."""
 
 
 class DataError(WarmthError):

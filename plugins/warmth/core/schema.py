@@ -52,7 +52,68 @@ ALLOCATION_COLUMNS: tuple[Column, ...] = (
     Column("amount_yuan", "金额（元）", "yes", "number", "Amount the source allocated to the destination, yuan."),
 )
 
+# data/corrections.csv (input) and /data/corrections.csv (published, the corrections applied)
+CORRECTION_COLUMNS: tuple[Column, ...] = (
+    Column("correction_id", "更正编号", "yes", "string", "Correction number; unique in the file."),
+    Column("record_id", "记录编号", "yes", "string", "The published record corrected or withdrawn."),
+    Column("field", "字段", "yes", "string", "The record column corrected, or 'withdrawn'."),
+    Column("old_value", "原值", "no", "string", "The value as published (empty for a withdrawal)."),
+    Column("new_value", "新值", "no", "string", "The corrected value (empty or 'true' for a withdrawal)."),
+    Column("reason", "更正说明", "yes", "string", "Why the record is corrected; published."),
+    Column("date", "更正日期", "yes", "date", "Date of the correction; corrections apply in date order."),
+    Column("round", "批次", "yes", "string", "Declared round in which the correction is published."),
+)
+CORRECTION_NAMES = tuple(c.name for c in CORRECTION_COLUMNS)
+# /data/corrections.csv has the same columns, one row per correction applied.
+HISTORY_KEYS = CORRECTION_NAMES
+
+# data/submissions.csv: when each report arrived (optional)
+SUBMISSION_COLUMNS: tuple[Column, ...] = (
+    Column("round", "批次", "yes", "string", "Reporting round id."),
+    Column("district", "区县", "yes", "string", "Declared destination."),
+    Column("received_on", "收到日期", "yes", "date", "Date the round's report from the destination was received."),
+)
+
+# --- published tables (besides the records, published with RECORD_COLUMNS) ---------
+
+# /data/summary/by-<dimension>.csv
+SUMMARY_COLUMNS: tuple[Column, ...] = (
+    Column("name", "名称", "no", "string", "Destination, fund source, category, group, aid type or round."),
+    Column("records", "记录数", "no", "integer", "Records."),
+    Column("amount_yuan", "金额（元）", "no", "number", "Sum of amount_yuan; empty when the destination or round has not reported."),
+)
+# /data/summary/allocated-vs-disbursed.csv
+ALLOCATED_VS_DISBURSED_COLUMNS: tuple[Column, ...] = (
+    Column("fund_source", "资金来源", "no", "string", "Declared fund source."),
+    Column("district", "区县", "no", "string", "Declared destination."),
+    Column("allocated_yuan", "拨付（元）", "no", "number", "Allocated."),
+    Column("disbursed_yuan", "发放（元）", "no", "number", "Disbursed; empty when the destination has not reported."),
+    Column("balance_yuan", "结余（元）", "no", "number", "Allocated minus disbursed; empty when not reported."),
+)
+# /data/findings.csv
+FINDINGS_COLUMNS: tuple[Column, ...] = (
+    Column("rule", "规则", "no", "string", "Finding rule code."),
+    Column("severity", "严重程度", "no", "string", "high, medium or low."),
+    Column("district", "区县", "no", "string", "Destination(s) concerned."),
+    Column("fund_source", "资金来源", "no", "string", "Fund source concerned, if any."),
+    Column("records", "记录数", "no", "integer", "Records concerned."),
+    Column("amount_yuan", "金额（元）", "no", "number", "Money concerned."),
+    Column("record_ids", "记录编号", "no", "string", "Record ids concerned, space-separated."),
+    Column("explanation", "说明", "no", "string", "Explanation in Chinese."),
+    Column("explanation_en", "explanation", "no", "string", "Explanation in English."),
+)
+
 NOTE_MAX = 200
+RECORD_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+RECIPIENT_REF_PATTERN = r"[0-9a-f]{32,64}"
+# Free text typed by districts: checked for formulas and personal data.
+FREE_TEXT: tuple[str, ...] = ("disbursing_unit", "item", "unit", "note")
+# Scanned for ID, phone and bank-card numbers and e-mail addresses (recipient_ref is hex by rule).
+PERSONAL_DATA_SCAN: tuple[str, ...] = ("record_id", *FREE_TEXT)
+# A text cell starting with one of these runs as a formula when a spreadsheet
+# opens the file (CSV injection): refused in input, never written in output.
+FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+COLUMN_ZH: dict[str, str] = {c.name: c.zh for c in RECORD_COLUMNS}
 
 
 def normalize_header(text: str) -> str:

@@ -7,19 +7,10 @@ same data gives the same file on any day.
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import re
-import zipfile
-
 import numpy as np
 import pandas as pd
 
-from warmth.core import money
 from warmth.core.campaign import Campaign
-from warmth.core.files import csv_bytes
-
-FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold
 
 
 def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
@@ -83,58 +74,3 @@ def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
 
 def _slug(campaign: Campaign, kind: str, name: str) -> str:
     return "other" if name == campaign.other_label else campaign.slug_of(kind, name)
-
-
-def _cells(table: dict, row: dict) -> list:
-    """Money as exact two-decimal text; people as whole numbers."""
-    return [money.plain(row[key]) if key.endswith("_yuan") else row[key] for key, _ in table["columns"]]
-
-
-def table_csv(table: dict) -> bytes:
-    header = [key for key, _ in table["columns"]]
-    return csv_bytes(header, [_cells(table, r) for r in [*table["rows"], table["total"]]])
-
-
-def table_xlsx(table: dict, campaign: Campaign) -> bytes:
-    """The same table as a workbook; money as exact decimal text in number format."""
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "送温暖工程统计表"
-    sheet.append([f"{campaign.organization}送温暖工程统计表" + ("（示例数据，非真实数据）" if campaign.sample_data else "")])
-    sheet.append([title for _, title in table["columns"]])
-    for row in [*table["rows"], table["total"]]:
-        cells = _cells(table, row)
-        sheet.append([Decimal(c) if isinstance(c, str) and c.replace(".", "", 1).lstrip("-").isdigit() else c for c in cells])
-    for column in sheet.iter_cols(min_row=3):
-        for cell in column:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
-    fixed = dt.datetime(*FIXED_TIME)
-    book.properties.created = fixed
-    book.properties.modified = fixed
-    book.properties.creator = campaign.organization
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return _stable_zip(buffer.getvalue())
-
-
-def _stable_zip(payload: bytes) -> bytes:
-    """Rewrite a zip with fixed entry times (and fixed document dates, which openpyxl
-    sets to "now" on saving) so identical content gives identical bytes."""
-    source = zipfile.ZipFile(io.BytesIO(payload))
-    out = io.BytesIO()
-    stamp = dt.datetime(*FIXED_TIME).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<2>", data)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, data)
-    return out.getvalue()

@@ -7,10 +7,8 @@ never disagree about what is valid.
 from __future__ import annotations
 
 import hashlib
-import logging
-import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +16,9 @@ import pandas as pd
 from warmth.core.campaign import Campaign, load_campaign
 from warmth.core.layout import CAMPAIGN_FILE, CORRECTIONS_FILE, LEDGER_FILE, SUBMISSIONS_FILE
 from warmth.core.problems import DataError, Problem
+from warmth.core.steps import Steps
 from warmth.figures.aggregate import Aggregates, aggregate
+from warmth.figures.campaign_table import campaign_table
 from warmth.figures.findings import find
 from warmth.figures.privacy import Coarsening, coarsen
 from warmth.intake.corrections import apply_corrections, load_corrections
@@ -27,26 +27,6 @@ from warmth.intake.submissions import load_submissions
 from warmth.intake.validate import validate_allocations, validate_records
 from warmth.ledger.chain import check_chain, read_ledger
 from warmth.ledger.sealed import archive_files, check_sealed_inputs
-
-log = logging.getLogger("warmth")
-
-
-@dataclass
-class Steps:
-    """Named step timings, printed as progress and kept for the benchmark."""
-
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def step(self, name: str, zh: str = ""):
-        """Time a step; ``zh`` is the progress message (none when resuming a step)."""
-        if zh:
-            log.info("%s… / %s…", zh, name)
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
 
 
 @dataclass(frozen=True)
@@ -63,6 +43,12 @@ class Dataset:
     findings: pd.DataFrame  # breaches of the campaign's rules (findings.find): published, not errors
     corrections: list[dict]  # every correction applied (data/corrections.csv), in order
     submissions: pd.DataFrame | None  # when each report arrived (data/submissions.csv), if kept
+    data_dir: Path  # the folder read
+
+    @cached_property
+    def campaign_table(self) -> dict:
+        """The notice's campaign table per destination (figures/campaign_table.py), made once."""
+        return campaign_table(self.records, self.campaign)
 
 
 def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
@@ -84,11 +70,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     problems += found + alloc_found
     if not len(records) and not problems:
         problems.append(
-            Problem(
-                "rounds/", 0, "", "", "no-records",
-                "没有找到任何发放记录文件（rounds/<批次>/*.csv）。",
-                "No record files found (rounds/<round>/*.csv).",
-            )
+            Problem.of("no-records", "rounds/")
         )
     submissions, sub_problems = load_submissions(data_dir / SUBMISSIONS_FILE, campaign)
     problems += sub_problems
@@ -115,6 +97,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     return Dataset(
         campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, coarsening=coarsening,
         checked=checked, ledger=manifests, sealed=sealed, findings=findings, corrections=history, submissions=submissions,
+        data_dir=data_dir,
     )
 
 

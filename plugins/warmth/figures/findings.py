@@ -38,9 +38,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warmth.core.campaign import Campaign
+from warmth.core.dates import parse_date
 from warmth.core.money import yuan
 from warmth.figures.privacy import coarsen
-from warmth.intake.validate import parse_date
 
 
 @dataclass(frozen=True)

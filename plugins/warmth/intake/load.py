@@ -30,7 +30,7 @@ from warmth.core.files import BOM
 from warmth.core.layout import ALLOCATIONS_FILE, ROUNDS_DIR
 from warmth.core.problems import Problem
 from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
-from warmth.intake.sources import XLS_MESSAGE, SourceError, decode_csv, read_xlsx
+from warmth.intake.sources import SourceError, decode_csv, read_xlsx
 from warmth.pii.detect import is_personal_header
 
 
@@ -74,7 +74,7 @@ def round_files(data_dir: Path, problems: list[Problem] | None = None) -> list[t
             if path.is_file() and path.suffix.lower() in (".csv", ".xlsx"):
                 found.append((entry.name, path))
             elif path.is_file() and path.suffix.lower() == ".xls" and problems is not None:
-                problems.append(Problem(path.relative_to(data_dir).as_posix(), 0, "", "", "unsupported-format", *XLS_MESSAGE))
+                problems.append(Problem.of("unsupported-format", path.relative_to(data_dir).as_posix()))
             else:
                 _unexpected(path, data_dir, problems)
     return found
@@ -83,13 +83,7 @@ def round_files(data_dir: Path, problems: list[Problem] | None = None) -> list[t
 def _unexpected(path: Path, data_dir: Path, problems: list[Problem] | None) -> None:
     if problems is None:
         return
-    problems.append(
-        Problem(
-            path.relative_to(data_dir).as_posix(), 0, "", "", "unexpected-file",
-            "rounds/ 下只能放“rounds/<批次>/文件名.csv”。这个文件或文件夹不会被读取，请移走或另存为 CSV UTF-8。",
-            "Only rounds/<round>/<name>.csv belongs under rounds/; move this away or save it as CSV UTF-8.",
-        )
-    )
+    problems.append(Problem.of("unexpected-file", path.relative_to(data_dir).as_posix()))
 
 
 def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
@@ -97,7 +91,7 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
     try:
         return decode_csv(raw)[0]
     except SourceError as exc:
-        problems.append(Problem(name, 0, "", "", exc.rule, exc.message_zh, exc.message_en))
+        problems.append(exc.problem(name))
         return None
 
 
@@ -111,38 +105,19 @@ def _map_header(header: list[str], columns: tuple[Column, ...], name: str, probl
         if canonical is None and not raw_header.strip():
             names.append(None)  # Excel sometimes leaves an empty column; its cells are checked below
         elif canonical is None and is_personal_header(raw_header):
-            problems.append(
-                Problem(
-                    name, 1, raw_header, raw_header, "personal-data-column",
-                    "这一列是个人信息（姓名、身份证号、电话、银行卡号、住址等），不得公开。请删除这一列；受助人只用受助人编码表示。",
-                    "This column holds personal data (name, ID number, phone, bank card, address…) and must not be "
-                    "published. Delete it; recipients are identified only by recipient_ref.",
-                )
-            )
+            problems.append(Problem.of("personal-data-column", name, 1, raw_header, raw_header))
             ok = False
         elif canonical is None:
-            problems.append(
-                Problem(
-                    name, 1, raw_header, raw_header, "unknown-column",
-                    "未知的列名。请使用说明中的英文或中文列名。",
-                    "Unknown column. Use the English or Chinese column names from the README.",
-                )
-            )
+            problems.append(Problem.of("unknown-column", name, 1, raw_header, raw_header))
             ok = False
         elif canonical in names:
-            problems.append(Problem(name, 1, raw_header, raw_header, "duplicate-column", "列名重复。", "Column appears twice."))
+            problems.append(Problem.of("duplicate-column", name, 1, raw_header, raw_header))
             ok = False
         else:
             names.append(canonical)
     for col in columns:
         if col.required != "no" and col.name not in names:
-            problems.append(
-                Problem(
-                    name, 1, col.name, "", "missing-column",
-                    f"缺少必需的列“{col.zh}”（{col.name}）。",
-                    f"Required column '{col.name}' ({col.zh}) is missing.",
-                )
-            )
+            problems.append(Problem.of("missing-column", name, 1, col.name, label=col.zh, column=col.name))
             ok = False
     return names if ok else None
 
@@ -188,7 +163,7 @@ def _careful_read(text: str, width: int, name: str, problems: list[Problem]) -> 
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        problems.append(Problem(name, 0, "", "", "unreadable", f"无法读取此 CSV 文件：{exc}", f"Cannot parse this CSV file: {exc}"))
+        problems.append(Problem.of("unreadable", name, variant="csv", detail=exc))
         return None
     rows, numbers, bad = [], [], False
     for number, record in enumerate(records[1:], start=2):
@@ -196,13 +171,7 @@ def _careful_read(text: str, width: int, name: str, problems: list[Problem]) -> 
             continue  # blank row
         if len(record) != width:
             bad = True
-            problems.append(
-                Problem(
-                    name, number, "", f"{len(record)}", "ragged-row",
-                    f"这一行有 {len(record)} 个字段，表头有 {width} 个。请检查多余或缺少的逗号。",
-                    f"Row has {len(record)} fields but the header has {width}. Check for extra or missing commas.",
-                )
-            )
+            problems.append(Problem.of("ragged-row", name, number, "", len(record), fields=len(record), width=width))
             continue
         rows.append(record)
         numbers.append(number)
@@ -238,7 +207,7 @@ def _read_csv(raw: bytes, name: str, problems: list[Problem]) -> tuple[list[str]
     """(header, raw columns, row numbers) of a CSV file, or None with problems."""
     start = len(BOM) if raw.startswith(BOM) else 0  # offsets, not slices: no copy of a large file
     if re.compile(rb"\s*\Z").match(raw, start):
-        problems.append(Problem(name, 0, "", "", "empty-file", "文件是空的。", "File is empty."))
+        problems.append(Problem.of("empty-file", name))
         return None
     # Most files are UTF-8: their header comes from the first line alone and
     # pyarrow checks the rest (decoding a million-row file first would cost
@@ -258,7 +227,7 @@ def _read_csv(raw: bytes, name: str, problems: list[Problem]) -> tuple[list[str]
     try:
         header = _header(head)
     except csv.Error as exc:
-        problems.append(Problem(name, 1, "", "", "unreadable", f"无法读取表头：{exc}", f"Cannot parse the header: {exc}"))
+        problems.append(Problem.of("unreadable", name, 1, variant="header", detail=exc))
         return None
     if not any(header):
         return header, [], np.zeros(0, dtype=np.int64)  # reported as no-header by the caller
@@ -300,7 +269,7 @@ def _read_xlsx(path: Path, name: str, problems: list[Problem]) -> tuple[list[str
     try:
         header, records = read_xlsx(path, date_columns=DATE_HEADERS)
     except SourceError as exc:
-        problems.append(Problem(name, 1 if exc.rule == "no-header" else 0, "", "", exc.rule, exc.message_zh, exc.message_en))
+        problems.append(exc.problem(name, 1 if exc.rule == "no-header" else 0))
         return None
     width = len(header)
     rows = [cells + [""] * (width - len(cells)) if len(cells) < width else cells[:width] for _, cells in records]
@@ -324,7 +293,7 @@ def read_table(
         return None, digest
     header, raw_columns, rows = sheet
     if not any(header):
-        problems.append(Problem(name, 1, "", "", "no-header", "第一行应为表头（列名），但它是空的。", "The first line must be the header, but it is empty."))
+        problems.append(Problem.of("no-header", name, 1))
         return None, digest
     header_problems: list[Problem] = []
     names = _map_header(header, columns, name, header_problems)
@@ -344,12 +313,7 @@ def read_table(
         if n is None:
             filled = frame[f"_drop{i}"] != ""
             for row in frame.loc[filled, "_row"].head(5):
-                problems.append(
-                    Problem(
-                        name, int(row), f"（第 {i + 1} 列）", "", "unnamed-column",
-                        f"第 {i + 1} 列没有列名却有内容。", f"Column {i + 1} has no header but holds values.",
-                    )
-                )
+                problems.append(Problem.of("unnamed-column", name, row, f"（第 {i + 1} 列）", number=i + 1))
             if filled.any():
                 return None, digest
     for col in columns:
@@ -362,7 +326,7 @@ def read_table(
             blank = first_empty & (frame[[c.name for c in columns]] == "").all(axis=1)
             frame = frame.loc[~blank]
     if not len(frame) and require_rows:
-        problems.append(Problem(name, 0, "", "", "no-rows", "文件只有表头，没有记录。", "The file has a header but no rows."))
+        problems.append(Problem.of("no-rows", name))
         return None, digest
     frame["_file"] = name
     return frame, digest

@@ -25,22 +25,18 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from warmth.core.problems import WarmthError
+from warmth.core.codes import CODE
+from warmth.core.problems import Problem, WarmthError
+from warmth.core.schema import normalize_header
 
 __all__ = [
     "SourceError",
-    "XLS_MESSAGE",
     "decode_csv",
     "read_csv_rows",
     "read_rows",
     "read_xlsx",
 ]
 
-XLS_MESSAGE = (
-    "不支持旧版 Excel 文件（.xls）。请在 Excel 中打开，另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）（*.csv）”后再提交。",
-    "Old binary Excel files (.xls) are not supported. Open the file in Excel and save it as "
-    "'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited) (*.csv)'.",
-)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
@@ -53,13 +49,16 @@ LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel knows
 
 
 class SourceError(WarmthError):
-    """A whole file cannot be read. ``rule`` is a stable code like the Problem rules."""
+    """A whole file cannot be read: a problem code (core/codes.py) with its message."""
 
-    def __init__(self, rule: str, message_zh: str, message_en: str):
+    def __init__(self, rule: str, variant: str = "", **values):
         self.rule = rule
-        self.message_zh = message_zh
-        self.message_en = message_en
-        super().__init__(f"{message_zh}\n{message_en} [{rule}]")
+        self.message_zh, self.message_en = CODE[rule].message(variant, **values)
+        super().__init__(f"{self.message_zh}\n{self.message_en} [{rule}]")
+
+    def problem(self, file: str, row: int = 0) -> Problem:
+        """The same as a Problem of ``file``."""
+        return Problem(file, row, "", "", self.rule, self.message_zh, self.message_en)
 
 
 # --------------------------------------------------------------------- CSV
@@ -79,44 +78,20 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
     The returned text has no BOM.
     """
     if raw.startswith(UTF16_BOMS):
-        raise SourceError(
-            "encoding",
-            "文件是 UTF-16 编码（Excel 的“Unicode 文本”），不是 CSV。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
-            "The file is UTF-16 (Excel's 'Unicode Text'), not CSV. Save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
-        )
+        raise SourceError("encoding", "utf16")
     if raw.startswith(ZIP_MAGIC):
-        raise SourceError(
-            "binary",
-            "这不是 CSV 文本文件，而像是改了扩展名的 Excel 工作簿（.xlsx）。请直接提交 .xlsx 文件，或在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
-            "This is not a CSV text file; it looks like an Excel workbook (.xlsx) renamed to .csv. "
-            "Send the .xlsx itself, or save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
-        )
+        raise SourceError("binary", "xlsx")
     if raw.startswith(OLE2_MAGIC):
-        raise SourceError(
-            "binary",
-            "这不是 CSV 文本文件，而像是改了扩展名的旧版 Excel 文件（.xls）或加密的工作簿。" + XLS_MESSAGE[0],
-            "This is not a CSV text file; it looks like an old Excel file (.xls) or an encrypted workbook renamed to .csv. " + XLS_MESSAGE[1],
-        )
+        raise SourceError("binary", "xls")
     nul = raw.find(b"\x00")
     if nul >= 0:
-        raise SourceError(
-            "binary",
-            f"这不是 CSV 文本文件（第 {nul} 字节是空字符 NUL），常见原因是把 Excel 文件（.xlsx/.xls）直接改名为 .csv。"
-            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
-            f"This is not a CSV text file (NUL byte at offset {nul}); usually an Excel file (.xlsx/.xls) renamed to .csv. "
-            "Save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
-        )
+        raise SourceError("binary", offset=nul)
     if raw.startswith(codecs.BOM_UTF8):
         try:
             return raw[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as exc:
             offset = exc.start + 3
-            raise SourceError(
-                "encoding",
-                f"文件开头标明是 UTF-8，但第 {offset} 字节（第 {_line_of(raw, offset)} 行）不是 UTF-8。请在 Excel 中重新另存为“CSV UTF-8（逗号分隔）”。",
-                f"The file starts with a UTF-8 BOM but byte {offset} (line {_line_of(raw, offset)}) is not UTF-8. "
-                "Save it again in Excel as 'CSV UTF-8 (Comma delimited)'.",
-            ) from None
+            raise SourceError("encoding", "bom", offset=offset, line=_line_of(raw, offset)) from None
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -126,11 +101,7 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:
         gb_at = exc.start
     raise SourceError(
-        "encoding",
-        f"无法识别文件编码：既不是 UTF-8（第 {utf8_at} 字节，第 {_line_of(raw, utf8_at)} 行出错），"
-        f"也不是 GB18030/GBK（第 {gb_at} 字节，第 {_line_of(raw, gb_at)} 行出错）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
-        f"Unknown encoding: neither UTF-8 (fails at byte {utf8_at}, line {_line_of(raw, utf8_at)}) "
-        f"nor GB18030/GBK (fails at byte {gb_at}, line {_line_of(raw, gb_at)}). Save it in Excel as 'CSV UTF-8 (Comma delimited)'.",
+        "encoding", utf8_at=utf8_at, utf8_line=_line_of(raw, utf8_at), gb_at=gb_at, gb_line=_line_of(raw, gb_at)
     )
 
 
@@ -144,14 +115,14 @@ def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """
     text, _ = decode_csv(raw)
     if not text.strip():
-        raise SourceError("empty-file", "文件是空的。", "File is empty.")
+        raise SourceError("empty-file")
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise SourceError("unreadable", f"无法读取此 CSV 文件：{exc}", f"Cannot parse this CSV file: {exc}") from None
+        raise SourceError("unreadable", "csv", detail=exc) from None
     header = [cell.strip() for cell in records[0]] if records else []
     if not any(header):
-        raise SourceError("no-header", "第一行应为表头（列名），但它是空的。", "The first line must be the header, but it is empty.")
+        raise SourceError("no-header")
     width = len(header)
     rows: list[tuple[int, list[str]]] = []
     ragged: list[int] = []
@@ -168,11 +139,7 @@ def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
     if ragged:
         shown = "、".join(str(n) for n in ragged[:10]) + ("……" if len(ragged) > 10 else "")
         shown_en = ", ".join(str(n) for n in ragged[:10]) + (", …" if len(ragged) > 10 else "")
-        raise SourceError(
-            "ragged-row",
-            f"第 {shown} 行的字段数与表头（{width} 个）不同。请检查多余或缺少的逗号。",
-            f"Rows {shown_en} do not have the header's {width} fields. Check for extra or missing commas.",
-        )
+        raise SourceError("ragged-row", "rows", rows=shown, rows_en=shown_en, width=width)
     return _trim_columns(header, rows)
 
 
@@ -240,13 +207,7 @@ def _trim_columns(header: list[str], rows: list[tuple[int, list[str]]]) -> tuple
 def _unreadable(exc: BaseException | None = None) -> SourceError:
     detail = f"（{type(exc).__name__}）" if exc is not None else ""
     detail_en = f" ({type(exc).__name__})" if exc is not None else ""
-    return SourceError(
-        "unreadable",
-        f"无法读取这个 Excel 文件{detail}：文件可能已损坏，或不是 .xlsx 工作簿。"
-        "请在 Excel 中打开后重新另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）”。",
-        f"Cannot read this Excel file{detail_en}: it may be damaged or not an .xlsx workbook. "
-        "Open it in Excel and save it again as 'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited)'.",
-    )
+    return SourceError("unreadable", "xlsx", detail_zh=detail, detail_en=detail_en)
 
 
 def _sheet_rows(ws):
@@ -286,18 +247,12 @@ def read_xlsx(
     A workbook whose other worksheets hold data is refused (rule
     ``extra-sheets``) rather than read in part. Damaged or non-xlsx input →
     rule ``unreadable``; an old .xls (or encrypted workbook) → ``unsupported-format``
-    with `XLS_MESSAGE`; an empty first sheet → ``empty-file``; an empty row 1
+    with the advice to save as .xlsx or CSV; an empty first sheet → ``empty-file``; an empty row 1
     above data → ``no-header``. A missing file raises OSError as usual.
     """
-    from warmth.core.schema import normalize_header
-
     raw = path if isinstance(path, bytes | bytearray) else Path(path).read_bytes()
     if raw.startswith(OLE2_MAGIC):
-        raise SourceError(
-            "unsupported-format",
-            "这是旧版 Excel 文件（.xls）或加密的工作簿。" + XLS_MESSAGE[0] + "（如有密码，请先取消密码保护。）",
-            "This is an old Excel file (.xls) or an encrypted workbook. " + XLS_MESSAGE[1] + " (Remove any password protection first.)",
-        )
+        raise SourceError("unsupported-format", "encrypted")
     if not raw.startswith(ZIP_MAGIC):
         raise _unreadable()
     import openpyxl
@@ -309,7 +264,7 @@ def read_xlsx(
     try:
         sheets = wb.worksheets
         if not sheets:
-            raise SourceError("empty-file", "工作簿里没有工作表。", "The workbook has no worksheet.")
+            raise SourceError("empty-file", "no-sheet")
         header: list[str] = []
         kinds: list[tuple[bool, bool]] = []
         rows: list[tuple[int, list[str]]] = []
@@ -326,23 +281,13 @@ def read_xlsx(
             if any(cells):
                 rows.append((number, cells))
         if not any(header) and not rows:
-            raise SourceError("empty-file", f"工作表“{sheets[0].title}”是空的。", f"Worksheet '{sheets[0].title}' is empty.")
+            raise SourceError("empty-file", "sheet", sheet=sheets[0].title)
         if not any(header):
-            raise SourceError(
-                "no-header",
-                f"工作表“{sheets[0].title}”的第 1 行应为表头（列名），但它是空的。请删除表头上方的空行或标题行。",
-                f"Row 1 of worksheet '{sheets[0].title}' must be the header, but it is empty. Delete blank or title rows above the header.",
-            )
+            raise SourceError("no-header", "sheet", sheet=sheets[0].title)
         extra = [ws.title for ws in sheets[1:] if _has_values(ws)]
         if extra:
             names = "、".join(f"“{t}”" for t in extra)
-            raise SourceError(
-                "extra-sheets",
-                f"只读取第一个工作表“{sheets[0].title}”，但工作表 {names} 里也有内容。"
-                "请把记录合并到第一个工作表，或把每个工作表分别另存为一个文件。",
-                f"Only the first worksheet ('{sheets[0].title}') is read, but worksheet(s) {', '.join(extra)} also hold data. "
-                "Move the records into the first worksheet, or save each worksheet as its own file.",
-            )
+            raise SourceError("extra-sheets", sheet=sheets[0].title, others=names, others_en=", ".join(extra))
     except SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - cells are parsed lazily; damage shows up while reading
@@ -378,9 +323,5 @@ def read_rows(
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path, date_columns=date_columns, id_columns=id_columns)
     if suffix == ".xls":
-        raise SourceError("unsupported-format", *XLS_MESSAGE)
-    raise SourceError(
-        "unsupported-format",
-        f"不支持“{suffix or '无扩展名'}”文件。请提交 .xlsx 工作簿或 CSV UTF-8 文件。",
-        f"'{suffix or 'no extension'}' files are not supported. Send an .xlsx workbook or a CSV UTF-8 file.",
-    )
+        raise SourceError("unsupported-format")
+    raise SourceError("unsupported-format", "suffix", suffix=suffix or "无扩展名", suffix_en=suffix or "no extension")

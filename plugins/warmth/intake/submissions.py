@@ -6,23 +6,17 @@ came in.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from warmth.core.campaign import Campaign
+from warmth.core.dates import parse_date
 from warmth.core.problems import Problem
-from warmth.core.schema import Column
+from warmth.core.schema import SUBMISSION_COLUMNS
+from warmth.intake.cells import suggest
 from warmth.intake.load import read_table
-from warmth.intake.validate import parse_date
-
-SUBMISSION_COLUMNS: tuple[Column, ...] = (
-    Column("round", "批次", "yes", "string", "Reporting round id."),
-    Column("district", "区县", "yes", "string", "Declared destination."),
-    Column("received_on", "收到日期", "yes", "date", "Date the round's report from the destination was received."),
-)
 
 
 def load_submissions(path: Path, campaign: Campaign) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -52,31 +46,26 @@ def load_submissions(path: Path, campaign: Campaign) -> tuple[pd.DataFrame | Non
     ):
         for column, value in (("round", rnd), ("district", dist), ("received_on", on)):
             if value == "":
-                problems.append(Problem(name, row, column, "", "required", f"“{zh_names[column]}”必填，不能为空。", f"'{column}' is required."))
+                problems.append(Problem.of("required", name, row, column, label=zh_names[column], column=column))
                 ok[i] = False
         if rnd and rnd not in campaign.round_ids:
-            problems.append(Problem(
-                name, row, "round", rnd, "undeclared-name",
-                f"“{rnd}”不是已声明的批次（{'、'.join(campaign.round_ids)}）。",
-                f"'{rnd}' is not a declared round ({', '.join(campaign.round_ids)}).",
+            problems.append(Problem.of(
+                "undeclared-name", name, row, "round", rnd, variant="round",
+                rounds="、".join(campaign.round_ids), rounds_en=", ".join(campaign.round_ids),
             ))
             ok[i] = False
         dests = campaign.names("destinations")
         if dist and dist not in dests:
-            close = difflib.get_close_matches(dist, dests, n=1, cutoff=0.5) or [n for n in dests if dist in n or n in dist][:1]
-            problems.append(Problem(
-                name, row, "district", dist, "undeclared-name",
-                f"“{dist}”不是已声明的区县。" + (f"是否应为“{close[0]}”？" if close else "请使用活动配置文件中的名称。"),
-                f"'{dist}' is not a declared district." + (f" Did you mean '{close[0]}'?" if close else " Use a name from campaign.toml."),
+            close = suggest(dist, dests)
+            problems.append(Problem.of(
+                "undeclared-name", name, row, "district", dist, label="区县", column="district",
+                hint=f"是否应为“{close}”？" if close else "请使用活动配置文件中的名称。",
+                hint_en=f" Did you mean '{close}'?" if close else " Use a name from campaign.toml.",
             ))
             ok[i] = False
         parsed = parse_date(on) if on else None
         if on and parsed is None:
-            problems.append(Problem(
-                name, row, "received_on", on, "date-format",
-                "日期无法识别。请写成 2012-01-05、2012/1/5 或 2012年1月5日。",
-                "Unreadable date. Use 2012-01-05, 2012/1/5 or 2012年1月5日.",
-            ))
+            problems.append(Problem.of("date-format", name, row, "received_on", on))
             ok[i] = False
         iso.append(parsed or "")
     frame = frame.assign(received_on=iso)
@@ -84,11 +73,7 @@ def load_submissions(path: Path, campaign: Campaign) -> tuple[pd.DataFrame | Non
     first_row = frame.drop_duplicates(["round", "district"], keep="first").set_index(["round", "district"])["_row"]
     for rnd, dist, row in frame.loc[dup, ["round", "district", "_row"]].itertuples(index=False, name=None):
         first = int(first_row.loc[(rnd, dist)])
-        problems.append(Problem(
-            name, int(row), "district", dist, "duplicate-submission",
-            f"同一批次（{rnd}）和区县重复出现，已在第 {first} 行。",
-            f"The same round ({rnd}) and district appear twice; first at row {first}.",
-        ))
+        problems.append(Problem.of("duplicate-submission", name, row, "district", dist, round=rnd, first=first))
     ok &= ~dup
     good = frame.loc[ok, ["round", "district", "received_on"]].reset_index(drop=True)
     return good.astype(str), sorted(problems)

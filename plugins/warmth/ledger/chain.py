@@ -50,8 +50,9 @@ def entry(path: str, file: Path) -> dict:
     return {"path": path, "bytes": size, "sha256": sha}
 
 
-def _problem(row: int, value: str, rule: str, zh: str, en: str, file: str = LEDGER_FILE) -> Problem:
-    return Problem(file, row, "", value, rule, zh, en)
+def _problem(row: int, value: str, variant: str, **values) -> Problem:
+    """A ``ledger-format`` problem of line ``row``."""
+    return Problem.of("ledger-format", LEDGER_FILE, row, "", value, variant=variant, **values)
 
 
 # --- reading and checking the ledger ---------------------------------------
@@ -72,7 +73,7 @@ def read_ledger(path: Path) -> list[dict]:
     problems: list[Problem] = []
     if raw.startswith(b"\xef\xbb\xbf"):
         problems.append(
-            _problem(1, "BOM", "ledger-format", "账本文件开头有 BOM，请用原样的文件。", "The ledger starts with a byte-order mark; use the file as written.")
+            _problem(1, "BOM", "bom")
         )
         raw = raw[3:]
     lines = raw.split(b"\n")
@@ -84,18 +85,15 @@ def read_ledger(path: Path) -> list[dict]:
             obj = json.loads(line.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             problems.append(
-                _problem(number, line[:40].decode("utf-8", "replace"), "ledger-format",
-                         "这一行不是 JSON（账本每行一个清单）。", "This line is not JSON (one manifest per line).")
+                _problem(number, line[:40].decode("utf-8", "replace"), "json")
             )
             continue
         if not isinstance(obj, dict):
-            problems.append(_problem(number, "", "ledger-format", "这一行不是 JSON 对象。", "This line is not a JSON object."))
+            problems.append(_problem(number, "", "object"))
             continue
         if canonical(obj).encode("utf-8") != line:
             problems.append(
-                _problem(number, "", "ledger-format",
-                         "这一行不是规范格式（键排序、无空格），可能被重新保存或修改过。",
-                         "This line is not in canonical form (sorted keys, no spaces); it was re-saved or edited.")
+                _problem(number, "", "canonical")
             )
         manifests.append(obj)
     if problems:
@@ -112,7 +110,7 @@ def _entries_problems(manifest: dict, key: str, row: int) -> list[Problem]:
     rnd = manifest.get("round")
     prefix = f"{ROUNDS_DIR}/{rnd}/"
     if not isinstance(entries, list) or (key == "published" and not entries):
-        return [_problem(row, key, "ledger-format", f"{key} 应为非空的文件列表。", f"{key} must be a non-empty list of files.")]
+        return [_problem(row, key, "entries", key=key)]
     problems = []
     paths = []
     for entry in entries:
@@ -128,37 +126,36 @@ def _entries_problems(manifest: dict, key: str, row: int) -> list[Problem]:
         )
         if not ok:
             problems.append(
-                _problem(row, key, "ledger-format", f"{key} 中的条目应为 {{path, bytes, sha256}}。",
-                         f"Each {key} entry must be {{path, bytes, sha256}}.")
+                _problem(row, key, "entry", key=key)
             )
             continue
         paths.append(entry["path"])
         if not (safe_relative(entry["path"]) and isinstance(rnd, str) and entry["path"].startswith(prefix)):
             problems.append(
-                _problem(row, entry["path"], "ledger-format", f"{key} 中的路径应在 {prefix} 之下。", f"{key} paths must lie under {prefix}.")
+                _problem(row, entry["path"], "entry-path", key=key, prefix=prefix)
             )
     if paths != sorted(set(paths)):
-        problems.append(_problem(row, key, "ledger-format", f"{key} 应按路径排序且不重复。", f"{key} must be sorted by path, without repeats."))
+        problems.append(_problem(row, key, "entry-order", key=key))
     return problems
 
 
 def _manifest_problems(manifest: dict, row: int) -> list[Problem]:
     missing = [k for k in MANIFEST_KEYS if k not in manifest]
     if missing:
-        return [_problem(row, ", ".join(missing), "ledger-format", "清单缺少字段。", "The manifest lacks fields.")]
+        return [_problem(row, ", ".join(missing), "fields")]
     problems = []
     rnd = manifest["round"]
     if not isinstance(rnd, str) or not re.fullmatch(r"[0-9a-z][0-9a-z_-]*", rnd):
-        problems.append(_problem(row, str(rnd), "ledger-format", "批次编号格式不对。", "Malformed round id."))
+        problems.append(_problem(row, str(rnd), "round"))
     try:
         dt.date.fromisoformat(manifest["sealed_on"])
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", manifest["sealed_on"]):
             raise ValueError
     except (TypeError, ValueError):
-        problems.append(_problem(row, str(manifest["sealed_on"]), "ledger-format", "sealed_on 应为日期 YYYY-MM-DD。", "sealed_on must be a date YYYY-MM-DD."))
+        problems.append(_problem(row, str(manifest["sealed_on"]), "sealed_on"))
     for key in ("previous", "campaign"):
         if not isinstance(manifest[key], str) or not _HEX64.fullmatch(manifest[key]):
-            problems.append(_problem(row, key, "ledger-format", f"{key} 应为 64 位十六进制 SHA-256。", f"{key} must be a 64-hex-digit SHA-256."))
+            problems.append(_problem(row, key, "hash", key=key))
     problems += _entries_problems(manifest, "inputs", row)
     problems += _entries_problems(manifest, "published", row)
     return problems
@@ -175,26 +172,20 @@ def check_chain(manifests: list[dict]) -> list[Problem]:
     expected = ZERO_HASH
     for row, manifest in enumerate(manifests, 1):
         if not isinstance(manifest, dict):
-            problems.append(_problem(row, "", "ledger-format", "这一行不是 JSON 对象。", "This line is not a JSON object."))
+            problems.append(_problem(row, "", "object"))
             expected = None
             continue
         problems += _manifest_problems(manifest, row)
         previous = manifest.get("previous")
         if expected is not None and previous != expected:
             problems.append(
-                _problem(
-                    row, str(previous)[:12], "ledger-chain",
-                    f"哈希链断开：previous 应为 {expected}（上一行的 SHA-256），实为 {previous}。上一行或这一行被改过、删过或调换过。",
-                    f"Hash chain broken: previous should be {expected} (SHA-256 of the line before), is {previous}. "
-                    "A line was changed, removed or reordered.",
-                )
+                Problem.of("ledger-chain", LEDGER_FILE, row, "", previous, expected=expected, previous=previous)
             )
         rnd = manifest.get("round")
         if isinstance(rnd, str):
             if rnd in seen:
                 problems.append(
-                    _problem(row, rnd, "ledger-duplicate-round", f"批次 {rnd} 已在第 {seen[rnd]} 行封存过。",
-                             f"Round {rnd} was already sealed on line {seen[rnd]}.")
+                    Problem.of("ledger-duplicate-round", LEDGER_FILE, row, "", rnd, round=rnd, first=seen[rnd])
                 )
             else:
                 seen[rnd] = row

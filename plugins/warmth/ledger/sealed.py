@@ -47,26 +47,19 @@ def check_sealed_inputs(data_dir: Path, manifests: list[dict], allowed_changes: 
             file = data_dir / path
             if path not in current or not safe_relative(path):
                 problems.append(
-                    Problem(path, 0, "", "", "sealed-input-changed",
-                            f"批次 {rnd} 已于 {sealed_on} 封存，这个输入文件不见了。请从 git 恢复原文件。",
-                            f"Round {rnd} was sealed on {sealed_on}; this input file is gone. Restore it from git.")
+                    Problem.of("sealed-input-changed", path, variant="gone", round=rnd, sealed_on=sealed_on)
                 )
                 continue
             size, sha = file_digest(file)
             if sha != entry.get("sha256") or size != entry.get("bytes"):
                 problems.append(
-                    Problem(path, 0, "", sha[:12], "sealed-input-changed",
-                            f"批次 {rnd} 已于 {sealed_on} 封存，这个输入文件被改过（SHA-256 封存时 {entry.get('sha256')}，现在 {sha}）。"
-                            "请从 git 恢复原文件；更正需另行登记。",
-                            f"Round {rnd} was sealed on {sealed_on}; this input file changed (SHA-256 sealed {entry.get('sha256')}, "
-                            f"now {sha}). Restore it from git; corrections must be recorded separately.")
+                    Problem.of("sealed-input-changed", path, 0, "", sha, variant="changed",
+                               round=rnd, sealed_on=sealed_on, sealed=entry.get("sha256"), now=sha)
                 )
         listed = {e.get("path") for e in manifest["inputs"] if isinstance(e, dict)}
         for path in sorted(set(current) - listed - allowed):
             problems.append(
-                Problem(path, 0, "", "", "sealed-input-changed",
-                        f"批次 {rnd} 已于 {sealed_on} 封存，之后不能再往 rounds/{rnd}/ 加文件。请移走这个文件。",
-                        f"Round {rnd} was sealed on {sealed_on}; no file may be added to rounds/{rnd}/ afterwards. Move this file away.")
+                Problem.of("sealed-input-changed", path, variant="added", round=rnd, sealed_on=sealed_on)
             )
     return problems
 
@@ -95,21 +88,17 @@ def archive_files(data_dir: Path, manifests: list[dict]) -> tuple[dict[str, Path
             path = entry["path"]
             shown = f"{SEALED_DIR}/{rnd}/{path.removeprefix(prefix)}"
             if not (path.startswith(prefix) and safe_relative(path)):
-                problems.append(Problem(LEDGER_FILE, 0, "", path, "sealed-archive-changed",
-                                        f"清单中的路径不在 {prefix} 之下。", f"A published path in the manifest is not under {prefix}."))
+                problems.append(Problem.of("sealed-archive-changed", LEDGER_FILE, 0, "", path, variant="path", prefix=prefix))
                 continue
             listed.add(path.removeprefix(prefix))
             source = archive / path.removeprefix(prefix)
             if not source.is_file():
-                problems.append(Problem(shown, 0, "", "", "sealed-archive-changed",
-                                        f"批次 {rnd} 的存档文件不见了。请从 git 恢复。", f"The archived file of round {rnd} is gone. Restore it from git."))
+                problems.append(Problem.of("sealed-archive-changed", shown, variant="gone", round=rnd))
                 continue
             size, sha = file_digest(source)
             if sha != entry.get("sha256") or size != entry.get("bytes"):
                 problems.append(
-                    Problem(shown, 0, "", sha[:12], "sealed-archive-changed",
-                            f"批次 {rnd} 的存档文件被改过（SHA-256 封存时 {entry.get('sha256')}，现在 {sha}）。请从 git 恢复。",
-                            f"The archived file of round {rnd} changed (SHA-256 sealed {entry.get('sha256')}, now {sha}). Restore it from git.")
+                    Problem.of("sealed-archive-changed", shown, 0, "", sha, variant="changed", round=rnd, sealed=entry.get("sha256"), now=sha)
                 )
                 continue
             files[path] = source
@@ -118,8 +107,6 @@ def archive_files(data_dir: Path, manifests: list[dict]) -> tuple[dict[str, Path
                 rel = extra.relative_to(archive).as_posix()
                 if rel not in listed:
                     problems.append(
-                        Problem(f"{SEALED_DIR}/{rnd}/{rel}", 0, "", "", "sealed-archive-changed",
-                                f"批次 {rnd} 的存档里多了一个封存时没有的文件。请移走。",
-                                f"Round {rnd}'s archive holds a file that was not sealed. Move it away.")
+                        Problem.of("sealed-archive-changed", f"{SEALED_DIR}/{rnd}/{rel}", variant="added", round=rnd)
                     )
     return dict(sorted(files.items())), problems

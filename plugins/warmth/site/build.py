@@ -13,23 +13,23 @@ import contextlib
 import io
 import logging
 import os
-import re
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from pelican import Pelican, signals
+from pelican.settings import read_settings
+
 from warmth.core.layout import OUTPUT_MARKER
-from warmth.core.problems import ConfigError, WarmthError
+from warmth.core.problems import BuildError, ConfigError
+from warmth.site.generator import BuildReport, WarmthGenerator
+from warmth.site.scan import personal_data_in_pages, third_party_requests
 
 log = logging.getLogger("warmth")
 
 PLUGIN_NAME = "warmth"
-
-
-class BuildError(WarmthError):
-    """The build failed for a reason other than the data."""
 
 
 class _ErrorCollector(logging.Handler):
@@ -41,11 +41,11 @@ class _ErrorCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildResult:
     output: Path
     seconds: float
-    report: dict = field(default_factory=dict)
+    report: BuildReport
 
 
 def _reset_pelican_log_state() -> None:
@@ -87,8 +87,6 @@ def build_site(
 
     ``cache`` "" keeps the settings' cache, None disables it, a path replaces it.
     """
-    from pelican import Pelican
-    from pelican.settings import read_settings
 
     start = time.perf_counter()
     root = Path(root).resolve()
@@ -103,12 +101,10 @@ def build_site(
 
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
-    report: dict = {}
     override = {
         "OUTPUT_PATH": str(staging),
         "WARMTH_DATA": str(data),
         "WARMTH_ROOT": str(root),
-        "WARMTH_REPORT": report,
         "DELETE_OUTPUT_DIRECTORY": False,
         **(overrides or {}),
     }
@@ -118,6 +114,12 @@ def build_site(
         override["WARMTH_CACHE"] = str((root / cache).resolve())
 
     collector = _ErrorCollector()
+    built: list = []  # the plugin's generator, caught when Pelican announces its generators
+
+    def catch(generators) -> None:
+        built.extend(g for g in generators if isinstance(g, WarmthGenerator))
+
+    signals.all_generators_finalized.connect(catch)
     root_logger = logging.getLogger()
     root_logger.addHandler(collector)
     cwd = os.getcwd()
@@ -144,7 +146,8 @@ def build_site(
             raise BuildError(
                 f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
             )
-        leaked = personal_data_in_pages(staging, frozenset(report.get("allowed_emails", ())))
+        report = built[0].report
+        leaked = personal_data_in_pages(staging, report.allowed_emails)
         if leaked:
             raise BuildError(
                 "页面中发现疑似个人信息（例如写进批次说明或关于页面的号码），网站未生成：\n"
@@ -164,59 +167,10 @@ def build_site(
     finally:
         os.chdir(cwd)
         root_logger.removeHandler(collector)
+        signals.all_generators_finalized.disconnect(catch)
 
     _swap_in(staging, output)
     return BuildResult(output, time.perf_counter() - start, report)
-
-
-# src/href of elements the browser fetches by itself (a plain <a href> is fine)
-_FETCHED = re.compile(
-    r"<(?:img|script|link|iframe|frame|source|video|audio|embed|object|track|input)\b[^>]*?\b(?:src|href|data|srcset)\s*=\s*[\"']?([^\"' >]+)",
-    re.I,
-)
-_CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])([^\"')\s]+)", re.I)
-_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
-
-
-def third_party_requests(site: Path) -> list[tuple[str, str]]:
-    """(page, URL) for every resource a built page would fetch from another host."""
-    found = []
-    for path in sorted(site.rglob("*")):
-        if path.suffix not in (".html", ".css", ".svg"):
-            continue
-        text = path.read_text(encoding="utf-8", errors="replace")
-        for url in _FETCHED.findall(text) + _CSS_URL.findall(text):
-            if _EXTERNAL.match(url.strip()):
-                found.append((path.relative_to(site).as_posix(), url))
-    return found
-
-
-_HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
-
-
-def personal_data_in_pages(site: Path, allowed_emails: frozenset[str]) -> list[tuple[str, str]]:
-    """(page, masked text) for every page text line that holds personal data.
-
-    A last line of defence for text that does not come from the records
-    (round narratives, the about page); the records are checked cell by cell.
-    """
-    import html
-
-    import pandas as pd
-
-    from warmth.pii.detect import scan_series
-
-    lines, pages = [], []
-    for path in sorted(site.rglob("*.html")):
-        text = html.unescape(re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8", errors="replace")))
-        # recipient refs and SHA-256 checksums are hex strings, not personal data
-        text = _HEX.sub(" ", text)
-        for line in text.splitlines():
-            if line.strip():
-                lines.append(line.strip())
-                pages.append(path.relative_to(site).as_posix())
-    found = scan_series(pd.Series(lines, dtype="str"), allowed_emails=allowed_emails)
-    return [(pages[i], masked) for i, masked in zip(found["index"], found["masked"])]
 
 
 def _swap_in(staging: Path, output: Path) -> None:

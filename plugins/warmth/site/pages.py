@@ -1,6 +1,6 @@
 """Pages: the view model of every data page, as plain dicts for the templates.
 
-Pure functions of (typed records, aggregates, campaign). The Pelican glue in
+Pure functions of the dataset (figures/dataset.py). The Pelican glue in
 ``generator.py`` turns each `Page` into an HTML file through the theme.
 """
 
@@ -13,6 +13,9 @@ import pandas as pd
 from warmth.core import money
 from warmth.core.campaign import Campaign
 from warmth.figures.aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
+from warmth.figures.dataset import Dataset
+from warmth.figures.findings import RULES, for_district, for_source, summary
+from warmth.ledger.chain import manifest_hash
 
 
 @dataclass
@@ -255,8 +258,6 @@ def downloads_page(campaign: Campaign) -> Page:
 
 def ledger_page(ledger: list[dict]) -> Page:
     """The sealed rounds and their hash chain (data/ledger.jsonl)."""
-    from warmth.ledger.chain import manifest_hash
-
     rows = [
         {
             "round": m["round"], "sealed_on": m["sealed_on"], "previous": m["previous"], "hash": manifest_hash(m),
@@ -288,8 +289,6 @@ def finding_rows(findings: pd.DataFrame) -> list[dict]:
 
 
 def findings_page(findings: pd.DataFrame) -> Page:
-    from warmth.figures.findings import RULES, summary
-
     by_rule = {rule.code: finding_rows(findings[findings["rule"] == rule.code].head(PAGE_FINDINGS)) for rule in RULES}
     rows = summary(findings)
     explanations = {rule.code: rule.explanation_zh for rule in RULES}
@@ -310,13 +309,11 @@ def mark_received(status: list[dict], campaign: Campaign, submissions: pd.DataFr
             row.setdefault("received", []).append({"on": on, "late": bool(on and on > rnd.deadline.isoformat())})
 
 
-def all_pages(
-    agg: Aggregates, campaign: Campaign, narratives: dict[str, str], *, ledger: list[dict] = (),
-    findings: pd.DataFrame | None = None, submissions: pd.DataFrame | None = None,
-    table: dict | None = None, corrections: list[dict] = (),
-) -> list[Page]:
+def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
+    """Every data page of the site, from the dataset and the staff's round narratives."""
+    agg, campaign, findings = ds.agg, ds.campaign, ds.findings
     status = report_status(agg.cube, campaign)
-    mark_received(status, campaign, submissions)
+    mark_received(status, campaign, ds.submissions)
     silent = never_reported(status)
     pages = [home_page(agg, campaign, status, silent)]
     pages += [destination_page(agg, campaign, d, status) for d in campaign.destinations]
@@ -324,18 +321,14 @@ def all_pages(
     pages += [category_page(agg, campaign, c, silent) for c in campaign.categories]
     pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
-    pages.append(ledger_page(list(ledger)))
-    pages.append(corrections_page(list(corrections)))
-    if table is not None:
-        pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": table}))
-    if findings is not None:
-        from warmth.figures.findings import for_district, for_source, summary
-
-        pages.append(findings_page(findings))
-        pages[0].data["findings_summary"] = summary(findings)
-        for page in pages:
-            if "destination" in page.data:
-                page.data["findings"] = finding_rows(for_district(findings, page.data["destination"].name).head(PAGE_SLICE + 1))
-            elif "source" in page.data:
-                page.data["findings"] = finding_rows(for_source(findings, page.data["source"].name).head(PAGE_SLICE + 1))
+    pages.append(ledger_page(list(ds.ledger)))
+    pages.append(corrections_page(list(ds.corrections)))
+    pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": ds.campaign_table}))
+    pages.append(findings_page(findings))
+    pages[0].data["findings_summary"] = summary(findings)
+    for page in pages:
+        if "destination" in page.data:
+            page.data["findings"] = finding_rows(for_district(findings, page.data["destination"].name).head(PAGE_SLICE + 1))
+        elif "source" in page.data:
+            page.data["findings"] = finding_rows(for_source(findings, page.data["source"].name).head(PAGE_SLICE + 1))
     return pages

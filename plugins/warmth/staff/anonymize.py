@@ -37,9 +37,8 @@ from pathlib import Path
 from warmth.core.files import atomic_write, csv_bytes
 from warmth.core.layout import OUTPUT_MARKER
 from warmth.core.problems import WarmthError
-from warmth.core.schema import RECORD_COLUMNS, REQUIRED, header_map, normalize_header
+from warmth.core.schema import PERSONAL_DATA_SCAN, RECORD_COLUMNS, REQUIRED, header_map, normalize_header
 from warmth.intake.sources import read_rows
-from warmth.intake.validate import PERSONAL_DATA_SCAN
 from warmth.pii.detect import KINDS as PII_KINDS
 from warmth.pii.detect import scan_series
 from warmth.pii.idcard import ID15, ID18, check_digit, normalize_id, plausible_birth

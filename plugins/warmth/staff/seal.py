@@ -18,7 +18,7 @@ from warmth.core.campaign import load_campaign
 from warmth.core.files import atomic_write, current_umask, file_digest
 from warmth.core.layout import CAMPAIGN_FILE, LEDGER_FILE, ROUNDS_DIR, SEALED_DIR
 from warmth.core.problems import DataError, WarmthError
-from warmth.downloads.publish import _write_records_csv, record_tables
+from warmth.downloads.records import record_tables, write_records_csv
 from warmth.figures.dataset import read_dataset
 from warmth.ledger.chain import ZERO_HASH, canonical, check_chain, entry, manifest_hash, read_ledger
 from warmth.ledger.sealed import archive_files, check_sealed_inputs, round_inputs
@@ -43,7 +43,7 @@ def _expected_round_files(data_dir: Path, round_id: str) -> tuple[dict[str, tupl
     with tempfile.TemporaryDirectory(prefix="warmth-seal-") as tmp:
         for rel, table in record_tables(dataset.records, dataset.campaign):
             if rel.startswith(prefix):
-                expected[rel] = _write_records_csv(table, Path(tmp) / rel)
+                expected[rel] = write_records_csv(table, Path(tmp) / rel)
     return expected, dataset.digests
 
 

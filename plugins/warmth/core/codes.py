@@ -1,0 +1,265 @@
+"""Every problem code, declared once: its titles and its message templates.
+
+A `Problem` (core/problems.py) names one of these codes; its message is made
+from the code's template, so the same code always speaks the same words, in
+Chinese first and English after. A code may have several message variants
+(an unreadable file can be UTF-16, or not text at all …); each variant is a
+pair of ``str.format`` templates filled with the call's named values.
+
+The codes are a promise to staff and to scripts that read the reports: they
+never change meaning. README's problem table lists every code with its titles
+(a test compares the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SAVE_AS_CSV = "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。"
+SAVE_AS_CSV_EN = "Save it in Excel as 'CSV UTF-8 (Comma delimited)'."
+XLS_ZH = "不支持旧版 Excel 文件（.xls）。请在 Excel 中打开，另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）（*.csv）”后再提交。"
+XLS_EN = (
+    "Old binary Excel files (.xls) are not supported. Open the file in Excel and save it as "
+    "'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited) (*.csv)'."
+)
+
+
+@dataclass(frozen=True)
+class Code:
+    """One problem code: short titles and message templates per variant ("" is the default)."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    messages: Mapping[str, tuple[str, str]]
+
+    def message(self, variant: str = "", **values) -> tuple[str, str]:
+        zh, en = self.messages[variant]
+        return zh.format(**values), en.format(**values)
+
+
+def _one(zh: str, en: str) -> dict[str, tuple[str, str]]:
+    return {"": (zh, en)}
+
+
+CODES: tuple[Code, ...] = (
+    # --- whole files ----------------------------------------------------------
+    Code("encoding", "文件编码无法识别", "unknown encoding", {
+        "utf16": ("文件是 UTF-16 编码（Excel 的“Unicode 文本”），不是 CSV。" + SAVE_AS_CSV,
+                  "The file is UTF-16 (Excel's 'Unicode Text'), not CSV. " + SAVE_AS_CSV_EN),
+        "bom": ("文件开头标明是 UTF-8，但第 {offset} 字节（第 {line} 行）不是 UTF-8。请在 Excel 中重新另存为“CSV UTF-8（逗号分隔）”。",
+                "The file starts with a UTF-8 BOM but byte {offset} (line {line}) is not UTF-8. "
+                "Save it again in Excel as 'CSV UTF-8 (Comma delimited)'."),
+        "": ("无法识别文件编码：既不是 UTF-8（第 {utf8_at} 字节，第 {utf8_line} 行出错），"
+             "也不是 GB18030/GBK（第 {gb_at} 字节，第 {gb_line} 行出错）。" + SAVE_AS_CSV,
+             "Unknown encoding: neither UTF-8 (fails at byte {utf8_at}, line {utf8_line}) "
+             "nor GB18030/GBK (fails at byte {gb_at}, line {gb_line}). " + SAVE_AS_CSV_EN),
+    }),
+    Code("binary", "不是文本文件", "not a text file", {
+        "xlsx": ("这不是 CSV 文本文件，而像是改了扩展名的 Excel 工作簿（.xlsx）。请直接提交 .xlsx 文件，或" + SAVE_AS_CSV.removeprefix("请"),
+                 "This is not a CSV text file; it looks like an Excel workbook (.xlsx) renamed to .csv. "
+                 "Send the .xlsx itself, or save it in Excel as 'CSV UTF-8 (Comma delimited)'."),
+        "xls": ("这不是 CSV 文本文件，而像是改了扩展名的旧版 Excel 文件（.xls）或加密的工作簿。" + XLS_ZH,
+                "This is not a CSV text file; it looks like an old Excel file (.xls) or an encrypted workbook renamed to .csv. " + XLS_EN),
+        "": ("这不是 CSV 文本文件（第 {offset} 字节是空字符 NUL），常见原因是把 Excel 文件（.xlsx/.xls）直接改名为 .csv。" + SAVE_AS_CSV,
+             "This is not a CSV text file (NUL byte at offset {offset}); usually an Excel file (.xlsx/.xls) renamed to .csv. " + SAVE_AS_CSV_EN),
+    }),
+    Code("unsupported-format", "不支持的文件格式", "unsupported file format", {
+        "": (XLS_ZH, XLS_EN),
+        "encrypted": ("这是旧版 Excel 文件（.xls）或加密的工作簿。" + XLS_ZH + "（如有密码，请先取消密码保护。）",
+                      "This is an old Excel file (.xls) or an encrypted workbook. " + XLS_EN + " (Remove any password protection first.)"),
+        "suffix": ("不支持“{suffix}”文件。请提交 .xlsx 工作簿或 CSV UTF-8 文件。",
+                   "'{suffix_en}' files are not supported. Send an .xlsx workbook or a CSV UTF-8 file."),
+    }),
+    Code("unreadable", "文件无法读取", "unreadable file", {
+        "csv": ("无法读取此 CSV 文件：{detail}", "Cannot parse this CSV file: {detail}"),
+        "header": ("无法读取表头：{detail}", "Cannot parse the header: {detail}"),
+        "xlsx": ("无法读取这个 Excel 文件{detail_zh}：文件可能已损坏，或不是 .xlsx 工作簿。"
+                 "请在 Excel 中打开后重新另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）”。",
+                 "Cannot read this Excel file{detail_en}: it may be damaged or not an .xlsx workbook. "
+                 "Open it in Excel and save it again as 'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited)'."),
+    }),
+    Code("empty-file", "空文件", "empty file", {
+        "": ("文件是空的。", "File is empty."),
+        "no-sheet": ("工作簿里没有工作表。", "The workbook has no worksheet."),
+        "sheet": ("工作表“{sheet}”是空的。", "Worksheet '{sheet}' is empty."),
+    }),
+    Code("no-header", "缺少表头", "no header", {
+        "": ("第一行应为表头（列名），但它是空的。", "The first line must be the header, but it is empty."),
+        "sheet": ("工作表“{sheet}”的第 1 行应为表头（列名），但它是空的。请删除表头上方的空行或标题行。",
+                  "Row 1 of worksheet '{sheet}' must be the header, but it is empty. Delete blank or title rows above the header."),
+    }),
+    Code("extra-sheets", "多个工作表有内容", "more than one worksheet", _one(
+        "只读取第一个工作表“{sheet}”，但工作表 {others} 里也有内容。请把记录合并到第一个工作表，或把每个工作表分别另存为一个文件。",
+        "Only the first worksheet ('{sheet}') is read, but worksheet(s) {others_en} also hold data. "
+        "Move the records into the first worksheet, or save each worksheet as its own file.",
+    )),
+    Code("ragged-row", "字段数与表头不同", "ragged row", {
+        "": ("这一行有 {fields} 个字段，表头有 {width} 个。请检查多余或缺少的逗号。",
+             "Row has {fields} fields but the header has {width}. Check for extra or missing commas."),
+        "rows": ("第 {rows} 行的字段数与表头（{width} 个）不同。请检查多余或缺少的逗号。",
+                 "Rows {rows_en} do not have the header's {width} fields. Check for extra or missing commas."),
+    }),
+    Code("no-rows", "只有表头没有记录", "no rows", _one("文件只有表头，没有记录。", "The file has a header but no rows.")),
+    Code("unexpected-file", "多余的文件", "unexpected file", _one(
+        "rounds/ 下只能放“rounds/<批次>/文件名.csv”。这个文件或文件夹不会被读取，请移走或另存为 CSV UTF-8。",
+        "Only rounds/<round>/<name>.csv belongs under rounds/; move this away or save it as CSV UTF-8.",
+    )),
+    Code("no-records", "没有发放记录", "no records", _one(
+        "没有找到任何发放记录文件（rounds/<批次>/*.csv）。", "No record files found (rounds/<round>/*.csv).",
+    )),
+    # --- the header -------------------------------------------------------------
+    Code("personal-data-column", "个人信息列", "personal-data column", _one(
+        "这一列是个人信息（姓名、身份证号、电话、银行卡号、住址等），不得公开。请删除这一列；受助人只用受助人编码表示。",
+        "This column holds personal data (name, ID number, phone, bank card, address…) and must not be "
+        "published. Delete it; recipients are identified only by recipient_ref.",
+    )),
+    Code("unknown-column", "未知的列名", "unknown column", _one(
+        "未知的列名。请使用说明中的英文或中文列名。", "Unknown column. Use the English or Chinese column names from the README.",
+    )),
+    Code("duplicate-column", "列名重复", "duplicate column", _one("列名重复。", "Column appears twice.")),
+    Code("unnamed-column", "没有列名的列", "unnamed column", _one(
+        "第 {number} 列没有列名却有内容。", "Column {number} has no header but holds values.",
+    )),
+    Code("missing-column", "缺少必需的列", "missing column", _one(
+        "缺少必需的列“{label}”（{column}）。", "Required column '{column}' ({label}) is missing.",
+    )),
+    # --- cells ------------------------------------------------------------------
+    Code("required", "必填项为空", "required value missing", {
+        "": ("“{label}”必填，不能为空。", "'{column}' is required."),
+        "plain": ("必填，不能为空。", "'{column}' is required."),
+    }),
+    Code("record-id-format", "记录编号格式不对", "malformed record id", _one(
+        "记录编号只能包含字母、数字、“-”和“_”，最长 64 个字符。", "record_id may contain only letters, digits, '-' and '_' (at most 64).",
+    )),
+    Code("duplicate-record-id", "记录编号重复", "duplicate record id", _one(
+        "记录编号重复，已出现在 {first}。记录编号必须在所有文件和批次中唯一。",
+        "Duplicate record_id, first seen at {first_en}; ids must be unique.",
+    )),
+    Code("undeclared-round-folder", "文件夹不是已声明的批次", "folder is not a declared round", _one(
+        "文件所在文件夹不是已声明的批次（{rounds}）。", "The file's folder is not a declared round ({rounds_en}).",
+    )),
+    Code("round-folder-mismatch", "批次与文件夹不一致", "round differs from its folder", _one(
+        "批次“{value}”与文件所在文件夹不一致。", "Round '{value}' differs from the folder the file is in.",
+    )),
+    Code("date-format", "日期无法识别", "unreadable date", {
+        "": ("日期无法识别。请写成 2012-01-05、2012/1/5 或 2012年1月5日。", "Unreadable date. Use 2012-01-05, 2012/1/5 or 2012年1月5日."),
+        "filed_on": ("建档日期无法识别。请写成 2011-06-01、2011/6/1 或 2011年6月1日。",
+                     "Unreadable hardship-file date. Use 2011-06-01, 2011/6/1 or 2011年6月1日."),
+        "correction": ("更正日期无法识别。请写成 2012-01-05、2012/1/5 或 2012年1月5日。",
+                       "Unreadable correction date. Use 2012-01-05, 2012/1/5 or 2012年1月5日."),
+    }),
+    Code("date-outside-window", "日期不在活动期间", "date outside the campaign", _one(
+        "发放日期不在活动期间（{start} 至 {end}）内。", "Date is outside the campaign window ({start} to {end}).",
+    )),
+    Code("undeclared-name", "名称未声明", "undeclared name", {
+        "": ("“{value}”不是已声明的{label}。{hint}", "'{value}' is not a declared {column}.{hint_en}"),
+        "allocation": ("“{value}”未在活动配置文件中声明。{hint}", "'{value}' is not a declared {column}."),
+        "round": ("“{value}”不是已声明的批次（{rounds}）。", "'{value}' is not a declared round ({rounds_en})."),
+    }),
+    Code("aid-type", "救助形式不对", "unknown aid type", _one(
+        "救助形式应为 现金、物资 或 服务（cash、goods、service）。", "aid_type must be cash, goods or service (现金/物资/服务).",
+    )),
+    Code("goods-required", "物资信息缺失", "goods details missing", _one(
+        "救助形式为物资时，“{label}”必填。", "'{column}' is required when aid_type is goods.",
+    )),
+    Code("amount-format", "金额格式不对", "malformed amount", {
+        "": ("金额应为 0 至 {max} 之间的数字，最多两位小数，例如 1200 或 1200.50。",
+             "amount_yuan must be a number from 0 to {max} with at most two decimals, e.g. 1200 or 1200.50."),
+        "allocation": ("金额应为 0 至 {max} 之间的数字，最多两位小数。",
+                       "amount_yuan must be a number from 0 to {max} with at most two decimals."),
+    }),
+    Code("quantity-format", "数量格式不对", "malformed quantity", _one(
+        "数量应为大于 0、不超过 {max} 的数字，最多两位小数。", "quantity must be a number > 0 and at most {max}, with at most two decimals.",
+    )),
+    Code("recipient-ref-format", "受助人编码格式不对", "malformed recipient ref", _one(
+        "受助人编码应为 32 至 64 位小写十六进制字符（0-9、a-f）。", "recipient_ref must be 32 to 64 lowercase hexadecimal characters.",
+    )),
+    Code("formula-prefix", "文字像公式", "text starts like a formula", _one(
+        "文字不能以 = + - @ 或制表符开头（在 Excel 中会被当作公式执行）。", "Text must not start with = + - @ or a tab (Excel would run it as a formula).",
+    )),
+    Code("personal-data", "疑似个人信息", "personal data", _one(
+        "疑似个人信息（{kind}），不得公开。请删除；受助人只用受助人编码表示。",
+        "Looks like personal data ({kind_en}) and must not be published. Remove it; use recipient_ref.",
+    )),
+    Code("note-too-long", "备注太长", "note too long", _one(
+        "备注最多 {max} 个字符。", "note may have at most {max} characters.",
+    )),
+    Code("duplicate-allocation", "拨付额重复", "allocation listed twice", _one(
+        "同一资金来源和区县的拨付额重复出现。", "The same fund source and destination appear twice.",
+    )),
+    Code("duplicate-submission", "报送记录重复", "submission listed twice", _one(
+        "同一批次（{round}）和区县重复出现，已在第 {first} 行。", "The same round ({round}) and district appear twice; first at row {first}.",
+    )),
+    # --- corrections ----------------------------------------------------------------
+    Code("correction-reason-required", "更正说明为空", "correction without a reason", _one(
+        "更正说明必填：每一处更正都要公开说明理由。", "reason is required: every correction is published with its reason.",
+    )),
+    Code("duplicate-correction-id", "更正编号重复", "duplicate correction id", _one(
+        "更正编号重复，已出现在第{first}行。更正编号必须唯一。", "Duplicate correction_id, first seen at row {first}; ids must be unique.",
+    )),
+    Code("correction-field", "不能更正的字段", "field cannot be corrected", _one(
+        "“{value}”不能更正。可更正的字段：{fields}；撤回记录写 {withdraw}。记录编号和批次不能更正：请撤回该记录并另报新记录。",
+        "'{value}' cannot be corrected. Correctable fields: {fields_en}; '{withdraw}' withdraws the record. "
+        "record_id and round cannot change: withdraw and report a new record.",
+    )),
+    Code("correction-withdraw-values", "撤回记录的值不对", "withdrawal with values", {
+        "new": ("撤回记录时“新值”应为空或 true。", "To withdraw a record, new_value must be empty or 'true'."),
+        "old": ("撤回记录时“原值”应为空。", "To withdraw a record, old_value must be empty."),
+    }),
+    Code("undeclared-round", "批次未声明", "undeclared round", _one(
+        "批次不是已声明的批次（{rounds}）。", "Round is not a declared round ({rounds_en}).",
+    )),
+    Code("correction-unknown-record", "更正的记录不存在", "corrected record not found", _one(
+        "没有记录编号为“{record_id}”的记录，无法更正。", "No record has record_id '{record_id}'; nothing to correct.",
+    )),
+    Code("correction-withdrawn-record", "记录已撤回", "record already withdrawn", _one(
+        "记录“{record_id}”已被此前的更正撤回，不能再更正。", "Record '{record_id}' was withdrawn by an earlier correction and cannot be corrected.",
+    )),
+    Code("correction-old-value-mismatch", "原值与当前值不一致", "old value differs", _one(
+        "原值“{old}”与记录“{record_id}”的“{field}”当前值“{current}”不一致，更正未采用。",
+        "old_value '{old}' differs from the current {field} of record '{record_id}', '{current}'; the correction was not applied.",
+    )),
+    # --- the sealed history -----------------------------------------------------------
+    Code("ledger-format", "账本格式不对", "malformed ledger", {
+        "bom": ("账本文件开头有 BOM，请用原样的文件。", "The ledger starts with a byte-order mark; use the file as written."),
+        "json": ("这一行不是 JSON（账本每行一个清单）。", "This line is not JSON (one manifest per line)."),
+        "object": ("这一行不是 JSON 对象。", "This line is not a JSON object."),
+        "canonical": ("这一行不是规范格式（键排序、无空格），可能被重新保存或修改过。",
+                      "This line is not in canonical form (sorted keys, no spaces); it was re-saved or edited."),
+        "entries": ("{key} 应为非空的文件列表。", "{key} must be a non-empty list of files."),
+        "entry": ("{key} 中的条目应为 {{path, bytes, sha256}}。", "Each {key} entry must be {{path, bytes, sha256}}."),
+        "entry-path": ("{key} 中的路径应在 {prefix} 之下。", "{key} paths must lie under {prefix}."),
+        "entry-order": ("{key} 应按路径排序且不重复。", "{key} must be sorted by path, without repeats."),
+        "fields": ("清单缺少字段。", "The manifest lacks fields."),
+        "round": ("批次编号格式不对。", "Malformed round id."),
+        "sealed_on": ("sealed_on 应为日期 YYYY-MM-DD。", "sealed_on must be a date YYYY-MM-DD."),
+        "hash": ("{key} 应为 64 位十六进制 SHA-256。", "{key} must be a 64-hex-digit SHA-256."),
+    }),
+    Code("ledger-chain", "账本哈希链断开", "ledger chain broken", _one(
+        "哈希链断开：previous 应为 {expected}（上一行的 SHA-256），实为 {previous}。上一行或这一行被改过、删过或调换过。",
+        "Hash chain broken: previous should be {expected} (SHA-256 of the line before), is {previous}. A line was changed, removed or reordered.",
+    )),
+    Code("ledger-duplicate-round", "批次重复封存", "round sealed twice", _one(
+        "批次 {round} 已在第 {first} 行封存过。", "Round {round} was already sealed on line {first}.",
+    )),
+    Code("sealed-input-changed", "已封存的输入文件被改动", "sealed input changed", {
+        "gone": ("批次 {round} 已于 {sealed_on} 封存，这个输入文件不见了。请从 git 恢复原文件。",
+                 "Round {round} was sealed on {sealed_on}; this input file is gone. Restore it from git."),
+        "changed": ("批次 {round} 已于 {sealed_on} 封存，这个输入文件被改过（SHA-256 封存时 {sealed}，现在 {now}）。请从 git 恢复原文件；更正需另行登记。",
+                    "Round {round} was sealed on {sealed_on}; this input file changed (SHA-256 sealed {sealed}, now {now}). "
+                    "Restore it from git; corrections must be recorded separately."),
+        "added": ("批次 {round} 已于 {sealed_on} 封存，之后不能再往 rounds/{round}/ 加文件。请移走这个文件。",
+                  "Round {round} was sealed on {sealed_on}; no file may be added to rounds/{round}/ afterwards. Move this file away."),
+    }),
+    Code("sealed-archive-changed", "已封存的存档被改动", "sealed archive changed", {
+        "path": ("清单中的路径不在 {prefix} 之下。", "A published path in the manifest is not under {prefix}."),
+        "gone": ("批次 {round} 的存档文件不见了。请从 git 恢复。", "The archived file of round {round} is gone. Restore it from git."),
+        "changed": ("批次 {round} 的存档文件被改过（SHA-256 封存时 {sealed}，现在 {now}）。请从 git 恢复。",
+                    "The archived file of round {round} changed (SHA-256 sealed {sealed}, now {now}). Restore it from git."),
+        "added": ("批次 {round} 的存档里多了一个封存时没有的文件。请移走。", "Round {round}'s archive holds a file that was not sealed. Move it away."),
+    }),
+)
+
+CODE: dict[str, Code] = {c.code: c for c in CODES}

@@ -1,0 +1,172 @@
+"""The published record files: disbursements.csv for all rounds, each round and each destination.
+
+Record files can hold a million rows, so they are written once per distinct
+input (pyarrow's CSV writer, never DataFrame.to_csv) into a content-addressed
+cache and linked into each build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from warmth.core.campaign import Campaign
+from warmth.core.files import BOM
+from warmth.core.schema import COLUMN_NAMES
+from warmth.downloads.download import Download
+
+
+def _arrow(series: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (categoricals decoded by code)."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        codes = pa.array(series.cat.codes.to_numpy(), mask=series.isna().to_numpy())
+        labels = pa.array(list(series.cat.categories.astype(str)), type=pa.large_string())
+        return pc.fill_null(pc.take(labels, codes), "")
+    return pa.array(series, type=pa.large_string())
+
+
+def decimal_text(values: np.ndarray, *, trim: bool) -> pa.Array:
+    """Integer hundredths → "12.30" (trim=False) or shortest exact "12.3" (trim=True)."""
+    whole = pc.cast(pa.array(values // 100), pa.large_string())
+    cents = pc.utf8_lpad(pc.cast(pa.array(values % 100), pa.large_string()), 2, "0")
+    text = pc.binary_join_element_wise(whole, cents, pa.scalar(".", pa.large_string()))
+    if trim:
+        text = pc.replace_substring_regex(text, r"\.?0+$", "")
+        text = pc.if_else(pc.equal(text, ""), "0", text)
+    return text
+
+
+def public_table(typed: pd.DataFrame) -> pa.Table:
+    """The published form of the records: every column as text, canonical values.
+
+    Built with Arrow compute kernels: no per-record Python and no float.
+    """
+    columns = {}
+    for name in COLUMN_NAMES:
+        if name == "amount_yuan":
+            columns[name] = decimal_text(typed["amount_fen"].to_numpy(np.int64), trim=False)
+        elif name == "quantity":
+            goods = pa.array((typed["aid_type"] == "goods").to_numpy())
+            columns[name] = pc.if_else(goods, decimal_text(typed["quantity"].to_numpy(np.int64), trim=True), "")
+        else:
+            columns[name] = _arrow(typed[name])
+    return pa.table(columns)
+
+
+class _HashingFile:
+    """A file sink that hashes what is written through it (no second read)."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        view = memoryview(data)
+        self.digest.update(view)
+        self.size += view.nbytes
+        return self.handle.write(view)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+
+def write_records_csv(table: pa.Table, path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as handle:
+        sink = _HashingFile(handle)
+        sink.write(BOM)
+        pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(quoting_style="needed", batch_size=8192))
+    return sink.size, sink.digest.hexdigest()
+
+
+def record_tables(typed: pd.DataFrame, campaign: Campaign):
+    """Yield (path under /data/, Arrow table) for every published record file.
+
+    Records are published ordered by round, then destination (declared order),
+    then input order. One sort and one take; each round file is then a slice
+    and each destination file a concatenation of slices (no copies).
+    """
+    rounds = typed["round"].cat.codes.to_numpy(np.int64)
+    dests = typed["district"].cat.codes.to_numpy(np.int64)
+    order = np.lexsort((dests, rounds))
+    table = public_table(typed)
+    if not np.array_equal(order, np.arange(len(order))):
+        table = table.take(pa.array(order))
+    rounds, dests = rounds[order], dests[order]
+    yield "disbursements.csv", table
+    key = rounds * len(campaign.destinations) + dests
+    bounds = np.searchsorted(key, np.arange(len(campaign.rounds) * len(campaign.destinations) + 1))
+
+    def part(r: int, d: int) -> pa.Table:
+        i = r * len(campaign.destinations) + d
+        return table.slice(bounds[i], bounds[i + 1] - bounds[i])
+
+    for r, rnd in enumerate(campaign.rounds):
+        start, stop = bounds[r * len(campaign.destinations)], bounds[(r + 1) * len(campaign.destinations)]
+        if stop > start:
+            yield f"rounds/{rnd.id}/disbursements.csv", table.slice(start, stop - start)
+    for d, dest in enumerate(campaign.destinations):
+        parts = [part(r, d) for r in range(len(campaign.rounds))]
+        if any(p.num_rows for p in parts):
+            yield f"districts/{dest.slug}/disbursements.csv", pa.concat_tables(parts)
+
+
+def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, cache_key: str, cache_dir: Path | None) -> list[Download]:
+    """Write (or link from the cache) every record file; return their downloads."""
+    cached = cache_dir / "records" / cache_key if cache_dir else None
+    manifest_path = cached / "manifest.json" if cached else None
+    if manifest_path is None or not manifest_path.exists():
+        if cached:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+        target = Path(tempfile.mkdtemp(prefix=".records-", dir=cached.parent if cached else data_out.parent))
+        jobs = list(record_tables(typed, campaign))
+        # Arrow formats CSV without holding the GIL, so two writers use both cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = pool.map(lambda job: write_records_csv(job[1], target / job[0]), jobs)
+            manifest = {rel: list(result) for (rel, _), result in zip(jobs, results)}
+        (target / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+        if cached:
+            shutil.rmtree(cached, ignore_errors=True)
+            os.replace(target, cached)
+        else:
+            cached = target
+        manifest_path = cached / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    downloads = []
+    for rel, (size, sha) in sorted(manifest.items()):
+        dest = data_out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(cached / rel, dest)
+        except OSError:
+            shutil.copyfile(cached / rel, dest)
+        downloads.append(Download(rel, size, sha))
+    if cache_dir is None:
+        shutil.rmtree(cached, ignore_errors=True)
+    return downloads
+
+
+def records_key(digests: dict[str, str]) -> str:
+    """Cache key of the record files: the inputs as read, the package's code, pyarrow and pandas."""
+    code = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for module in sorted(package.rglob("*.py")):  # any module may change what is published
+        code.update(module.relative_to(package).as_posix().encode() + b"\0" + module.read_bytes())
+    blob = json.dumps(
+        {"inputs": digests, "code": code.hexdigest(), "pyarrow": pa.__version__, "pandas": pd.__version__},
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()

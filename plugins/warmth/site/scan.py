@@ -1,0 +1,56 @@
+"""Last checks of a built site before it is swapped in: nothing fetched from
+another host, and no personal data in any page text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from warmth.pii.detect import scan_series
+
+# src/href of elements the browser fetches by itself (a plain <a href> is fine)
+_FETCHED = re.compile(
+    r"<(?:img|script|link|iframe|frame|source|video|audio|embed|object|track|input)\b[^>]*?\b(?:src|href|data|srcset)\s*=\s*[\"']?([^\"' >]+)",
+    re.I,
+)
+_CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])([^\"')\s]+)", re.I)
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+
+
+def third_party_requests(site: Path) -> list[tuple[str, str]]:
+    """(page, URL) for every resource a built page would fetch from another host."""
+    found = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix not in (".html", ".css", ".svg"):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for url in _FETCHED.findall(text) + _CSS_URL.findall(text):
+            if _EXTERNAL.match(url.strip()):
+                found.append((path.relative_to(site).as_posix(), url))
+    return found
+
+
+_HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
+
+
+def personal_data_in_pages(site: Path, allowed_emails: frozenset[str]) -> list[tuple[str, str]]:
+    """(page, masked text) for every page text line that holds personal data.
+
+    A last line of defence for text that does not come from the records
+    (round narratives, the about page); the records are checked cell by cell.
+    """
+    lines, pages = [], []
+    for path in sorted(site.rglob("*.html")):
+        text = html.unescape(re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8", errors="replace")))
+        # recipient refs and SHA-256 checksums are hex strings, not personal data
+        text = _HEX.sub(" ", text)
+        for line in text.splitlines():
+            if line.strip():
+                lines.append(line.strip())
+                pages.append(path.relative_to(site).as_posix())
+    found = scan_series(pd.Series(lines, dtype="str"), allowed_emails=allowed_emails)
+    return [(pages[i], masked) for i, masked in zip(found["index"], found["masked"])]
