@@ -20,11 +20,13 @@ from warmth.figures.findings import (
     ID_LIMIT,
     RULE_CODES,
     RULES,
-    _factorize_refs,
     find,
     for_district,
     for_source,
     summary,
+)
+from warmth.figures.findings import (
+    factorize_refs as _factorize_refs,
 )
 from warmth.intake.load import load_records
 from warmth.intake.submissions import load_submissions
@@ -447,7 +449,7 @@ def prepare_k3_copy(data: Path) -> Path:
 def test_ref_codes_are_exact_in_every_path(monkeypatch):
     import pyarrow as pa
 
-    import warmth.figures.findings as findings
+    import warmth.figures.findings.arrays as findings
 
     def check(values):
         codes, rep = _factorize_refs(pa.array(values, type=pa.large_string()))

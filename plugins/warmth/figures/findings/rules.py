@@ -1,0 +1,89 @@
+"""The campaign's rules that findings check: codes, severities, names and what the notice asks.
+
+Declarative: the codes are a contract with pages and downloads (README, "Findings").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # stable code, a contract with pages and downloads
+    severity: str  # "high" | "medium" | "low"
+    zh: str  # short Chinese name
+    en: str
+    explanation_zh: str  # what the notice asks for, in our own words
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "over-allocation", "high", "超出拨付额发放", "Spent beyond the allocation",
+        "每一笔专项资金拨到区县时都有确定的数额，区县只能在这个数额以内发放。"
+        "某项资金在某区县发放的合计大于拨给它的数额，说明出现了超支，或者拨付记录不完整。",
+    ),
+    Rule(
+        "unspent-balance", "medium", "资金未用完", "Allocation not used up",
+        "通知把拨到各地的“两节”送温暖资金定为专项帮扶资金，要求活动结束时全部用于帮扶。"
+        "活动结束后拨付额仍大于发放额的，结余数额在此公开。",
+    ),
+    Rule(
+        "earmark", "high", "超出专款用途", "Outside the fund's earmarked categories",
+        "专款专用：每项资金只能花在活动配置中为它列明的救助类别上，不能挪作他用，也不能自行扩大用途。"
+        "用某项资金支付了它不包括的救助类别，即为超出用途。",
+    ),
+    Rule(
+        "file-first-missing", "medium", "困难职工缺建档日期", "Hardship worker without a file date",
+        "帮扶困难职工要依据困难档案进行，程序是先建档、再帮扶，并实行实名制。"
+        "记录没有填写建档日期，就无法核实这笔帮扶是否有档可依。",
+    ),
+    Rule(
+        "file-first-late", "high", "先帮扶后建档", "Helped before the file was opened",
+        "帮扶困难职工要依据困难档案进行，程序是先建档、再帮扶。"
+        "建档日期晚于发放日期，说明帮扶在建档之前，顺序颠倒。",
+    ),
+    Rule(
+        "fairness-multi-district", "medium", "跨区县受助", "Aid in more than one destination",
+        "救助款物要公开、公平、公正地分配。同一受助人在不止一个区县领取救助，"
+        "可能是重复申领，也可能有正当原因（如异地务工），公开供核实。",
+    ),
+    Rule(
+        "fairness-repeat", "low", "同类多次受助", "Same aid received more than once",
+        "同一受助人从同一资金来源多次领取同一类别的救助，可能是分批发放等正常情况，"
+        "也可能是重复发放；为体现公平，予以公开供监督。",
+    ),
+    Rule(
+        "late-report", "medium", "逾期报送", "Report received after the deadline",
+        "各级工会须在规定期限前把送温暖统计表和实名制汇总表报到市总工会。"
+        "收到日期晚于该批次截止日期的，在此列出。",
+    ),
+    Rule(
+        "missing-report", "high", "未报送", "Report missing",
+        "各级工会须按批次报送发放情况。该批次应报未报、也没有任何发放记录的区县，在此列出。",
+    ),
+)
+
+
+RULE_CODES: tuple[str, ...] = tuple(r.code for r in RULES)
+
+
+RULE = {r.code: r for r in RULES}
+
+
+RULE_POS = {r.code: i for i, r in enumerate(RULES)}
+
+
+COLUMNS: tuple[str, ...] = (
+    "rule", "severity", "district", "fund_source", "record_ids", "records", "amount_fen",
+    "explanation_zh", "explanation_en",
+)
+
+
+ID_LIMIT = 50  # over-allocation lists at most this many record ids
+
+
+HARDSHIP_GROUP = "困难职工"  # the group the file-first rules apply to
+
+
+DISTRICT_SEPARATOR = "、"
