@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 from warmth.core.schema import RECORD_COLUMNS
 from warmth.pii import detect as pii
+from warmth.pii.fold import computed_special_ranges, fold
+from warmth.pii.headers import is_personal_header
 from warmth.pii.idcard import check_digit, is_valid_id15, is_valid_id18
+from warmth.pii.unicode_ranges import SPECIAL_RANGES
 
 CONTACT = frozenset({"lsszghbzb@126.com"})
 FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
@@ -180,7 +183,7 @@ def test_mask_leaks_no_full_number(text, kind, secret):
         assert masked == text
     else:
         assert secret not in masked
-        assert secret not in pii.fold(masked)
+        assert secret not in fold(masked)
         assert masked != text
     # scan_series shows the same masked text
     found = pii.scan_series(pd.Series([text]), allowed_emails=CONTACT)
@@ -373,7 +376,7 @@ def test_any_valid_id_in_chinese_text_is_found_and_masked(number, before, after,
     found = pii.scan_series(pd.Series([text], index=["cell"]))
     assert found["kind"].tolist() == ["id18"]
     masked = found["masked"].iloc[0]
-    assert number[:17] not in masked and number[4:14] not in pii.fold(masked)
+    assert number[:17] not in masked and number[4:14] not in fold(masked)
     assert masked.startswith(before) and masked.endswith(after)
 
 
@@ -445,15 +448,14 @@ NOT_PERSONAL_HEADERS = [c.name for c in RECORD_COLUMNS] + [c.zh for c in RECORD_
 
 @pytest.mark.parametrize("header", PERSONAL_HEADERS)
 def test_personal_headers(header):
-    assert pii.is_personal_header(header)
+    assert is_personal_header(header)
 
 
 @pytest.mark.parametrize("header", NOT_PERSONAL_HEADERS)
 def test_declared_and_ordinary_headers_are_not_personal(header):
-    assert not pii.is_personal_header(header)
+    assert not is_personal_header(header)
 
 
 def test_special_ranges_match_this_pythons_unicode_data():
-    from warmth.pii import detect as pii
 
-    assert list(pii.SPECIAL_RANGES) == pii.computed_special_ranges()
+    assert list(SPECIAL_RANGES) == computed_special_ranges()

@@ -31,7 +31,7 @@ from warmth.core.layout import ALLOCATIONS_FILE, ROUNDS_DIR
 from warmth.core.problems import Problem
 from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
 from warmth.intake.sources import SourceError, decode_csv, read_xlsx
-from warmth.pii.detect import is_personal_header
+from warmth.pii.headers import is_personal_header
 
 
 @dataclass(frozen=True)

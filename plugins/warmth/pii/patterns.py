@@ -1,0 +1,87 @@
+"""What personal data looks like: the kinds, and the patterns that find them on folded text.
+
+Python's ``\\b`` does not work next to Chinese characters (they are word
+characters), so every number pattern is delimited by digit look-arounds.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from warmth.pii.fold import special_class
+
+# kind → (Chinese label, English label), most serious first: a cell's `kind` is
+# the first of these found in it.
+KINDS: dict[str, tuple[str, str]] = {
+    "id18": ("身份证号", "resident ID number"),
+    "id15": ("15位旧身份证号", "old 15-digit resident ID number"),
+    "bank-card": ("银行卡号", "bank card number"),
+    "long-number": ("长数字串（疑似证件号或卡号）", "long digit run (possibly an ID or card number)"),
+    "mobile": ("手机号码", "mobile phone number"),
+    "landline": ("固定电话号码", "landline phone number"),
+    "email": ("电子邮箱", "e-mail address"),
+    "masked-id": ("打码的证件号或卡号", "masked ID or card number"),
+    "masked-phone": ("打码的手机号码", "masked phone number"),
+}
+SEVERITY = {kind: rank for rank, kind in enumerate(KINDS)}
+MASKED_KINDS = frozenset({"masked-id", "masked-phone"})
+
+# --- the exact patterns, on folded text -------------------------------------
+
+SEP = r"[ \-./]"  # people group digits with spaces, hyphens, dots and slashes
+MASK = r"[*xX]"
+LEAD = r"(?<![0-9])"
+TRAIL = r"(?![0-9])"
+PREFIX_86 = r"(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)"
+
+# Contiguous runs of 15+ digits: an ID, a card, or some other long number.
+RUN = re.compile(LEAD + r"(?P<digits>[0-9]{15,})(?P<x>[Xx])?" + TRAIL)
+# IDs in the groupings people write them in (6-8-4, 6-4-4-4, 4-4-4-4-2, 6-6-6), 15-digit 6-6-3.
+ID18_GROUPED = re.compile(
+    LEAD
+    + rf"(?:[0-9]{{6}}{SEP}[0-9]{{8}}|[0-9]{{6}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}|(?:[0-9]{{4}}{SEP}){{3}}[0-9]{{4}}"
+    + rf"|[0-9]{{6}}{SEP}[0-9]{{6}}{SEP}[0-9]{{2}}){SEP}?[0-9]{{1,3}}[0-9Xx]"
+    + TRAIL
+)
+ID15_GROUPED = re.compile(LEAD + rf"[0-9]{{6}}{SEP}[0-9]{{6}}{SEP}[0-9]{{3}}" + TRAIL)
+# Cards in groups of four: 16 to 19 digits.
+CARD_GROUPED = re.compile(LEAD + rf"[0-9]{{4}}(?:{SEP}[0-9]{{4}}){{3}}(?:{SEP}[0-9]{{1,3}})?" + TRAIL)
+MOBILE = re.compile(LEAD + rf"(?P<prefix>{PREFIX_86})?(?P<number>1[3-9][0-9](?:{SEP}?[0-9]{{4}}){{2}})" + TRAIL)
+# Area code + local number. With a separator or parentheses the area code is any
+# 0 + 2–3 digits; written together, 010 and 02x have 3 digits, the others 4.
+LANDLINE = re.compile(
+    LEAD
+    + r"(?:(?P<area>(?:\+|00)86[ -]?\(?0?[1-9][0-9]{1,2}(?:\)[ -]?|[ -])|\(0[1-9][0-9]{1,2}\)[ -]?|0[1-9][0-9]{1,2}[ -])(?P<local>[1-9][0-9]{6,7})"
+    + r"|(?P<area2>0(?:[12][0-9]|[3-9][0-9]{2}))(?P<local2>[2-9][0-9]{6,7}))"
+    + TRAIL
+)
+MASKED_PHONE = re.compile(LEAD + rf"{PREFIX_86}?(?P<body>1[3-9][0-9]{{0,3}}{SEP}?{MASK}{{3,6}}{SEP}?[0-9]{{2,4}})" + TRAIL)
+MASKED_ID = re.compile(LEAD + rf"[0-9]{{2,6}}{SEP}?{MASK}{{2,}}(?:{SEP}?{MASK}{{2,}})*{SEP}?[0-9]{{2,3}}[0-9Xx]" + TRAIL)
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+# The prefilter, RE2 on the raw text: a superset of everything above. ASCII
+# whitespace folds to " "; other characters that matter are in the special class.
+_S = r"[\t-\r\x1c-\x20\-./]"
+PREFILTER_ASCII = "|".join(
+    (
+        r"[0-9]{15,}",
+        r"1[3-9][0-9]{9}",
+        r"0[1-9][0-9]{8}",
+        # grouped numbers, anchored at a non-digit so record ids like JY-2012-0000001 are not candidates
+        rf"(?:^|[^0-9])1[3-9][0-9](?:{_S}?[0-9]){{8}}",
+        rf"(?:^|[^0-9])0[1-9][0-9]{{1,2}}{_S}[1-9][0-9]{{6}}",
+        rf"[0-9]{{4}}{_S}[0-9]{{4}}{_S}[0-9]{{4}}",
+        rf"[0-9]{{6}}{_S}[0-9]{{6}}",
+        r"0[1-9][0-9]{1,2}\)",
+        r"86[\t-\r\x1c-\x20\-(]{0,2}0?[1-9][0-9]{1,2}[\t-\r\x1c-\x20\-)]{0,2}[1-9][0-9]{6}",
+        rf"[0-9]{_S}?[*xX]{{2}}",
+        r"@",
+    )
+)
+
+
+@functools.cache
+def prefilter_pattern() -> str:
+    """The RE2 pattern a cell must match to be checked exactly."""
+    return f"{PREFILTER_ASCII}|{special_class()}"
