@@ -20,17 +20,9 @@ import pytest
 from warmth.core.problems import WarmthError
 from warmth.core.schema import COLUMN_NAMES
 from warmth.pii.idcard import check_digit
-from warmth.staff.anonymize import (
-    DEFAULT_KEY_NAME,
-    KEY_ENV,
-    AnonymizeError,
-    Rejected,
-    anonymize,
-    keygen,
-    load_key,
-    mask_id,
-    recipient_ref,
-)
+from warmth.staff.anonymize import anonymize
+from warmth.staff.keys import DEFAULT_KEY_NAME, KEY_ENV, keygen, load_key, recipient_ref
+from warmth.staff.realname import AnonymizeError, Rejected, mask_id
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = bytes(range(32))
@@ -478,7 +470,7 @@ def test_cli_refuses_to_write_into_the_data_folder(tmp_path, root):
     import subprocess
     import sys
 
-    from warmth.staff.anonymize import keygen
+    from warmth.staff.keys import keygen
 
     key = keygen(tmp_path / "k" / "campaign.key")
     table = tmp_path / "table.csv"

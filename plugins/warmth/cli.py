@@ -87,7 +87,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_keygen(args) -> int:
-    from warmth.staff.anonymize import keygen
+    from warmth.staff.keys import keygen
 
     path = keygen(Path(args.key))
     print(
@@ -98,7 +98,8 @@ def _cmd_keygen(args) -> int:
 
 
 def _cmd_anonymize(args) -> int:
-    from warmth.staff.anonymize import anonymize, format_rejected, load_key
+    from warmth.staff.anonymize import anonymize, format_rejected
+    from warmth.staff.keys import load_key
 
     key = load_key(Path(args.key) if args.key else None)
     written, rejected = anonymize(

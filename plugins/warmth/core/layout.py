@@ -6,7 +6,8 @@ the built site's /data/ paths a promise to auditors; both are named here once.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 # --- the data folder (input) -------------------------------------------------
 CAMPAIGN_FILE = "campaign.toml"
@@ -22,3 +23,17 @@ DATA_DIR = "data"  # the downloads: /data/…
 SUMS_FILE = "SHA256SUMS"
 # A folder is taken for a previous build (and may be replaced) only when it holds this file.
 OUTPUT_MARKER = PurePosixPath(DATA_DIR) / SUMS_FILE
+
+
+def inside_built_site(path: Path) -> bool:
+    """Inside a folder named ``output`` (or ``output.*``), or inside a previous site build.
+
+    Keys, real-name tables and staff-only lists must never be written there.
+    """
+    for resolved in {Path(os.path.abspath(path)), Path(path).resolve()}:  # as written, and through symlinks
+        for folder in resolved.parents:
+            if folder.name == "output" or folder.name.startswith("output."):
+                return True
+            if (folder / OUTPUT_MARKER).is_file():
+                return True
+    return False
