@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from warmth.core.campaign import load_campaign
@@ -58,6 +59,28 @@ def _site_sums(site_data_dir: Path) -> dict[str, str]:
     return listed
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """Everything the preconditions established; archive and append only act on it."""
+
+    data_dir: Path
+    round_id: str
+    sealed_on: str
+    campaign_digest: str
+    manifests: list[dict]  # the ledger so far, intact
+    inputs: list[dict]  # the round's input files: path, bytes, sha256
+    site_round: Path  # the site's rounds/<round>/ folder, checked against the inputs
+    expected: dict[str, tuple[int, str]]  # what the site must publish there (path → bytes, sha256)
+
+    @property
+    def archive(self) -> Path:
+        return self.data_dir / SEALED_DIR / self.round_id
+
+    @property
+    def ledger(self) -> Path:
+        return self.data_dir / LEDGER_FILE
+
+
 def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) -> dict:
     """Seal one round: archive its published files and append its manifest to the ledger.
 
@@ -66,10 +89,16 @@ def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) 
     not declared, is already sealed, has no input files, was not published in
     that site, or the site's files are not what the current inputs give (build
     again first); also when the ledger itself is damaged. Writes only
-    ``data_dir/sealed/<round>/`` and ``data_dir/ledger.jsonl``.
+    ``data_dir/sealed/<round>/`` and ``data_dir/ledger.jsonl``; if writing the
+    ledger fails, the archive is removed again.
     """
-    data_dir = Path(data_dir)
-    site_data_dir = Path(site_data_dir)
+    plan = _preconditions(Path(data_dir), round_id, Path(site_data_dir), sealed_on)
+    published = _archive(plan)
+    return _append(plan, published)
+
+
+def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on: str) -> _Plan:
+    """Every check, before anything is written; SealError on the first that fails."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", sealed_on):
             raise ValueError
@@ -83,9 +112,43 @@ def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) 
             f"批次 {round_id!r} 没有在 campaign.toml 中声明（已声明：{'、'.join(campaign.round_ids)}），不能封存。\n"
             f"Round {round_id!r} is not declared in campaign.toml (declared: {', '.join(campaign.round_ids)}); refused."
         )
-    ledger_path = data_dir / LEDGER_FILE
+    manifests = _intact_ledger(data_dir, round_id)
+    inputs = round_inputs(data_dir, round_id)
+    if not inputs:
+        raise SealError(
+            f"批次 {round_id} 还没有任何输入文件（{ROUNDS_DIR}/{round_id}/*.csv 或 *.xlsx），不能封存。\n"
+            f"Round {round_id} has no input files ({ROUNDS_DIR}/{round_id}/*.csv or *.xlsx); nothing to seal."
+        )
+    site_round = site_data_dir / ROUNDS_DIR / round_id
+    if not (site_round / "disbursements.csv").is_file():
+        raise SealError(
+            f"网站中没有 {site_round / 'disbursements.csv'}：请先生成网站（make site），再封存。\n"
+            f"{site_round / 'disbursements.csv'} is missing: build the site (make site) first, then seal."
+        )
+    archive = data_dir / SEALED_DIR / round_id
+    if archive.exists():
+        raise SealError(
+            f"{archive} 已存在，但账本中没有批次 {round_id}（可能是上次封存中断留下的）。请确认后删除这个文件夹再封存。\n"
+            f"{archive} exists but the ledger has no entry for round {round_id} (left by an interrupted seal?). "
+            "Check it, remove the folder, and seal again."
+        )
+    # The site must publish exactly what the current inputs give: a site built
+    # before an input changed would seal files that no longer match the inputs.
+    expected, digests = _expected_round_files(data_dir, round_id)
+    _site_matches(site_data_dir, expected)
+    input_entries = [entry(rel, inputs[rel]) for rel in sorted(inputs)]
+    changed = [e["path"] for e in input_entries if digests.get(e["path"]) != e["sha256"]]
+    if changed:
+        raise SealError(
+            "封存过程中输入文件被改动，请重试。/ Input files changed while sealing; try again.\n" + "\n".join(f"  - {p}" for p in changed)
+        )
+    return _Plan(data_dir, round_id, sealed_on, campaign.digest, manifests, input_entries, site_round, expected)
+
+
+def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
+    """The ledger so far: readable, chained, without this round, its sealed files unchanged."""
     try:
-        manifests = read_ledger(ledger_path)
+        manifests = read_ledger(data_dir / LEDGER_FILE)
     except DataError as exc:
         manifests, damaged = [], exc.problems
     else:
@@ -107,29 +170,11 @@ def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) 
             "已封存批次的文件被改过，先从 git 恢复再封存。/ Files of sealed rounds changed; restore them from git before sealing.\n"
             + "\n".join(p.format() for p in tampered)
         )
-    inputs = round_inputs(data_dir, round_id)
-    if not inputs:
-        raise SealError(
-            f"批次 {round_id} 还没有任何输入文件（{ROUNDS_DIR}/{round_id}/*.csv 或 *.xlsx），不能封存。\n"
-            f"Round {round_id} has no input files ({ROUNDS_DIR}/{round_id}/*.csv or *.xlsx); nothing to seal."
-        )
-    site_round = site_data_dir / ROUNDS_DIR / round_id
-    if not (site_round / "disbursements.csv").is_file():
-        raise SealError(
-            f"网站中没有 {site_round / 'disbursements.csv'}：请先生成网站（make site），再封存。\n"
-            f"{site_round / 'disbursements.csv'} is missing: build the site (make site) first, then seal."
-        )
-    archive = data_dir / SEALED_DIR / round_id
-    if archive.exists():
-        raise SealError(
-            f"{archive} 已存在，但账本中没有批次 {round_id}（可能是上次封存中断留下的）。请确认后删除这个文件夹再封存。\n"
-            f"{archive} exists but the ledger has no entry for round {round_id} (left by an interrupted seal?). "
-            "Check it, remove the folder, and seal again."
-        )
+    return manifests
 
-    # The site must publish exactly what the current inputs give: a site built
-    # before an input changed would seal files that no longer match the inputs.
-    expected, digests = _expected_round_files(data_dir, round_id)
+
+def _site_matches(site_data_dir: Path, expected: dict[str, tuple[int, str]]) -> None:
+    """The site's round files (and its SHA256SUMS) are exactly what the current data gives."""
     site_sums = _site_sums(site_data_dir)
     stale = []
     for rel, (size, sha) in sorted(expected.items()):
@@ -143,46 +188,49 @@ def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) 
             "The site's files do not match the current data (data changed after the build, or the site was altered): "
             "build again, publish, then seal.\n" + "\n".join(f"  - {rel}" for rel in stale)
         )
-    input_entries = [entry(rel, inputs[rel]) for rel in sorted(inputs)]
-    changed = [e["path"] for e in input_entries if digests.get(e["path"]) != e["sha256"]]
-    if changed:
-        raise SealError(
-            "封存过程中输入文件被改动，请重试。/ Input files changed while sealing; try again.\n" + "\n".join(f"  - {p}" for p in changed)
-        )
 
+
+def _archive(plan: _Plan) -> list[dict]:
+    """Copy the site's round files into sealed/<round>/ (staged, then renamed); their entries."""
+    archive = plan.archive
     archive.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{round_id}.tmp-", dir=archive.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{plan.round_id}.tmp-", dir=archive.parent))
     try:
         published = []
-        for source in sorted(p for p in site_round.rglob("*") if p.is_file()):
-            rel = source.relative_to(site_round).as_posix()
+        for source in sorted(p for p in plan.site_round.rglob("*") if p.is_file()):
+            rel = source.relative_to(plan.site_round).as_posix()
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)  # a copy, never a link into the site or the cache
-            published.append(entry(f"{ROUNDS_DIR}/{round_id}/{rel}", target))
-        for rel, (size, sha) in expected.items():
+            published.append(entry(f"{ROUNDS_DIR}/{plan.round_id}/{rel}", target))
+        for rel, (size, sha) in plan.expected.items():
             if not any(p["path"] == rel and p["sha256"] == sha and p["bytes"] == size for p in published):
                 raise SealError(f"复制时网站文件被改动，请重试。/ The site changed while sealing; try again: {rel}")
         for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             os.chmod(folder, 0o777 & ~current_umask())
-        manifest = {
-            "round": round_id,
-            "sealed_on": sealed_on,
-            "previous": manifest_hash(manifests[-1]) if manifests else ZERO_HASH,
-            "campaign": campaign.digest,
-            "inputs": input_entries,
-            "published": sorted(published, key=lambda e: e["path"]),
-        }
-        old = ledger_path.read_bytes() if ledger_path.exists() else b""
-        if old and not old.endswith(b"\n"):
-            old += b"\n"
         os.replace(staging, archive)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return sorted(published, key=lambda e: e["path"])
+
+
+def _append(plan: _Plan, published: list[dict]) -> dict:
+    """Append the round's manifest to the ledger; without it there is no seal, so the archive goes too."""
+    manifest = {
+        "round": plan.round_id,
+        "sealed_on": plan.sealed_on,
+        "previous": manifest_hash(plan.manifests[-1]) if plan.manifests else ZERO_HASH,
+        "campaign": plan.campaign_digest,
+        "inputs": plan.inputs,
+        "published": published,
+    }
     try:
-        atomic_write(ledger_path, old + canonical(manifest).encode("utf-8") + b"\n", durable=True)
+        old = plan.ledger.read_bytes() if plan.ledger.exists() else b""
+        if old and not old.endswith(b"\n"):
+            old += b"\n"
+        atomic_write(plan.ledger, old + canonical(manifest).encode("utf-8") + b"\n", durable=True)
     except BaseException:
-        shutil.rmtree(archive, ignore_errors=True)  # no ledger line, so no seal: leave nothing behind
+        shutil.rmtree(plan.archive, ignore_errors=True)
         raise
     return manifest
