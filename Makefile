@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen anonymize seal verify
+.PHONY: site publish test lint check serve sample bench clean keygen anonymize seal verify requirements
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -79,6 +79,16 @@ sample: $(RUNTIME)
 ## Benchmark: 100k and 1M generated records, cold builds, peak memory.
 bench: $(DEV)
 	$(PY) scripts/bench.py
+
+## Re-pin requirements.txt and requirements-dev.txt from the .in files (pip-tools, in its own venv).
+requirements:
+	$(PYTHON) -m venv .cache/pip-tools
+	.cache/pip-tools/bin/pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	for f in requirements requirements-dev; do \
+	  .cache/pip-tools/bin/pip-compile --quiet --no-header --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+	    --output-file $$f.txt $$f.in && \
+	  { echo "# Generated from $$f.in by pip-compile (pip-tools): make requirements. Do not edit by hand."; grep -v '^# Generated from' $$f.txt; } > $$f.txt.new && mv $$f.txt.new $$f.txt; \
+	done
 
 clean:
 	rm -rf $(OUTPUT) preview .cache bench

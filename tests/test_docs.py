@@ -68,3 +68,40 @@ def test_readme_problem_table_is_the_registry(root):
     table = readme_problem_table(readme(root))
     assert table == {c.code: (c.title_zh, c.title_en) for c in CODES}
 
+
+
+def declared_dependencies(root) -> dict[str, bool]:
+    """Direct dependencies from requirements*.in: name (lower case) → is a dev tool."""
+    found = {}
+    for name, dev in (("requirements.in", False), ("requirements-dev.in", True)):
+        for line in (root / name).read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-"):
+                found[re.split(r"[=<>!~\[ ]", line, maxsplit=1)[0].lower()] = dev
+    return found
+
+
+def test_readme_dependency_table_is_requirements_in(root):
+    text = readme(root)
+    table = text[text.index("| package | why |") :].split("\n\n", 1)[0].splitlines()[2:]
+    documented = {}
+    for row in table:
+        cell = row.strip("|").split("|")[0].strip()
+        documented[cell.removesuffix(" (dev)").lower()] = cell.endswith("(dev)")
+    assert documented == declared_dependencies(root)
+
+
+def test_every_direct_dependency_is_pinned(root):
+    """The .in files name versions, and the compiled files pin the same versions."""
+    pins = {}
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (root / name).read_text(encoding="utf-8").splitlines():
+            if "==" in line and not line.lstrip().startswith("#"):
+                package, version = line.split("==")
+                pins[package.strip().lower().replace("_", "-")] = version.strip()
+    for name in ("requirements.in", "requirements-dev.in"):
+        for line in (root / name).read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line and not line.startswith("-"):
+                package, version = line.split("==")
+                assert pins.get(package.lower().replace("_", "-")) == version, (package, version, pins.get(package.lower()))
