@@ -1,4 +1,4 @@
-"""Tests for warmth.fonts and warmth.charts (deterministic SVG charts)."""
+"""Tests for warmth.site.charts (deterministic SVG charts) and its font."""
 
 from __future__ import annotations
 
@@ -16,7 +16,10 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
-from warmth.site import charts, fonts
+from warmth.site import charts
+from warmth.site.charts import fonts, style
+from warmth.site.charts.bar import bar_figure
+from warmth.site.charts.flow import _spread, flow_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,17 +78,11 @@ def glyph_id(ch: str) -> str:
     return f'id="{font.postscript_name}-{index:x}"'
 
 
-def render_flow(**overrides):
+def render_flow(draw=charts.flow_chart, **overrides):
     sc, cd = full_flows()
     kwargs = {"sources": SOURCES, "categories": CATEGORIES, "destinations": DESTINATIONS, "title": "资金流向"}
     kwargs.update(overrides)
-    return charts.flow_chart(sc, cd, **kwargs)
-
-
-@pytest.fixture
-def capture_figure(monkeypatch):
-    """Make the chart functions return their Figure instead of SVG bytes."""
-    monkeypatch.setattr(charts, "_save", lambda fig, fmt: fig)
+    return draw(sc, cd, **kwargs)
 
 
 def figure_texts(fig: Figure) -> list[str]:
@@ -158,7 +155,7 @@ def test_fonts_main_prints_path_and_family(capsys):
     ],
 )
 def test_format_wan(fen, text):
-    assert charts.format_wan(fen) == text
+    assert style.format_wan(fen) == text
 
 
 # ---------------------------------------------------------------- SVG output
@@ -229,8 +226,8 @@ def test_missing_glyph_warning_is_detectable():
 # ---------------------------------------------------------------- bar chart
 
 
-def test_bar_chart_rows_in_order_with_value_labels(capture_figure):
-    fig = charts.bar_chart(BAR_ROWS, title="各地区救助金额")
+def test_bar_chart_rows_in_order_with_value_labels():
+    fig = bar_figure(BAR_ROWS, title="各地区救助金额")
     ax = fig.axes[0]
     labels = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)}
     # Given order runs top to bottom (y axis inverted: larger y is lower).
@@ -244,8 +241,8 @@ def test_bar_chart_rows_in_order_with_value_labels(capture_figure):
     assert "各地区救助金额" in figure_texts(fig)
 
 
-def test_bar_chart_empty_says_no_data(capture_figure):
-    fig = charts.bar_chart([], title="各地区救助金额")
+def test_bar_chart_empty_says_no_data():
+    fig = bar_figure([], title="各地区救助金额")
     assert "暂无数据" in figure_texts(fig)
 
 
@@ -255,8 +252,8 @@ def test_bar_chart_empty_svg_has_no_data_glyphs():
         assert glyph_id(ch) in svg
 
 
-def test_bar_chart_all_zero(capture_figure):
-    fig = charts.bar_chart([("甲", 0), ("乙", 0)], title="全零")
+def test_bar_chart_all_zero():
+    fig = bar_figure([("甲", 0), ("乙", 0)], title="全零")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["0.00万", "0.00万"]
     assert ax.get_xlim() == (0.0, 1.0)
@@ -275,21 +272,21 @@ def test_bar_chart_rejects_bad_amounts(bad, exc):
 # ---------------------------------------------------------------- flow chart
 
 
-def test_flow_chart_labels_every_node_with_money(capture_figure):
-    fig = render_flow()
+def test_flow_chart_labels_every_node_with_money():
+    fig = render_flow(flow_figure)
     texts = figure_texts(fig)
     for name in SOURCES + CATEGORIES + DESTINATIONS:
         assert any(t.startswith(name + "\n") and t.endswith("万") for t in texts), name
 
 
-def test_flow_chart_omits_zero_nodes(capture_figure):
+def test_flow_chart_omits_zero_nodes():
     sc = [
         ("市总工会配套资金", "生活救助", 5_000_000),
         ("社会捐赠", "医疗救助", 0),  # zero flow: no 社会捐赠, no 医疗救助
         ("单位筹集资金", "生活救助", 1_000_000),
     ]
     cd = [("生活救助", "市中区", 6_000_000), ("医疗救助", "沙湾区", 0)]
-    fig = charts.flow_chart(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="测试")
+    fig = flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="测试")
     names = {t.split("\n")[0] for t in figure_texts(fig) if "\n" in t}
     assert names == {"市总工会配套资金", "单位筹集资金", "生活救助", "市中区"}
     assert "生活救助\n6.00万" in figure_texts(fig)
@@ -305,11 +302,11 @@ def test_flow_chart_zero_nodes_absent_from_svg():
         assert glyph_id(ch) not in svg
 
 
-def test_flow_chart_band_per_flow(capture_figure):
+def test_flow_chart_band_per_flow():
     from matplotlib.patches import PathPatch, Rectangle
 
     sc, cd = full_flows()
-    fig = charts.flow_chart(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
+    fig = flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
     artists = fig.axes[0].get_children()
     bands = [a for a in artists if isinstance(a, PathPatch)]
     nodes = [a for a in artists if isinstance(a, Rectangle) and a is not fig.axes[0].patch]
@@ -317,8 +314,8 @@ def test_flow_chart_band_per_flow(capture_figure):
     assert len(nodes) == len(SOURCES) + len(CATEGORIES) + len(DESTINATIONS)
 
 
-def test_flow_chart_empty_says_no_data(capture_figure):
-    fig = charts.flow_chart([], [], sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
+def test_flow_chart_empty_says_no_data():
+    fig = flow_figure([], [], sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
     assert "暂无数据" in figure_texts(fig)
 
 
@@ -330,7 +327,7 @@ def test_flow_chart_rejects_negative():
 
 
 def test_spread_keeps_labels_apart_and_in_bounds():
-    ys = charts._spread([100.0, 99.0, 98.0, 10.0], 20.0, 0.0, 200.0)
+    ys = _spread([100.0, 99.0, 98.0, 10.0], 20.0, 0.0, 200.0)
     assert all(a - b >= 20.0 - 1e-9 for a, b in itertools.pairwise(ys))
     assert ys[1] == pytest.approx(99.0)  # the crowd is centred on its wishes
     assert ys[-1] >= 0.0 and ys[0] <= 200.0
@@ -377,7 +374,7 @@ def test_cache_key_is_canonical_and_distinguishes(monkeypatch):
     assert base != key("bar", {"a": 2})
     assert base != key("flow", {"a": 1})
     assert re.fullmatch(r"[0-9a-f]{64}", base)
-    monkeypatch.setattr(charts, "STYLE_VERSION", charts.STYLE_VERSION + "-next")
+    monkeypatch.setattr(style, "STYLE_VERSION", style.STYLE_VERSION + "-next")
     assert base != key("bar", {"a": 1})
 
 
@@ -405,13 +402,13 @@ def test_cache_with_real_chart(tmp_path):
     assert len(calls) == 1
 
 
-def test_text_is_at_least_10pt(capture_figure):
+def test_text_is_at_least_10pt():
     """Phone-friendly: nothing smaller than 10 pt before the SVG is scaled."""
     sc, cd = full_flows()
     figs = [
-        charts.bar_chart(BAR_ROWS, title="各地区救助金额"),
-        charts.bar_chart([], title="各地区救助金额"),
-        charts.flow_chart(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向"),
+        bar_figure(BAR_ROWS, title="各地区救助金额"),
+        bar_figure([], title="各地区救助金额"),
+        flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向"),
     ]
     for fig in figs:
         texts = list(fig.texts)
