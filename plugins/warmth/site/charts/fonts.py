@@ -6,7 +6,7 @@ The primary font is Noto Sans CJK SC shipped inside the ``mplfonts`` package
 (pinned in requirements.txt), so a plain ``pip install -r requirements.txt``
 is enough on any machine.  Debian font packages are accepted as fall-backs.
 
-``python -m warmth.site.charts.fonts`` prints the font path and family (used by the
+``python -m warmth.site.charts`` prints the font path and family (used by the
 Makefile to check the set-up).
 """
 
