@@ -12,7 +12,8 @@ Modules:
 * ``fonts``  — the one font file the charts are drawn with;
 * ``canvas`` — matplotlib helpers (``Figure`` only, never pyplot);
 * ``bar``    — the bar chart;
-* ``flow``   — the flow (alluvial) chart;
+* ``flow_layout`` — where the flow chart's nodes, bands and labels go (no matplotlib);
+* ``flow_draw``   — draws that layout;
 * ``cache``  — :class:`ChartCache`, rendered SVGs keyed by their input.
 
 Only ``cache`` is imported eagerly: a rebuild whose charts are all cached never
@@ -36,6 +37,7 @@ __all__ = [
     "cached",
     "flow_chart",
     "flow_figure",
+    "flow_layout",
     "render",
     "render_all",
 ]
@@ -44,8 +46,9 @@ __all__ = [
 _LAZY = {
     "bar_chart": "bar",
     "bar_figure": "bar",
-    "flow_chart": "flow",
-    "flow_figure": "flow",
+    "flow_chart": "flow_draw",
+    "flow_figure": "flow_draw",
+    "flow_layout": "flow_layout",
 }
 
 
@@ -63,7 +66,7 @@ def render(kind: str, payload: dict) -> bytes:
 
         return bar_chart([tuple(r) for r in payload["rows"]], title=payload["title"])
     if kind == "flow":
-        from warmth.site.charts.flow import flow_chart
+        from warmth.site.charts.flow_draw import flow_chart
 
         return flow_chart(
             [tuple(r) for r in payload["source_category"]],
