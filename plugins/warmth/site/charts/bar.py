@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from warmth.site.charts import canvas
 from warmth.site.charts.style import (
@@ -60,7 +60,7 @@ def bar_figure(rows: list[tuple[str, int]], *, title: str, unit_label: str = "�
         ys = list(range(n))
         ax.barh(ys, values, height=0.62, color=BAR_COLOUR, zorder=2)
         ax.set_ylim(n - 0.5, -0.5)  # first row on top
-        ax.set_yticks(ys, labels)
+        ax.set_yticks(ys, labels, **canvas.text_style(LABEL_SIZE))
         ax.tick_params(axis="y", length=0, pad=6)
 
         # Leave room after each bar for its value label.
@@ -71,11 +71,12 @@ def bar_figure(rows: list[tuple[str, int]], *, title: str, unit_label: str = "�
             xmax = max(xmax, v * axes_w / max(axes_w - need, 1.0))
         if xmax <= 0:
             xmax = 1.0
+        # Fixed ticks (what the locator would choose), so that their labels
+        # can be given the chart font like every other text.
+        ticks = [t for t in MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]).tick_values(0, xmax) if -1e-10 * xmax <= t <= xmax * (1 + 1e-10)]
+        ax.set_xticks(ticks, [tick_label(t) for t in ticks], **canvas.text_style(TICK_SIZE))
         ax.set_xlim(0, xmax)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _pos: tick_label(value)))
-        ax.set_xlim(0, xmax)
-        ax.set_xlabel(f"金额（{unit_label}）", fontsize=TICK_SIZE, labelpad=4)
+        ax.set_xlabel(f"金额（{unit_label}）", labelpad=4, **canvas.text_style(TICK_SIZE))
         ax.grid(axis="x", color=GRID_COLOUR, linewidth=0.8, zorder=0)
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
@@ -89,9 +90,9 @@ def bar_figure(rows: list[tuple[str, int]], *, title: str, unit_label: str = "�
                 textcoords="offset points",
                 ha="left",
                 va="center",
-                fontsize=TICK_SIZE,
                 color=TEXT_COLOUR,
+                **canvas.text_style(TICK_SIZE),
             )
 
-        fig.text(left / width, 1 - 14.0 / height, title, ha="left", va="top", fontsize=TITLE_SIZE)
+        fig.text(left / width, 1 - 14.0 / height, title, ha="left", va="top", color=TEXT_COLOUR, **canvas.text_style(TITLE_SIZE))
         return fig

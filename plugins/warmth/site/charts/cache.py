@@ -10,7 +10,7 @@ from pathlib import Path
 
 from warmth.core.files import atomic_write
 from warmth.site.charts import style
-from warmth.site.charts.fonts import FontNotFound, cjk_font_path
+from warmth.site.charts.fonts import chart_font
 
 __all__ = ["ChartCache"]
 
@@ -29,12 +29,11 @@ class ChartCache:
 
     @staticmethod
     def key(kind: str, payload: dict | list) -> str:
-        try:
-            font = cjk_font_path().name
-        except FontNotFound:  # the render will raise the clear error
-            font = ""
+        """SHA-256 of the chart's input, the style version, matplotlib's
+        version and the chart font's content (so another font file, even under
+        the same name, is another key).  Raises FontNotFound without the font."""
         blob = json.dumps(
-            [style.STYLE_VERSION, kind, payload, _MATPLOTLIB, font],
+            [style.STYLE_VERSION, kind, payload, _MATPLOTLIB, chart_font().sha256],
             ensure_ascii=False,
             sort_keys=True,
             separators=(",", ":"),

@@ -78,12 +78,12 @@ def draw_flow(layout: FlowLayout) -> Figure:
         ax.add_artist(Rectangle((x, y), w, h, facecolor=node.colour, edgecolor="none", zorder=2))
     for label in layout.labels:
         extra = {"bbox": LABEL_BACKING} if label.boxed else {}
-        ax.text(label.x, label.y, label.text, ha=label.align, va="center", fontsize=LABEL_SIZE, linespacing=1.15, zorder=4, **extra)
+        ax.text(label.x, label.y, label.text, ha=label.align, va="center", linespacing=1.15, zorder=4, **extra, **canvas.text_style(LABEL_SIZE))
         if label.leader is not None:
             x0, y0, x1, y1 = label.leader
             ax.plot([x0, x1], [y0, y1], color=MUTED_COLOUR, linewidth=0.6, zorder=3)
     for cap in layout.captions:
-        ax.text(cap.x, cap.y, cap.text, ha=cap.align, va=cap.valign, fontsize=cap.size, color=cap.colour)
+        ax.text(cap.x, cap.y, cap.text, ha=cap.align, va=cap.valign, color=cap.colour, **canvas.text_style(cap.size))
     return fig
 
 

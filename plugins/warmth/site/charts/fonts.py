@@ -1,35 +1,51 @@
-"""Locate and register the CJK font that the charts are drawn with.
+"""The one font file the charts are drawn with.
 
-The charts render every character as an SVG path (``svg.fonttype = path``), so
-the font must contain Chinese glyphs at build time; readers need no font at all.
-The primary font is Noto Sans CJK SC shipped inside the ``mplfonts`` package
-(pinned in requirements.txt), so a plain ``pip install -r requirements.txt``
-is enough on any machine.  Debian font packages are accepted as fall-backs.
+Every character of a chart is an SVG path (``svg.fonttype = path``) cut from
+Noto Sans CJK SC as shipped inside the ``mplfonts`` package (pinned in
+requirements.txt), so readers need no Chinese font at all.
 
-``python -m warmth.site.charts`` prints the font path and family (used by the
-Makefile to check the set-up).
+The file is used by its path, never by family name: matplotlib's font manager
+is not consulted, so a system copy of Noto Sans CJK (Debian's fonts-noto-cjk
+is a .ttc whose glyphs are numbered differently) or any other font registered
+under the same name cannot change a chart.  There is no fall-back to another
+font: a fall-back would make the charts differ from one machine to the next.
+Without the file, the build stops with a message saying how to install it.
+
+The file's SHA-256 is part of every chart's cache key (:func:`chart_font`,
+computed once per process).
+
+``python -m warmth.site.charts`` prints the path, family and SHA-256 (the
+Makefile runs it to check the set-up).
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib.util
-import threading
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FontNotFound", "cjk_font_path", "main", "register_cjk_font"]
+from warmth.core.problems import WarmthError
+
+__all__ = ["FAMILY", "ChartFont", "FontNotFound", "chart_font", "cjk_font_path", "main"]
 
 #: Inside the mplfonts package folder.
 MPLFONTS_FONT = Path("fonts") / "NotoSansCJKsc-Regular.otf"
-
-#: Debian / Ubuntu font packages, tried in order when mplfonts is absent.
-SYSTEM_FONTS = (
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),  # fonts-noto-cjk
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # fonts-wqy-microhei
-)
+#: The family name inside that file (only printed; the charts never look it up).
+FAMILY = "Noto Sans CJK SC"
 
 
-class FontNotFound(RuntimeError):
-    """No font with Chinese glyphs is installed."""
+class FontNotFound(WarmthError, RuntimeError):
+    """The packaged chart font is not installed."""
+
+
+@dataclass(frozen=True)
+class ChartFont:
+    """The chart font: where it is, and what it is (SHA-256 of its bytes)."""
+
+    path: Path
+    sha256: str
 
 
 def _mplfonts_font() -> Path | None:
@@ -50,77 +66,44 @@ def _mplfonts_font() -> Path | None:
 
 
 def cjk_font_path() -> Path:
-    """Return the path of a font file with Simplified Chinese glyphs.
+    """The path of Noto Sans CJK SC inside the mplfonts package.
 
-    Raises :class:`FontNotFound` when neither mplfonts nor a Debian CJK font
-    package is installed.
+    Raises :class:`FontNotFound` if mplfonts (or the file in it) is missing.
     """
     found = _mplfonts_font()
-    if found is not None:
-        return found
-    for candidate in SYSTEM_FONTS:
-        if candidate.is_file():
-            return candidate
-    tried = [f"mplfonts/{MPLFONTS_FONT.as_posix()}"] + [str(p) for p in SYSTEM_FONTS]
-    raise FontNotFound(
-        "找不到中文字体（图表需要 Noto Sans CJK SC，由 mplfonts 包提供）。"
-        "请运行 make site 安装依赖（pip install -r requirements.txt）。\n"
-        "No CJK font found (charts need Noto Sans CJK SC from the mplfonts "
-        "package); run make site to install requirements. Tried: " + ", ".join(tried)
-    )
+    if found is None:
+        raise FontNotFound(
+            "找不到图表字体 Noto Sans CJK SC（由 mplfonts 包提供，见 requirements.txt），网站未生成。"
+            "请运行 make site 安装依赖（或 pip install -r requirements.txt）。"
+            "图表只用这一个字体文件，不使用系统字体，以保证每台电脑生成的图表完全相同。\n"
+            "Chart font Noto Sans CJK SC not found (it comes with the mplfonts package, see "
+            "requirements.txt); the site was not built. Run make site to install the requirements "
+            "(or pip install -r requirements.txt). Charts use this one font file and never a system "
+            f"font, so that every machine draws identical charts. Looked for: mplfonts/{MPLFONTS_FONT.as_posix()}"
+        )
+    return found
 
 
-_lock = threading.Lock()
-_registered: str | None = None
-
-
-def register_cjk_font() -> str:
-    """Add the CJK font to matplotlib's font manager and return its family.
-
-    Idempotent: the font is added once per process; later calls return the
-    cached family name immediately.
-    """
-    global _registered
-    if _registered is not None:
-        return _registered
-    with _lock:
-        if _registered is not None:
-            return _registered
-        from matplotlib import font_manager
-
-        path = cjk_font_path()
-        resolved = str(path.resolve())
-
-        def entries():
-            return [f for f in font_manager.fontManager.ttflist if str(Path(f.fname).resolve()) == resolved]
-
-        found = entries()
-        if not found:
-            # matplotlib adds one entry per face and per alternative name;
-            # the first entry of a face carries its primary family name.
-            font_manager.fontManager.addfont(str(path))
-            found = entries()
-        if not found:  # pragma: no cover - addfont always adds an entry
-            raise FontNotFound(f"matplotlib 无法读取字体 / cannot load font: {path}")
-        # A .ttc holds JP/KR/SC/TC faces: prefer Simplified Chinese.
-        preferred = [f for f in found if "SC" in f.name.split()]
-        _registered = (preferred or found)[0].name
-        return _registered
+@functools.cache
+def chart_font() -> ChartFont:
+    """The chart font's path and SHA-256; hashed once per process."""
+    path = cjk_font_path().resolve()
+    with path.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    return ChartFont(path, digest)
 
 
 def main() -> int:
     try:
-        path = cjk_font_path()
-        family = register_cjk_font()
+        font = chart_font()
     except FontNotFound as exc:
         import sys
 
         print(exc, file=sys.stderr)
         return 1
-    print(f"中文字体 / CJK font: {path}")
-    print(f"字体族 / family: {family}")
+    from matplotlib.ft2font import FT2Font
+
+    print(f"图表字体 / chart font: {font.path}")
+    print(f"字体族 / family: {FT2Font(str(font.path)).family_name}")
+    print(f"SHA-256: {font.sha256}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

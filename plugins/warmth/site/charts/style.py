@@ -48,11 +48,14 @@ EMPTY_FIG_HEIGHT = 2.0 * 72
 
 #: matplotlib settings for every chart.  Every character becomes an SVG path
 #: (readers need no Chinese font); the hash salt is fixed so that the ids in the
-#: file, and so its bytes, are the same on every build.
+#: file, and so its bytes, are the same on every build.  No font family is set:
+#: every text gets the font file by path (canvas.text_style); LaTeX is off
+#: whatever a local matplotlibrc says.
 RC = {
     "svg.hashsalt": "warmth",
     "svg.fonttype": "path",
     "svg.image_inline": True,
+    "text.usetex": False,
     "font.size": LABEL_SIZE,
     "axes.unicode_minus": False,
     "text.color": TEXT_COLOUR,
