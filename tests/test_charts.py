@@ -15,6 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
+from warmth.core import money
 from warmth.site import charts
 from warmth.site.charts import fonts, style
 from warmth.site.charts.bar import bar_figure
@@ -100,24 +101,6 @@ def figure_texts(fig: Figure) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------- formatting
-
-
-@pytest.mark.parametrize(
-    "fen, text",
-    [
-        (0, "0.00万"),
-        (4_999, "0.00万"),
-        (5_000, "0.01万"),  # half up, exact
-        (123_456, "0.12万"),
-        (123_450_000, "123.45万"),
-        (1_000_000_000, "1000.00万"),
-    ],
-)
-def test_format_wan(fen, text):
-    assert style.format_wan(fen) == text
-
-
 # ---------------------------------------------------------------- SVG output
 
 
@@ -198,7 +181,7 @@ def test_bar_chart_rows_in_order_with_value_labels():
     assert ax.get_ylim()[0] > ax.get_ylim()[1]
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx([123.45, 6.0, 98.765432])
-    assert [t.get_text() for t in ax.texts] == ["123.45万", "6.00万", "98.77万"]
+    assert [t.get_text() for t in ax.texts] == ["123.45万元", "6.00万元", "98.77万元"]  # as money.wan, like the pages
     assert ax.get_xlim()[1] > 123.45  # room for the label after the longest bar
     assert "金额（万元）" == ax.get_xlabel()
     assert "各地区救助金额" in figure_texts(fig)
@@ -218,8 +201,18 @@ def test_bar_chart_empty_svg_has_no_data_glyphs():
 def test_bar_chart_all_zero():
     fig = bar_figure([("甲", 0), ("乙", 0)], title="全零")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.texts] == ["0.00万", "0.00万"]
+    assert [t.get_text() for t in ax.texts] == ["0.00万元", "0.00万元"]
     assert ax.get_xlim() == (0.0, 1.0)
+
+
+def test_charts_write_amounts_like_the_pages():
+    """One formatter: the figure a page shows beside ¥… (money.wan) is the one in its chart."""
+    fen = 12_345_678_901
+    assert money.wan(fen) == "12,345.68万元"
+    bar = bar_figure([("市中区", fen)], title="t")
+    assert [t.get_text() for t in bar.axes[0].texts] == [money.wan(fen)]
+    flow = flow_figure([("社会捐赠", "生活救助", fen)], [], sources=[], categories=[], destinations=[], title="t")
+    assert {f"社会捐赠\n{money.wan(fen)}", f"生活救助\n{money.wan(fen)}"} <= set(figure_texts(flow))
 
 
 def test_bar_chart_all_zero_renders():
@@ -239,7 +232,7 @@ def test_flow_chart_labels_every_node_with_money():
     fig = render_flow(flow_figure)
     texts = figure_texts(fig)
     for name in SOURCES + CATEGORIES + DESTINATIONS:
-        assert any(t.startswith(name + "\n") and t.endswith("万") for t in texts), name
+        assert any(t.startswith(name + "\n") and t.endswith("万元") for t in texts), name
 
 
 def test_flow_chart_omits_zero_nodes():
@@ -252,8 +245,8 @@ def test_flow_chart_omits_zero_nodes():
     fig = flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="测试")
     names = {t.split("\n")[0] for t in figure_texts(fig) if "\n" in t}
     assert names == {"市总工会配套资金", "单位筹集资金", "生活救助", "市中区"}
-    assert "生活救助\n6.00万" in figure_texts(fig)
-    assert "市总工会配套资金\n5.00万" in figure_texts(fig)
+    assert "生活救助\n6.00万元" in figure_texts(fig)
+    assert "市总工会配套资金\n5.00万元" in figure_texts(fig)
 
 
 def test_flow_chart_zero_nodes_absent_from_svg():

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from warmth.site.charts.flow_layout import LABEL_HEIGHT, _spread, flow_layout
-from warmth.site.charts.style import DESTINATION_COLOUR, FLOW_FIG_WIDTH, PALETTE, format_wan
+from warmth.site.charts.style import DESTINATION_COLOUR, FLOW_FIG_WIDTH, PALETTE
 
 ROOT = Path(__file__).resolve().parents[1]
 WAN = 1_000_000  # fen
@@ -167,12 +167,12 @@ def test_labels_by_hand():
     mid = {"甲": 281.5, "乙": 98.5, "生活": 252.0, "医疗": 69.0}
     assert near(labels) == near(
         [
-            (f"甲\n{format_wan(3 * WAN)}", 8.0, mid["甲"], "right", False, None),
-            (f"乙\n{format_wan(3 * WAN)}", 8.0, mid["乙"], "right", False, None),
-            (f"生活\n{format_wan(4 * WAN)}", 284.6, mid["生活"], "left", True, None),  # over the bands
-            (f"医疗\n{format_wan(2 * WAN)}", 284.6, mid["医疗"], "left", True, None),
-            (f"A区\n{format_wan(4 * WAN)}", 539.2, mid["生活"], "left", False, None),
-            (f"B区\n{format_wan(2 * WAN)}", 539.2, mid["医疗"], "left", False, None),
+            ("甲\n3.00万元", 8.0, mid["甲"], "right", False, None),
+            ("乙\n3.00万元", 8.0, mid["乙"], "right", False, None),
+            ("生活\n4.00万元", 284.6, mid["生活"], "left", True, None),  # over the bands
+            ("医疗\n2.00万元", 284.6, mid["医疗"], "left", True, None),
+            ("A区\n4.00万元", 539.2, mid["生活"], "left", False, None),
+            ("B区\n2.00万元", 539.2, mid["医疗"], "left", False, None),
         ]
     )
 

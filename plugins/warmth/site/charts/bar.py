@@ -5,6 +5,7 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from warmth.core.money import wan
 from warmth.site.charts import canvas
 from warmth.site.charts.style import (
     BAR_COLOUR,
@@ -18,7 +19,6 @@ from warmth.site.charts.style import (
     TICK_SIZE,
     TITLE_SIZE,
     check_fen,
-    format_wan,
     tick_label,
 )
 
@@ -28,8 +28,9 @@ __all__ = ["bar_chart", "bar_figure"]
 def bar_chart(rows: list[tuple[str, int]], *, title: str, unit_label: str = "万元", fmt: str = "svg") -> bytes:
     """Horizontal bar chart, one bar per ``(label, fen)`` in order, top to bottom.
 
-    Each bar ends in its amount (``12.35万``); the axis is in 万元 and captioned
-    ``金额（<unit_label>）``.  Empty input gives a chart saying 暂无数据.
+    Each bar ends in its amount as the pages show it (``money.wan``:
+    ``1,234.57万元``); the axis is in 万元 and captioned ``金额（<unit_label>）``.
+    Empty input gives a chart saying 暂无数据.
     """
     with canvas.context():
         return canvas.save(bar_figure(rows, title=title, unit_label=unit_label), fmt)
@@ -45,7 +46,7 @@ def bar_figure(rows: list[tuple[str, int]], *, title: str, unit_label: str = "�
         measure = canvas.Measure()
         labels = [label for label, _ in rows]
         values = [fen / FEN_PER_WAN for _, fen in rows]
-        texts = [format_wan(fen) for _, fen in rows]
+        texts = [wan(fen) for _, fen in rows]
 
         n = len(rows)
         top, bottom = 40.0, 46.0  # title; tick labels + axis caption

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from warmth.core.money import wan
 from warmth.site.charts.style import (
     DESTINATION_COLOUR,
     EMPTY_FIG_HEIGHT,
@@ -23,7 +24,6 @@ from warmth.site.charts.style import (
     TICK_SIZE,
     TITLE_SIZE,
     check_fen,
-    format_wan,
 )
 
 __all__ = ["Band", "Caption", "FlowLayout", "Label", "Node", "flow_layout"]
@@ -78,7 +78,8 @@ class Band:
 
 @dataclass(frozen=True)
 class Label:
-    """A node's name and amount, two lines centred on ``y`` (size LABEL_SIZE).
+    """A node's name and amount (``money.wan``), two lines centred on ``y``
+    (size LABEL_SIZE): ``"市中区\n1,234.57万元"``.
 
     ``leader`` (x0, y0, x1, y1) joins the node to a label that had to move away
     from it; ``boxed`` labels get a white backing (they sit over bands)."""
@@ -151,7 +152,7 @@ def flow_layout(
         {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(orders[1])},
         {},
     ]
-    texts = [[f"{name}\n{format_wan(fen)}" for name, fen in col] for col in columns]
+    texts = [[f"{name}\n{wan(fen)}" for name, fen in col] for col in columns]
     label_w = [max((measure(line, LABEL_SIZE) for text in col for line in text.split("\n")), default=0.0) for col in texts]
 
     width = FLOW_FIG_WIDTH

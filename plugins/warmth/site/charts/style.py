@@ -6,11 +6,10 @@ can use them without drawing anything.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from numbers import Integral
 
 #: Bump whenever the look of any chart changes, so cached SVGs are redrawn.
-STYLE_VERSION = "1"
+STYLE_VERSION = "2"  # 2: amounts as money.wan, "1,234.57万元"
 
 #: Tableau 10 (colour-blind-aware, calm); sources and categories take colours
 #: in list order, cycling if there are more than ten.
@@ -68,15 +67,6 @@ RC = {
     "path.simplify": True,
     "hatch.color": MUTED_COLOUR,
 }
-
-
-def format_wan(fen: int) -> str:
-    """Format fen as 万元 with two decimals and the 万 sign: 123456 -> '0.12万'.
-
-    Rounds half up on exact integers (no float error).
-    """
-    wan = (Decimal(int(fen)) / FEN_PER_WAN).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return f"{wan}万"
 
 
 def check_fen(value: object, what: str) -> int:
