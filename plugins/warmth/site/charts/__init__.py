@@ -1,20 +1,22 @@
 """Deterministic SVG charts for the disclosure pages.
 
 Pure functions: data in, SVG bytes out.  Money is always integer fen; charts
-show 万元 (1 万元 = 1,000,000 fen).  Every character is drawn as an SVG path
-with the packaged CJK font, so readers need no Chinese font, and the hash salt
+show 万元 (1 万元 = 1,000,000 fen), formatted by ``warmth.core.money.wan`` like
+the pages.  Every character is drawn as an SVG path with the one packaged CJK
+font file, chosen by path, so readers need no Chinese font, and the hash salt
 is fixed and the date left out, so the same data gives byte-identical files on
 every build and every day.
 
 Modules:
 
 * ``style``  — version, colours, sizes, matplotlib settings (no matplotlib);
-* ``fonts``  — the one font file the charts are drawn with;
+* ``fonts``  — the one font file the charts are drawn with (and its SHA-256);
 * ``canvas`` — matplotlib helpers (``Figure`` only, never pyplot);
 * ``bar``    — the bar chart;
 * ``flow_layout`` — where the flow chart's nodes, bands and labels go (no matplotlib);
 * ``flow_draw``   — draws that layout;
-* ``cache``  — :class:`ChartCache`, rendered SVGs keyed by their input.
+* ``cache``  — :class:`ChartCache`, rendered SVGs keyed by their input and font;
+* ``__main__`` — ``python -m warmth.site.charts`` checks the font (Makefile).
 
 Only ``cache`` is imported eagerly: a rebuild whose charts are all cached never
 loads matplotlib.  ``bar_chart``, ``flow_chart`` and friends load on first use.
