@@ -19,7 +19,7 @@ $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(PY) -m warmth.site.fonts
+	$(PY) -m warmth.site.charts
 	@touch $@
 
 $(DEV): $(RUNTIME) requirements-dev.txt

@@ -54,12 +54,14 @@ def imports_of(path: Path, name: str, known: set[str]) -> set[str]:
             base = node.module or ""
             if node.level:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            # ``from pkg import mod`` depends on the module; ``from mod import name`` on mod
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
         for target in targets:
             # the longest known module the target names (``warmth.core.money.yuan`` → ``warmth.core.money``)
             while target and target not in known:
                 target = target.rpartition(".")[0]
-            if target and target != name and target.startswith("warmth"):
+            # a module's own packages are imported before it anyway: not a dependency of its own
+            if target and target != name and target.startswith("warmth") and not name.startswith(target + "."):
                 found.add(target)
     return found
 

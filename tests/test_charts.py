@@ -1,8 +1,7 @@
-"""Tests for warmth.fonts and warmth.charts (deterministic SVG charts)."""
+"""Tests for warmth.site.charts (deterministic SVG charts) and its font."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import re
@@ -16,7 +15,11 @@ import pytest
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 
-from warmth.site import charts, fonts
+from warmth.core import money
+from warmth.site import charts
+from warmth.site.charts import fonts, style
+from warmth.site.charts.bar import bar_figure
+from warmth.site.charts.flow_draw import flow_figure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,24 +71,27 @@ def full_flows():
 
 
 def glyph_id(ch: str) -> str:
-    """The id matplotlib gives the path of *ch* drawn with the CJK font."""
-    font = FT2Font(str(fonts.cjk_font_path()))
+    """The id matplotlib gives the path of *ch* drawn with the packaged font file.
+
+    Debian's Noto Sans CJK (a .ttc) has the same PostScript name but numbers
+    its glyphs differently, so these ids tell the two files apart.
+    """
+    font = FT2Font(str(fonts.chart_font().path))
     index = font.get_char_index(ord(ch))
     assert index, f"{ch} not in the CJK font"
     return f'id="{font.postscript_name}-{index:x}"'
 
 
-def render_flow(**overrides):
+def glyph_fonts(svg: str) -> set[str]:
+    """The fonts whose glyphs an SVG defines (glyph ids are <font>-<glyph index>)."""
+    return set(re.findall(r'<path id="([^"]+)-[0-9a-f]+" d=', svg))
+
+
+def render_flow(draw=charts.flow_chart, **overrides):
     sc, cd = full_flows()
     kwargs = {"sources": SOURCES, "categories": CATEGORIES, "destinations": DESTINATIONS, "title": "资金流向"}
     kwargs.update(overrides)
-    return charts.flow_chart(sc, cd, **kwargs)
-
-
-@pytest.fixture
-def capture_figure(monkeypatch):
-    """Make the chart functions return their Figure instead of SVG bytes."""
-    monkeypatch.setattr(charts, "_save", lambda fig, fmt: fig)
+    return draw(sc, cd, **kwargs)
 
 
 def figure_texts(fig: Figure) -> list[str]:
@@ -93,72 +99,6 @@ def figure_texts(fig: Figure) -> list[str]:
     for ax in fig.axes:
         out += [t.get_text() for t in ax.texts]
     return out
-
-
-# ---------------------------------------------------------------- fonts
-
-
-def test_cjk_font_path_exists_and_has_chinese_glyphs():
-    path = fonts.cjk_font_path()
-    assert path.is_file()
-    font = FT2Font(str(path))
-    for ch in "乐山市总工会送温暖万元暂无数据彝":
-        assert font.get_char_index(ord(ch)) != 0, ch
-
-
-def test_register_cjk_font_is_idempotent():
-    from matplotlib import font_manager
-
-    path = str(fonts.cjk_font_path().resolve())
-
-    def entries():
-        return [f for f in font_manager.fontManager.ttflist if str(Path(f.fname).resolve()) == path]
-
-    family = fonts.register_cjk_font()
-    before = entries()
-    assert family == fonts.register_cjk_font()
-    assert entries() == before  # not added a second time
-    assert family in {f.name for f in before}
-    assert "CJK" in family
-    # matplotlib resolves the family to our file, not a fall-back font.
-    found = font_manager.findfont(font_manager.FontProperties(family=[family]), fallback_to_default=False)
-    assert Path(found).resolve() == Path(path)
-
-
-def test_font_not_found_is_clear(monkeypatch, tmp_path):
-    monkeypatch.setattr(fonts, "_mplfonts_font", lambda: None)
-    monkeypatch.setattr(fonts, "SYSTEM_FONTS", (tmp_path / "missing.ttc",))
-    with pytest.raises(fonts.FontNotFound) as info:
-        fonts.cjk_font_path()
-    assert isinstance(info.value, RuntimeError)
-    message = str(info.value)
-    assert message.startswith("找不到中文字体")
-    assert "No CJK font found" in message and "make site" in message
-
-
-def test_fonts_main_prints_path_and_family(capsys):
-    assert fonts.main() == 0
-    out = capsys.readouterr().out
-    assert str(fonts.cjk_font_path()) in out
-    assert fonts.register_cjk_font() in out
-
-
-# ---------------------------------------------------------------- formatting
-
-
-@pytest.mark.parametrize(
-    "fen, text",
-    [
-        (0, "0.00万"),
-        (4_999, "0.00万"),
-        (5_000, "0.01万"),  # half up, exact
-        (123_456, "0.12万"),
-        (123_450_000, "123.45万"),
-        (1_000_000_000, "1000.00万"),
-    ],
-)
-def test_format_wan(fen, text):
-    assert charts.format_wan(fen) == text
 
 
 # ---------------------------------------------------------------- SVG output
@@ -184,23 +124,26 @@ def test_svg_is_deterministic_without_date_and_text_is_paths(render):
     assert re.search(r'<svg [^>]*viewBox="0 0 [\d.]+ [\d.]+"', svg)
 
 
-def test_same_bytes_in_a_fresh_process_and_no_pyplot():
-    """Hash salt and font are fixed: another process gives the same bytes."""
+def test_same_bytes_in_a_fresh_process_and_no_pyplot(tmp_path):
+    """Hash salt and font file are fixed: another process gives the same bytes,
+    even with matplotlib's font list scanned afresh from this machine's fonts
+    (a stale font cache once hid a system Noto Sans CJK taking over)."""
     code = (
         "import sys\n"
         "from warmth.site import charts\n"
         f"sys.stdout.buffer.write(charts.bar_chart({BAR_ROWS!r}, title='各地区救助金额'))\n"
         "assert 'matplotlib.pyplot' not in sys.modules\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"), MPLCONFIGDIR=str(tmp_path))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=True, timeout=120)
     assert result.stdout == charts.bar_chart(BAR_ROWS, title="各地区救助金额")
 
 
-def test_chinese_glyphs_come_from_the_cjk_font():
+def test_chinese_glyphs_come_from_the_packaged_font_file():
     svg = charts.bar_chart(BAR_ROWS, title="各地区救助金额").decode()
     for ch in "市中区沙湾峨边彝族自治县各地救助金额万元":
         assert glyph_id(ch) in svg, ch
+    assert glyph_fonts(svg) == {FT2Font(str(fonts.chart_font().path)).postscript_name}  # one font, digits too
 
 
 def test_no_missing_glyph_or_font_fallback(caplog):
@@ -229,8 +172,8 @@ def test_missing_glyph_warning_is_detectable():
 # ---------------------------------------------------------------- bar chart
 
 
-def test_bar_chart_rows_in_order_with_value_labels(capture_figure):
-    fig = charts.bar_chart(BAR_ROWS, title="各地区救助金额")
+def test_bar_chart_rows_in_order_with_value_labels():
+    fig = bar_figure(BAR_ROWS, title="各地区救助金额")
     ax = fig.axes[0]
     labels = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)}
     # Given order runs top to bottom (y axis inverted: larger y is lower).
@@ -238,14 +181,14 @@ def test_bar_chart_rows_in_order_with_value_labels(capture_figure):
     assert ax.get_ylim()[0] > ax.get_ylim()[1]
     widths = [p.get_width() for p in ax.patches]
     assert widths == pytest.approx([123.45, 6.0, 98.765432])
-    assert [t.get_text() for t in ax.texts] == ["123.45万", "6.00万", "98.77万"]
+    assert [t.get_text() for t in ax.texts] == ["123.45万元", "6.00万元", "98.77万元"]  # as money.wan, like the pages
     assert ax.get_xlim()[1] > 123.45  # room for the label after the longest bar
     assert "金额（万元）" == ax.get_xlabel()
     assert "各地区救助金额" in figure_texts(fig)
 
 
-def test_bar_chart_empty_says_no_data(capture_figure):
-    fig = charts.bar_chart([], title="各地区救助金额")
+def test_bar_chart_empty_says_no_data():
+    fig = bar_figure([], title="各地区救助金额")
     assert "暂无数据" in figure_texts(fig)
 
 
@@ -255,11 +198,21 @@ def test_bar_chart_empty_svg_has_no_data_glyphs():
         assert glyph_id(ch) in svg
 
 
-def test_bar_chart_all_zero(capture_figure):
-    fig = charts.bar_chart([("甲", 0), ("乙", 0)], title="全零")
+def test_bar_chart_all_zero():
+    fig = bar_figure([("甲", 0), ("乙", 0)], title="全零")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.texts] == ["0.00万", "0.00万"]
+    assert [t.get_text() for t in ax.texts] == ["0.00万元", "0.00万元"]
     assert ax.get_xlim() == (0.0, 1.0)
+
+
+def test_charts_write_amounts_like_the_pages():
+    """One formatter: the figure a page shows beside ¥… (money.wan) is the one in its chart."""
+    fen = 12_345_678_901
+    assert money.wan(fen) == "12,345.68万元"
+    bar = bar_figure([("市中区", fen)], title="t")
+    assert [t.get_text() for t in bar.axes[0].texts] == [money.wan(fen)]
+    flow = flow_figure([("社会捐赠", "生活救助", fen)], [], sources=[], categories=[], destinations=[], title="t")
+    assert {f"社会捐赠\n{money.wan(fen)}", f"生活救助\n{money.wan(fen)}"} <= set(figure_texts(flow))
 
 
 def test_bar_chart_all_zero_renders():
@@ -275,25 +228,25 @@ def test_bar_chart_rejects_bad_amounts(bad, exc):
 # ---------------------------------------------------------------- flow chart
 
 
-def test_flow_chart_labels_every_node_with_money(capture_figure):
-    fig = render_flow()
+def test_flow_chart_labels_every_node_with_money():
+    fig = render_flow(flow_figure)
     texts = figure_texts(fig)
     for name in SOURCES + CATEGORIES + DESTINATIONS:
-        assert any(t.startswith(name + "\n") and t.endswith("万") for t in texts), name
+        assert any(t.startswith(name + "\n") and t.endswith("万元") for t in texts), name
 
 
-def test_flow_chart_omits_zero_nodes(capture_figure):
+def test_flow_chart_omits_zero_nodes():
     sc = [
         ("市总工会配套资金", "生活救助", 5_000_000),
         ("社会捐赠", "医疗救助", 0),  # zero flow: no 社会捐赠, no 医疗救助
         ("单位筹集资金", "生活救助", 1_000_000),
     ]
     cd = [("生活救助", "市中区", 6_000_000), ("医疗救助", "沙湾区", 0)]
-    fig = charts.flow_chart(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="测试")
+    fig = flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="测试")
     names = {t.split("\n")[0] for t in figure_texts(fig) if "\n" in t}
     assert names == {"市总工会配套资金", "单位筹集资金", "生活救助", "市中区"}
-    assert "生活救助\n6.00万" in figure_texts(fig)
-    assert "市总工会配套资金\n5.00万" in figure_texts(fig)
+    assert "生活救助\n6.00万元" in figure_texts(fig)
+    assert "市总工会配套资金\n5.00万元" in figure_texts(fig)
 
 
 def test_flow_chart_zero_nodes_absent_from_svg():
@@ -305,11 +258,11 @@ def test_flow_chart_zero_nodes_absent_from_svg():
         assert glyph_id(ch) not in svg
 
 
-def test_flow_chart_band_per_flow(capture_figure):
+def test_flow_chart_band_per_flow():
     from matplotlib.patches import PathPatch, Rectangle
 
     sc, cd = full_flows()
-    fig = charts.flow_chart(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
+    fig = flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
     artists = fig.axes[0].get_children()
     bands = [a for a in artists if isinstance(a, PathPatch)]
     nodes = [a for a in artists if isinstance(a, Rectangle) and a is not fig.axes[0].patch]
@@ -317,8 +270,8 @@ def test_flow_chart_band_per_flow(capture_figure):
     assert len(nodes) == len(SOURCES) + len(CATEGORIES) + len(DESTINATIONS)
 
 
-def test_flow_chart_empty_says_no_data(capture_figure):
-    fig = charts.flow_chart([], [], sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
+def test_flow_chart_empty_says_no_data():
+    fig = flow_figure([], [], sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向")
     assert "暂无数据" in figure_texts(fig)
 
 
@@ -327,13 +280,6 @@ def test_flow_chart_rejects_negative():
         charts.flow_chart(
             [("社会捐赠", "生活救助", -5)], [], sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="x"
         )
-
-
-def test_spread_keeps_labels_apart_and_in_bounds():
-    ys = charts._spread([100.0, 99.0, 98.0, 10.0], 20.0, 0.0, 200.0)
-    assert all(a - b >= 20.0 - 1e-9 for a, b in itertools.pairwise(ys))
-    assert ys[1] == pytest.approx(99.0)  # the crowd is centred on its wishes
-    assert ys[-1] >= 0.0 and ys[0] <= 200.0
 
 
 # ---------------------------------------------------------------- cache
@@ -377,7 +323,7 @@ def test_cache_key_is_canonical_and_distinguishes(monkeypatch):
     assert base != key("bar", {"a": 2})
     assert base != key("flow", {"a": 1})
     assert re.fullmatch(r"[0-9a-f]{64}", base)
-    monkeypatch.setattr(charts, "STYLE_VERSION", charts.STYLE_VERSION + "-next")
+    monkeypatch.setattr(style, "STYLE_VERSION", style.STYLE_VERSION + "-next")
     assert base != key("bar", {"a": 1})
 
 
@@ -405,13 +351,13 @@ def test_cache_with_real_chart(tmp_path):
     assert len(calls) == 1
 
 
-def test_text_is_at_least_10pt(capture_figure):
+def test_text_is_at_least_10pt():
     """Phone-friendly: nothing smaller than 10 pt before the SVG is scaled."""
     sc, cd = full_flows()
     figs = [
-        charts.bar_chart(BAR_ROWS, title="各地区救助金额"),
-        charts.bar_chart([], title="各地区救助金额"),
-        charts.flow_chart(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向"),
+        bar_figure(BAR_ROWS, title="各地区救助金额"),
+        bar_figure([], title="各地区救助金额"),
+        flow_figure(sc, cd, sources=SOURCES, categories=CATEGORIES, destinations=DESTINATIONS, title="资金流向"),
     ]
     for fig in figs:
         texts = list(fig.texts)

@@ -7,9 +7,10 @@ companion figure), ``quantity`` and ``count``.
 
 from __future__ import annotations
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def yuan(fen: int) -> str:
@@ -62,6 +63,12 @@ def parse_fen(text: pd.Series) -> pd.Series:
     ``"1,234.5"`` → 123450. Arrow parses the text as decimal(20, 2) — an exact
     scaled integer — so no float is ever involved.
     """
+    # Imported here: the chart worker process formats money with wan() and
+    # would otherwise spend ~0.7 s loading pandas and Arrow for nothing.
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if text.empty:
         return pd.Series([], index=text.index, dtype="int64")
     values = pa.array(text, type=pa.large_string())
