@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import shutil
@@ -9,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from warmth.audit import chain as audit_chain
 from warmth.audit.verify import Report, verify
 from warmth.core.layout import LEDGER_FILE
-from warmth.ledger.chain import canonical, read_ledger
+from warmth.core.problems import DataError
+from warmth.ledger.chain import canonical, check_chain, read_ledger
+from warmth.pii.detect import mask
 from warmth.site.build import build_site
 from warmth.staff.seal import seal
 
@@ -295,3 +299,55 @@ def test_report_format_has_one_line_per_passing_check_and_names_failures(site):
     assert len(marks) == len(report.checks)
     assert any(line.startswith("✗ 汇总重新计算 summary/by-round.csv") for line in lines)
     assert lines[-1].endswith("checks failed.")
+
+
+# --- the auditor's code stands alone ----------------------------------------------
+
+def _build_problems(path: Path) -> list[tuple[int, str, str, str]]:
+    try:
+        problems = check_chain(read_ledger(path))
+    except DataError as exc:
+        problems = exc.problems
+    return [(p.row, p.rule, p.message_zh, p.message_en) for p in problems]
+
+
+def _audit_problems(path: Path) -> list[tuple[int, str, str, str]]:
+    return [(p.line, p.rule, mask(p.zh), mask(p.en)) for p in audit_chain.read_ledger(path).problems]
+
+
+def _ledger_cases(good: list[dict]) -> dict[str, bytes]:
+    def lines(manifests):
+        return "".join(canonical(m) + "\n" for m in manifests).encode("utf-8")
+
+    def changed(i, **changes):
+        manifests = copy.deepcopy(good)
+        manifests[i].update(changes)
+        return lines(manifests)
+
+    entry = good[0]["published"][0]
+    return {
+        "intact": lines(good),
+        "empty": b"",
+        "crlf": lines(good).replace(b"\n", b"\r\n"),
+        "changed": changed(0, sealed_on="2012-01-22"),
+        "dropped": lines(good[1:]),
+        "swapped": lines(good[::-1]),
+        "twice": lines([*good, {**good[0], "previous": hashlib.sha256(canonical(good[1]).encode()).hexdigest()}]),
+        "bom": b"\xef\xbb\xbf" + lines(good),
+        "not json": lines(good) + b"{not json\n\xff\n",
+        "not an object": lines(good) + b"[1]\n",
+        "pretty": lines(good).replace(b'":"', b'": "'),
+        "fields": changed(0, round="../x", sealed_on="21/1/2012", campaign=None, inputs="x", published=[]),
+        "entries": changed(1, published=[{**entry, "bytes": True}, entry, {"path": "rounds/other/a.csv", "bytes": 1, "sha256": "a" * 64}]),
+        "lacks": lines([{k: v for k, v in good[0].items() if k not in ("published", "inputs")}, good[1]]),
+    }
+
+
+def test_the_auditor_s_ledger_reading_agrees_with_the_build_s(ledger_data, tmp_path):
+    """audit/chain.py is an independent re-implementation: same problems, same lines, same messages."""
+    good = read_ledger(ledger_data / LEDGER_FILE)
+    for name, raw in _ledger_cases(good).items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(raw)
+        assert _audit_problems(path) == _build_problems(path), name
+    assert audit_chain.read_ledger(ledger_data / LEDGER_FILE).sealed_rounds() == {"2012-01", "2012-02"}
