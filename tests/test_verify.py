@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import copy
+import dataclasses
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from warmth.audit import chain as audit_chain
+from warmth.audit.csvfiles import CsvFiles
+from warmth.audit.folder import DataFolder
+from warmth.audit.totals import read_totals
 from warmth.audit.verify import Report, verify
 from warmth.core.layout import LEDGER_FILE
 from warmth.core.problems import DataError
@@ -301,7 +308,55 @@ def test_report_format_has_one_line_per_passing_check_and_names_failures(site):
     assert lines[-1].endswith("checks failed.")
 
 
+def test_ledger_problems_print_full_hashes(site, ledger_data):
+    ledger = publish_ledger(site, ledger_data)
+    replace_once(ledger, b'"previous":"0000', b'"previous":"1000')
+    resum(site / "data")
+    detail = failed(verify(site))[CHAIN]
+    assert f"previous 应为 {'0' * 64}（上一行的 SHA-256），实为 {'1' + '0' * 63}" in detail
+    assert f"previous should be {'0' * 64} (SHA-256 of the line before), is {'1' + '0' * 63}" in detail
+
+
 # --- the auditor's code stands alone ----------------------------------------------
+
+AUDIT = ROOT / "plugins" / "warmth" / "audit"
+
+
+def test_the_audit_package_imports_only_the_standard_library():
+    """Every import in audit/, at any depth, is the standard library or audit/ itself; the syntax is Python 3.9's."""
+    for path in sorted(AUDIT.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path), feature_version=(3, 9))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path.name}: relative import"
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or top == "__future__" or name.startswith("warmth.audit."), f"{path.name} imports {name}"
+
+
+def test_the_auditor_s_check_runs_without_any_installed_package(site, ledger_data):
+    """Run in a Python without site-packages (-S): it passes, and loads no module but the standard library's and audit/."""
+    publish_ledger(site, ledger_data)
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
+        "from warmth.audit.verify import verify\n"
+        f"report = verify({str(site)!r})\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names)\n"
+        "print(report.ok, len(report.checks), ' '.join(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    ok, count, *loaded = result.stdout.split()
+    assert ok == "True" and int(count) == len(verify(site).checks)
+    assert "warmth.audit.totals" in loaded
+    assert [m for m in loaded if m not in ("__main__", "warmth", "warmth.audit") and not m.startswith("warmth.audit.")] == []
+
 
 def _build_problems(path: Path) -> list[tuple[int, str, str, str]]:
     try:
@@ -351,3 +406,16 @@ def test_the_auditor_s_ledger_reading_agrees_with_the_build_s(ledger_data, tmp_p
         path.write_bytes(raw)
         assert _audit_problems(path) == _build_problems(path), name
     assert audit_chain.read_ledger(ledger_data / LEDGER_FILE).sealed_rounds() == {"2012-01", "2012-02"}
+
+
+def test_disbursements_are_summed_into_one_typed_value(built):
+    folder = DataFolder(built[1] / "data")
+    totals = read_totals(CsvFiles(folder))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        totals.bad_rows = (2,)  # type: ignore[misc]
+    assert totals.bad_rows == ()
+    records = sum(part.records for part in totals.rounds.values())
+    assert records == sum(part.records for part in totals.districts.values()) == sum(s.records for s in totals.sums["district"].values())
+    money = sum(s.amount for s in totals.sums["fund_source"].values())
+    assert money == sum(totals.pairs.values()) == sum(sum(by.values()) for by in totals.aid_money.values())
+    assert set(totals.people) <= set(totals.districts) and all(n > 0 for n in totals.people.values())
