@@ -242,6 +242,26 @@ def test_a_destination_that_sent_nothing_has_empty_amounts(built, tmp_path):
     assert "沐川县: 没有记录时金额应为空（未报送），不应为 0.00" in problems[recomputed("summary/by-district.csv")]
 
 
+@pytest.mark.parametrize(
+    "package",
+    ['[1]', '{"resources": {"a": 1}}', '{"resources": [1]}', '{"resources": [{"path": "summary/campaign-table.csv", "schema": []}]}'],
+)
+def test_a_data_package_of_the_wrong_shape_fails_its_check_without_a_crash(site, package):
+    (site / "data" / "datapackage.json").write_text(package, encoding="utf-8")
+    resum(site / "data")
+    problems = failed(verify(site))
+    assert set(problems) == {PACKAGE}
+    assert recomputed("summary/campaign-table.csv") not in problems  # its money by aid type and people are still checked
+
+
+def test_an_empty_campaign_table_fails_without_a_crash(site):
+    (site / "data" / "summary" / "campaign-table.csv").write_bytes(b"\xef\xbb\xbf")
+    resum(site / "data")
+    problems = failed(verify(site))
+    assert problems[recomputed("summary/campaign-table.csv")] == "summary/campaign-table.csv: 空文件，没有表头 / empty file, no header"
+    assert "summary/campaign-table.csv: 空文件，没有表头" in problems[FORMAT]
+
+
 # --- the ledger ------------------------------------------------------------------
 
 def test_a_published_ledger_is_verified(site, ledger_data):

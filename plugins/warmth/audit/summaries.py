@@ -159,23 +159,33 @@ def check_allocated_vs_disbursed(csvs: CsvFiles, totals: Totals) -> Check:
 
 
 def _column_titles(csvs: CsvFiles) -> dict[str, str]:
-    """The campaign table's column titles from datapackage.json: a fund source's column is titled '<source>（元）'."""
+    """The campaign table's column titles from datapackage.json: a fund source's column is titled '<source>（元）'.
+
+    Empty when datapackage.json is not a data package (its own check says so): then only the aid-type columns are checked.
+    """
     try:
         package = json.loads((csvs.folder.path / PACKAGE).read_text(encoding="utf-8"))
-        for resource in package.get("resources", []):
-            if resource.get("path") == CAMPAIGN_TABLE:
-                return {f["name"]: f.get("title", "") for f in resource["schema"]["fields"]}
-    except (OSError, ValueError, KeyError):
-        pass
+    except (OSError, ValueError):
+        return {}
+    resources = package.get("resources") if isinstance(package, dict) else None
+    for resource in resources if isinstance(resources, list) else []:
+        if isinstance(resource, dict) and resource.get("path") == CAMPAIGN_TABLE:
+            schema = resource.get("schema")
+            fields = schema.get("fields") if isinstance(schema, dict) else None
+            if isinstance(fields, list):
+                return {f["name"]: str(f.get("title", "")) for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)}
     return {}
 
 
 def check_campaign_table(csvs: CsvFiles, totals: Totals) -> Check:
     """Money per destination by aid type and by fund source, and people reached, from the records."""
     try:
-        header, *rows = csvs.table(CAMPAIGN_TABLE)
+        table = csvs.table(CAMPAIGN_TABLE)
     except Unreadable as exc:
         return Check.of(CAMPAIGN_TABLE_NAME, [str(exc)], "")
+    if not table:
+        return Check.of(CAMPAIGN_TABLE_NAME, [f"{CAMPAIGN_TABLE}: 空文件，没有表头 / empty file, no header"], "")
+    header, *rows = table
     titles = _column_titles(csvs)
     issues = []
     for row in rows:
