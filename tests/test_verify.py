@@ -208,6 +208,19 @@ def test_format_promises_are_checked(site):
     assert recomputed("summary/by-aid-type.csv") not in problems
 
 
+def test_a_file_read_only_up_to_its_header_is_still_format_checked_to_its_end(site):
+    data = site / "data"
+    path = data / "rounds" / "2012-02" / "disbursements.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b'"record_id"', b'"id"')  # the round check stops reading here
+    lines[2] = lines[2].replace(b'"', b"", 2)  # row 3: the first field unquoted
+    path.write_bytes(b"\n".join(lines))
+    resum(data)
+    problems = failed(verify(site))
+    assert "rounds/2012-02/disbursements.csv: 表头与 disbursements.csv 不同" in problems[ROUNDS]
+    assert problems[FORMAT].count("rounds/2012-02/disbursements.csv 第3行 (row 3): 有字段没有加引号") == 1
+
+
 def test_unlisted_and_missing_files_are_named(site):
     data = site / "data"
     (data / "summary" / "extra.csv").write_bytes((data / "summary" / "by-round.csv").read_bytes())

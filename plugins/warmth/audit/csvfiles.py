@@ -107,7 +107,8 @@ class CsvFiles:
         self.folder = folder
         self.issues: dict[str, list[str]] = defaultdict(list)  # the first few per file
         self.counts: dict[str, int] = defaultdict(int)  # all of them
-        self.scanned: set[str] = set()
+        self.scanned: set[str] = set()  # read at least once: format checked on the first read
+        self.complete: set[str] = set()  # the first read reached the end, or a row that cannot be read
 
     def _complain(self, rel: str, row: int, message: str) -> None:
         self.counts[rel] += 1
@@ -148,14 +149,25 @@ class CsvFiles:
                 message = f"不是 UTF-8 编码（第 {number + 1} 行附近）/ not UTF-8 (near row {number + 1}): {exc.reason}"
                 if check:
                     complain(0, message)
+                    self.complete.add(rel)
                 raise Unreadable(f"{rel}: {message}") from None
             except csv.Error as exc:
                 message = f"无法按 CSV 读取（第 {number + 1} 行附近）/ unreadable as CSV near row {number + 1}: {exc}"
                 if check:
                     complain(number + 1, message)
+                    self.complete.add(rel)
                 raise Unreadable(f"{rel}: {message}") from None
-        if check and header is None:
-            complain(0, "空文件，没有表头 / empty file, no header")
+        if check:
+            self.complete.add(rel)
+            if header is None:
+                complain(0, "空文件，没有表头 / empty file, no header")
+
+    def forget(self, rel: str) -> None:
+        """Drop what a first read found, so that the next read checks the format again."""
+        self.scanned.discard(rel)
+        self.complete.discard(rel)
+        self.issues.pop(rel, None)
+        self.counts.pop(rel, None)
 
     def tables(self, *rels: str) -> list[list[list[str]]]:
         """Whole small files, header first; Unreadable names the first missing file before any is read."""
@@ -169,9 +181,13 @@ class CsvFiles:
 
 
 def check_format(csvs: CsvFiles) -> Check:
-    """Every CSV file: read the ones no other check read, then report the format problems of all."""
+    """Every CSV file: read the ones no other check read to their end, then report the format problems of all.
+
+    A check may stop reading a file early (a header that differs): that file is read again, whole.
+    """
     for rel in csvs.folder.csv_files():
-        if rel not in csvs.scanned:
+        if rel not in csvs.complete:
+            csvs.forget(rel)
             try:
                 for _ in csvs.rows(rel):
                     pass
