@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import ast
+import copy
+import dataclasses
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from warmth.audit import chain as audit_chain
+from warmth.audit.csvfiles import CsvFiles
+from warmth.audit.folder import DataFolder
+from warmth.audit.totals import read_totals
 from warmth.audit.verify import Report, verify
 from warmth.core.layout import LEDGER_FILE
-from warmth.ledger.chain import canonical, read_ledger
+from warmth.core.problems import DataError
+from warmth.ledger.chain import canonical, check_chain, read_ledger
+from warmth.pii.detect import mask
 from warmth.site.build import build_site
 from warmth.staff.seal import seal
 
@@ -197,6 +208,19 @@ def test_format_promises_are_checked(site):
     assert recomputed("summary/by-aid-type.csv") not in problems
 
 
+def test_a_file_read_only_up_to_its_header_is_still_format_checked_to_its_end(site):
+    data = site / "data"
+    path = data / "rounds" / "2012-02" / "disbursements.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[0] = lines[0].replace(b'"record_id"', b'"id"')  # the round check stops reading here
+    lines[2] = lines[2].replace(b'"', b"", 2)  # row 3: the first field unquoted
+    path.write_bytes(b"\n".join(lines))
+    resum(data)
+    problems = failed(verify(site))
+    assert "rounds/2012-02/disbursements.csv: 表头与 disbursements.csv 不同" in problems[ROUNDS]
+    assert problems[FORMAT].count("rounds/2012-02/disbursements.csv 第3行 (row 3): 有字段没有加引号") == 1
+
+
 def test_unlisted_and_missing_files_are_named(site):
     data = site / "data"
     (data / "summary" / "extra.csv").write_bytes((data / "summary" / "by-round.csv").read_bytes())
@@ -229,6 +253,26 @@ def test_a_destination_that_sent_nothing_has_empty_amounts(built, tmp_path):
     resum(tmp_path / "site" / "data")
     problems = failed(verify(tmp_path / "site"))
     assert "沐川县: 没有记录时金额应为空（未报送），不应为 0.00" in problems[recomputed("summary/by-district.csv")]
+
+
+@pytest.mark.parametrize(
+    "package",
+    ['[1]', '{"resources": {"a": 1}}', '{"resources": [1]}', '{"resources": [{"path": "summary/campaign-table.csv", "schema": []}]}'],
+)
+def test_a_data_package_of_the_wrong_shape_fails_its_check_without_a_crash(site, package):
+    (site / "data" / "datapackage.json").write_text(package, encoding="utf-8")
+    resum(site / "data")
+    problems = failed(verify(site))
+    assert set(problems) == {PACKAGE}
+    assert recomputed("summary/campaign-table.csv") not in problems  # its money by aid type and people are still checked
+
+
+def test_an_empty_campaign_table_fails_without_a_crash(site):
+    (site / "data" / "summary" / "campaign-table.csv").write_bytes(b"\xef\xbb\xbf")
+    resum(site / "data")
+    problems = failed(verify(site))
+    assert problems[recomputed("summary/campaign-table.csv")] == "summary/campaign-table.csv: 空文件，没有表头 / empty file, no header"
+    assert "summary/campaign-table.csv: 空文件，没有表头" in problems[FORMAT]
 
 
 # --- the ledger ------------------------------------------------------------------
@@ -295,3 +339,116 @@ def test_report_format_has_one_line_per_passing_check_and_names_failures(site):
     assert len(marks) == len(report.checks)
     assert any(line.startswith("✗ 汇总重新计算 summary/by-round.csv") for line in lines)
     assert lines[-1].endswith("checks failed.")
+
+
+def test_ledger_problems_print_full_hashes(site, ledger_data):
+    ledger = publish_ledger(site, ledger_data)
+    replace_once(ledger, b'"previous":"0000', b'"previous":"1000')
+    resum(site / "data")
+    detail = failed(verify(site))[CHAIN]
+    assert f"previous 应为 {'0' * 64}（上一行的 SHA-256），实为 {'1' + '0' * 63}" in detail
+    assert f"previous should be {'0' * 64} (SHA-256 of the line before), is {'1' + '0' * 63}" in detail
+
+
+# --- the auditor's code stands alone ----------------------------------------------
+
+AUDIT = ROOT / "plugins" / "warmth" / "audit"
+
+
+def test_the_audit_package_imports_only_the_standard_library():
+    """Every import in audit/, at any depth, is the standard library or audit/ itself; the syntax is Python 3.9's."""
+    for path in sorted(AUDIT.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path), feature_version=(3, 9))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                assert node.level == 0, f"{path.name}: relative import"
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or top == "__future__" or name.startswith("warmth.audit."), f"{path.name} imports {name}"
+
+
+def test_the_auditor_s_check_runs_without_any_installed_package(site, ledger_data):
+    """Run in a Python without site-packages (-S): it passes, and loads no module but the standard library's and audit/."""
+    publish_ledger(site, ledger_data)
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / 'plugins')!r})\n"
+        "from warmth.audit.verify import verify\n"
+        f"report = verify({str(site)!r})\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names)\n"
+        "print(report.ok, len(report.checks), ' '.join(loaded))\n"
+    )
+    result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    ok, count, *loaded = result.stdout.split()
+    assert ok == "True" and int(count) == len(verify(site).checks)
+    assert "warmth.audit.totals" in loaded
+    assert [m for m in loaded if m not in ("__main__", "warmth", "warmth.audit") and not m.startswith("warmth.audit.")] == []
+
+
+def _build_problems(path: Path) -> list[tuple[int, str, str, str]]:
+    try:
+        problems = check_chain(read_ledger(path))
+    except DataError as exc:
+        problems = exc.problems
+    return [(p.row, p.rule, p.message_zh, p.message_en) for p in problems]
+
+
+def _audit_problems(path: Path) -> list[tuple[int, str, str, str]]:
+    return [(p.line, p.rule, mask(p.zh), mask(p.en)) for p in audit_chain.read_ledger(path).problems]
+
+
+def _ledger_cases(good: list[dict]) -> dict[str, bytes]:
+    def lines(manifests):
+        return "".join(canonical(m) + "\n" for m in manifests).encode("utf-8")
+
+    def changed(i, **changes):
+        manifests = copy.deepcopy(good)
+        manifests[i].update(changes)
+        return lines(manifests)
+
+    entry = good[0]["published"][0]
+    return {
+        "intact": lines(good),
+        "empty": b"",
+        "crlf": lines(good).replace(b"\n", b"\r\n"),
+        "changed": changed(0, sealed_on="2012-01-22"),
+        "dropped": lines(good[1:]),
+        "swapped": lines(good[::-1]),
+        "twice": lines([*good, {**good[0], "previous": hashlib.sha256(canonical(good[1]).encode()).hexdigest()}]),
+        "bom": b"\xef\xbb\xbf" + lines(good),
+        "not json": lines(good) + b"{not json\n\xff\n",
+        "not an object": lines(good) + b"[1]\n",
+        "pretty": lines(good).replace(b'":"', b'": "'),
+        "fields": changed(0, round="../x", sealed_on="21/1/2012", campaign=None, inputs="x", published=[]),
+        "entries": changed(1, published=[{**entry, "bytes": True}, entry, {"path": "rounds/other/a.csv", "bytes": 1, "sha256": "a" * 64}]),
+        "lacks": lines([{k: v for k, v in good[0].items() if k not in ("published", "inputs")}, good[1]]),
+    }
+
+
+def test_the_auditor_s_ledger_reading_agrees_with_the_build_s(ledger_data, tmp_path):
+    """audit/chain.py is an independent re-implementation: same problems, same lines, same messages."""
+    good = read_ledger(ledger_data / LEDGER_FILE)
+    for name, raw in _ledger_cases(good).items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(raw)
+        assert _audit_problems(path) == _build_problems(path), name
+    assert audit_chain.read_ledger(ledger_data / LEDGER_FILE).sealed_rounds() == {"2012-01", "2012-02"}
+
+
+def test_disbursements_are_summed_into_one_typed_value(built):
+    folder = DataFolder(built[1] / "data")
+    totals = read_totals(CsvFiles(folder))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        totals.bad_rows = (2,)  # type: ignore[misc]
+    assert totals.bad_rows == ()
+    records = sum(part.records for part in totals.rounds.values())
+    assert records == sum(part.records for part in totals.districts.values()) == sum(s.records for s in totals.sums["district"].values())
+    money = sum(s.amount for s in totals.sums["fund_source"].values())
+    assert money == sum(totals.pairs.values()) == sum(sum(by.values()) for by in totals.aid_money.values())
+    assert set(totals.people) <= set(totals.districts) and all(n > 0 for n in totals.people.values())

@@ -1,0 +1,63 @@
+"""The verdicts: one `Check` per promise made to auditors, and the `Report` that prints them.
+
+Every line is Chinese first, English after.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SHOWN_PER_CHECK = 30
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: its name in Chinese and English, the verdict and what was found."""
+
+    name_zh: str
+    name_en: str
+    ok: bool
+    detail: str = ""
+
+    @classmethod
+    def of(cls, name: tuple[str, str], issues: list[str], passed: str) -> Check:
+        """Passed when nothing was found; the detail is every issue, one per line, or else `passed`."""
+        return cls(name[0], name[1], not issues, "\n".join(issues) or passed)
+
+    def lines(self, limit: int = SHOWN_PER_CHECK) -> list[str]:
+        mark = "✓" if self.ok else "✗"
+        detail = self.detail.splitlines()
+        head = f"{mark} {self.name_zh} / {self.name_en}"
+        if self.ok or len(detail) <= 1:
+            return [head + (f": {detail[0]}" if detail else "")]
+        shown = [f"    {line}" for line in detail[:limit]]
+        if len(detail) > limit:
+            shown.append(f"    ……另有 {len(detail) - limit} 处 / … {len(detail) - limit} more")
+        return [head, *shown]
+
+
+@dataclass
+class Report:
+    folder: Path
+    data: Path | None
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+    def format(self) -> str:
+        lines = [f"核对 / verifying: {self.data or self.folder}"]
+        for check in self.checks:
+            lines += check.lines()
+        if self.ok:
+            lines.append(f"全部 {len(self.checks)} 项检查通过。/ All {len(self.checks)} checks passed.")
+        else:
+            n = len(self.failed)
+            lines.append(f"{n} 项检查未通过（共 {len(self.checks)} 项）。/ {n} of {len(self.checks)} checks failed.")
+        return "\n".join(lines)
