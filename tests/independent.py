@@ -23,20 +23,49 @@ HEADERS = {
 
 
 def read_rows(path: Path) -> list[dict]:
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_rows(path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:  # Excel's plain "CSV" on Chinese Windows
         text = raw.decode("gb18030")
     reader = csv.reader(io.StringIO(text, newline=""))
+    return _records(reader)
+
+
+def _records(reader) -> list[dict]:
     header = [unicodedata.normalize("NFKC", h).strip() for h in next(reader)]
     header = [HEADERS.get(h, h) for h in header]
     return [dict(zip(header, (v.strip() for v in row))) for row in reader if any(v.strip() for v in row)]
 
 
+def _xlsx_rows(path: Path) -> list[dict]:
+    """The first sheet of a workbook, read with openpyxl: dates as YYYY-MM-DD, numbers as written."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime | dt.date):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, float):
+            return repr(value).removesuffix(".0")
+        return str(value)
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return _records([text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 def raw_records(data: Path) -> list[dict]:
+    """Every record of every ``rounds/<round>/*.csv`` or ``*.xlsx`` file."""
     rows = []
-    for path in sorted((data / "rounds").glob("*/*.csv")):
+    for path in sorted(p for p in (data / "rounds").glob("*/*") if p.suffix.lower() in (".csv", ".xlsx")):
         rows += read_rows(path)
     return rows
 
