@@ -360,7 +360,8 @@ def test_findings_are_published_and_shown(default_site):
     counts = {row[0]: row[2] for row in summary.rows}  # rule name → 问题数 (rule names: test_page_figures.py)
     assert counts["超出拨付额发放"] == "1" and counts["未报送"] == "1" and counts["超出专款用途"] == f"{by_rule['earmark']:,}"
     over = next(r for r in rows if r["rule"] == "over-allocation")
-    assert shown(yuan(over["amount_yuan"])) in page_text(default_site / "sources/central-supplement/index.html")
+    listed = read_page(default_site / "sources/central-supplement/index.html").table(section="findings").rows
+    assert [over["district"], over["fund_source"], over["explanation"], over["records"], shown(yuan(over["amount_yuan"]))] in [r[:5] for r in listed]
     assert "超出专款用途" in page_text(default_site / "index.html")
 
 
