@@ -194,13 +194,14 @@ def test_datapackage_validates_with_frictionless(default_site):
 
 def test_data_page_lists_every_download_with_size_and_hash(default_site):
     page = text(default_site / "downloads/index.html")
+    table = read_page(default_site / "downloads/index.html").table("全部下载文件")
     data = default_site / "data"
-    for path in data.rglob("*"):
-        if path.is_file():
-            rel = path.relative_to(data).as_posix()
-            assert f"/data/{rel}" in page
-            assert hashlib.sha256(path.read_bytes()).hexdigest() in page
-            assert f"{path.stat().st_size:,} 字节" in page
+    files = sorted(p for p in data.rglob("*") if p.is_file())
+    assert sorted(table.labels()) == sorted(f"/data/{p.relative_to(data).as_posix()}" for p in files)
+    for path in files:
+        row = table.row(f"/data/{path.relative_to(data).as_posix()}")
+        assert row["SHA-256"] == hashlib.sha256(path.read_bytes()).hexdigest(), path
+        assert row["大小"].endswith(f" {path.stat().st_size:,} 字节"), path
     assert "sha256sum -c SHA256SUMS" in page
 
 
