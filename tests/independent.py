@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,20 +23,49 @@ HEADERS = {
 
 
 def read_rows(path: Path) -> list[dict]:
+    if path.suffix.lower() == ".xlsx":
+        return _xlsx_rows(path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:  # Excel's plain "CSV" on Chinese Windows
         text = raw.decode("gb18030")
     reader = csv.reader(io.StringIO(text, newline=""))
+    return _records(reader)
+
+
+def _records(reader) -> list[dict]:
     header = [unicodedata.normalize("NFKC", h).strip() for h in next(reader)]
     header = [HEADERS.get(h, h) for h in header]
     return [dict(zip(header, (v.strip() for v in row))) for row in reader if any(v.strip() for v in row)]
 
 
+def _xlsx_rows(path: Path) -> list[dict]:
+    """The first sheet of a workbook, read with openpyxl: dates as YYYY-MM-DD, numbers as written."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime | dt.date):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, float):
+            return repr(value).removesuffix(".0")
+        return str(value)
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return _records([text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+
+
 def raw_records(data: Path) -> list[dict]:
+    """Every record of every ``rounds/<round>/*.csv`` or ``*.xlsx`` file."""
     rows = []
-    for path in sorted((data / "rounds").glob("*/*.csv")):
+    for path in sorted(p for p in (data / "rounds").glob("*/*") if p.suffix.lower() in (".csv", ".xlsx")):
         rows += read_rows(path)
     return rows
 
@@ -61,3 +90,212 @@ def shown(amount: Decimal) -> str:
 
 
 TWO_DECIMALS = re.compile(r"\d+\.\d{2}")
+
+
+# --- campaign file, typed records, small groups --------------------------------
+# Written from the README (record format, "Privacy: small groups", "Findings"),
+# sharing no code with the plugin: tomllib, csv, Decimal, plain dicts.
+
+AID_TYPES = {"cash": "cash", "goods": "goods", "service": "service", "现金": "cash", "物资": "goods", "服务": "service"}
+AID_ZH = {"cash": "现金", "goods": "物资", "service": "服务"}
+DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def campaign(data: Path) -> dict:
+    import tomllib
+
+    return tomllib.loads((data / "campaign.toml").read_text(encoding="utf-8"))
+
+
+def names(camp: dict, key: str) -> list[str]:
+    return [item["name"] if isinstance(item, dict) else item for item in camp[key]]
+
+
+def iso_date(text: str) -> str:
+    """2012-01-05, 2012/1/5 or 2012年1月5日 → 2012-01-05 (README's accepted forms); "" stays ""."""
+    if not text:
+        return ""
+    import datetime as dt
+
+    match = DATE.fullmatch(text.strip())
+    assert match, text
+    return dt.date(*(int(g) for g in match.groups())).isoformat()
+
+
+def fen(value: str) -> int:
+    cents = yuan(value) * 100
+    assert cents == int(cents), value
+    return int(cents)
+
+
+def records(data: Path) -> list[dict]:
+    """The raw records, typed: aid type in English, ISO dates, ``fen`` in integer fen."""
+    assert not (data / "corrections.csv").exists(), "this reading does not apply corrections"
+    out = []
+    for row in raw_records(data):
+        row = dict(row)
+        row["aid_type"] = AID_TYPES[row["aid_type"]]
+        row["date"] = iso_date(row["date"])
+        row["filed_on"] = iso_date(row.get("filed_on", ""))
+        row["fen"] = fen(row["amount_yuan"])
+        out.append(row)
+    return out
+
+
+def coarsening_plan(rows: list[dict], k: int, other: str) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """README "Privacy: small groups", per destination: (district, category, group) → published (category, group).
+
+    1. a combination with fewer than k records: its group becomes ``other``;
+    2. a (category, other) combination still below k: its category becomes ``other`` too;
+    3. while the destination's (other, other) bucket holds 1 to k-1 records, the smallest remaining
+       input combination (ties by category, then group) joins it, with everything published together with it.
+    """
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for row in rows:
+        counts[row["district"]][(row["category"], row["recipient_group"])] += 1
+    plan = {}
+    for dest, combos in counts.items():
+        target = {key: (key if n >= k else (key[0], other)) for key, n in combos.items()}
+        published: Counter = Counter()
+        for key, n in combos.items():
+            published[target[key]] += n
+        for (cat, grp), n in published.items():
+            if grp == other and n < k:
+                for key in combos:
+                    if target[key] == (cat, other):
+                        target[key] = (other, other)
+
+        if 0 < _bucket(combos, target, other) < k:
+            for _n, key in sorted((n, key) for key, n in combos.items() if target[key] != (other, other)):
+                if _bucket(combos, target, other) >= k:
+                    break
+                joined = target[key]
+                if joined == (other, other):
+                    continue
+                for each in combos:
+                    if target[each] == joined:
+                        target[each] = (other, other)
+        for key, published_as in target.items():
+            plan[(dest, *key)] = published_as
+    return plan
+
+
+def _bucket(combos: Counter, target: dict, other: str) -> int:
+    return sum(n for key, n in combos.items() if target[key] == (other, other))
+
+
+def published(rows: list[dict], camp: dict) -> list[dict]:
+    """The records as the site must publish them: small combinations coarsened (README "Privacy")."""
+    privacy = camp.get("privacy", {})
+    k, other = privacy.get("min_group_size", 3), privacy.get("other_label", "其他")
+    plan = coarsening_plan(rows, k, other)
+    out = []
+    for row in rows:
+        category, group = plan[(row["district"], row["category"], row["recipient_group"])]
+        out.append({**row, "category": category, "recipient_group": group})
+    return out
+
+
+def allocations(data: Path) -> dict[tuple[str, str], int]:
+    """(fund_source, district) → allocated fen, from allocations.csv."""
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    path = data / "allocations.csv"
+    if path.exists():
+        for row in read_rows(path):
+            out[(row["fund_source"], row["district"])] += fen(row["amount_yuan"])
+    return dict(out)
+
+
+# --- findings (README "Findings"), campaign closed, no submissions.csv -----------
+
+ID_LIMIT = 50  # over-allocation lists at most this many record ids (README)
+
+
+def findings(data: Path) -> set[tuple]:
+    """Every finding as (rule, district, fund_source, record_ids, records, amount_fen), record by record.
+
+    Findings are computed on the records as submitted; a record whose category (earmark) or group
+    (file-first rules) is merged into the other label on the published site is counted and summed,
+    but its id is not listed.
+    """
+    camp = campaign(data)
+    assert camp["campaign"].get("closed", False), "this reading covers a closed campaign"
+    assert not (data / "submissions.csv").exists(), "this reading covers data without submissions.csv"
+    rows = records(data)
+    public = published(rows, camp)
+    dests = names(camp, "destinations")
+    earmarks = {s["name"]: set(s.get("categories", [])) for s in camp["fund_sources"]}
+    hardship = "困难职工"
+
+    expected = set()
+    pair_ids, pair_fen = defaultdict(list), defaultdict(int)
+    earmark, first_missing, first_late = defaultdict(list), defaultdict(list), defaultdict(list)
+    ref_dests, ref_items, repeat = defaultdict(set), defaultdict(list), defaultdict(list)
+    reported, reported_dests = set(), set()
+    for row, pub in zip(rows, public):
+        rid, dist, src, cat, grp, amount, ref = (
+            row["record_id"], row["district"], row["fund_source"], row["category"], row["recipient_group"], row["fen"],
+            row["recipient_ref"],
+        )
+        pair_ids[(src, dist)].append(rid)
+        pair_fen[(src, dist)] += amount
+        reported.add((row["round"], dist))
+        reported_dests.add(dist)
+        cat_shown, grp_shown = pub["category"] == cat, pub["recipient_group"] == grp
+        if earmarks[src] and cat not in earmarks[src]:
+            earmark[(dist, src, cat if cat_shown else "")].append((rid, amount, cat_shown))
+        if grp == hardship:
+            if not row["filed_on"]:
+                first_missing[dist].append((rid, amount, grp_shown))
+            elif row["filed_on"] > row["date"]:
+                first_late[dist].append((rid, amount, grp_shown))
+        if ref:
+            ref_dests[ref].add(dist)
+            ref_items[ref].append((rid, amount))
+            repeat[(ref, src, cat)].append((rid, amount, dist))
+
+    allocated = allocations(data)
+    for pair in set(allocated) | set(pair_fen):
+        given, spent = allocated.get(pair, 0), pair_fen.get(pair, 0)
+        if spent > given:
+            ids = sorted(pair_ids[pair])
+            expected.add(("over-allocation", pair[1], pair[0], " ".join(ids[:ID_LIMIT]), len(ids), spent - given))
+        elif given > spent and pair[1] in reported_dests:  # nothing reported at all: a missing report instead
+            expected.add(("unspent-balance", pair[1], pair[0], "", 0, given - spent))
+    for (dist, src, _cat), items in earmark.items():
+        listed = sorted(rid for rid, _, is_shown in items if is_shown)
+        expected.add(("earmark", dist, src, " ".join(listed), len(items), sum(a for _, a, _ in items)))
+    for rule, groups in (("file-first-missing", first_missing), ("file-first-late", first_late)):
+        for dist, items in groups.items():
+            listed = sorted(rid for rid, _, is_shown in items if is_shown)
+            expected.add((rule, dist, "", " ".join(listed), len(items), sum(a for _, a, _ in items)))
+    for ref, where in ref_dests.items():
+        if len(where) > 1:
+            items = ref_items[ref]
+            expected.add(("fairness-multi-district", "、".join(sorted(where, key=dests.index)), "",
+                          " ".join(sorted(rid for rid, _ in items)), len(items), sum(a for _, a in items)))
+    for (_ref, src, _cat), items in repeat.items():
+        if len(items) > 1:
+            where = "、".join(sorted({d for _, _, d in items}, key=dests.index))
+            expected.add(("fairness-repeat", where, src, " ".join(sorted(rid for rid, _, _ in items)),
+                          len(items), sum(a for _, a, _ in items)))
+    for dist in dests:
+        for rnd in camp["rounds"]:
+            if (rnd["id"], dist) not in reported:
+                expected.add(("missing-report", dist, "", "", 0, 0))
+    return expected
+
+
+# --- check characters --------------------------------------------------------
+
+
+def gb11643_check(first17: str) -> str:
+    """The check character of a resident ID number, as ISO 7064 MOD 11-2 defines it (GB 11643-1999 §5):
+    the digit at position i counted from the right (the check itself is position 1) weighs 2^(i-1) mod 11,
+    and the check value a1 makes the weighted sum ≡ 1 (mod 11); the value 10 is written X.
+
+    Written from the formula, not from the plugin's weight table and "10X98765432" lookup."""
+    assert len(first17) == 17 and first17.isdigit()
+    total = sum(int(digit) * pow(2, 17 - i, 11) for i, digit in enumerate(first17))
+    value = (1 - total) % 11
+    return "X" if value == 10 else str(value)

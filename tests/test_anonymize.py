@@ -19,10 +19,11 @@ import pytest
 
 from warmth.core.problems import WarmthError
 from warmth.core.schema import COLUMN_NAMES
-from warmth.pii.idcard import check_digit
 from warmth.staff.anonymize import anonymize
 from warmth.staff.keys import DEFAULT_KEY_NAME, KEY_ENV, keygen, load_key, recipient_ref
 from warmth.staff.realname import AnonymizeError, Rejected, mask_id
+
+from independent import gb11643_check
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = bytes(range(32))
@@ -30,8 +31,9 @@ BOM = b"\xef\xbb\xbf"
 
 
 def make_id(region: str, birth: str, seq: str) -> str:
+    """A valid ID; its check character from the ISO 7064 formula, not from the code under test."""
     first17 = region + birth + seq
-    return first17 + check_digit(first17)
+    return first17 + gb11643_check(first17)
 
 
 def id_with_x() -> str:
@@ -209,6 +211,18 @@ def test_same_person_same_ref_across_files_and_another_key_differs(tmp_path):
     assert not one & other
 
 
+def test_test_ids_are_known_answers():
+    # check characters worked by hand (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, remainder → "10X98765432"):
+    # 51110219800101123: 35+9+10+5+0+8+2+9+48+0+0+9+0+5+8+8+6 = 162 ≡ 8 (mod 11) → "4"
+    # 51111119620305041: 35+9+10+5+8+4+2+9+36+6+0+27+0+25+0+16+2 = 194 ≡ 7 → "5" (LI_15 with "19" inserted)
+    # 51112319750312018: 35+9+10+5+16+12+2+9+42+15+0+27+10+10+0+4+16 = 222 ≡ 2 → "X"
+    # 51112919901231456: 35+9+10+5+16+36+2+9+54+0+7+18+30+5+32+20+12 = 300 ≡ 3 → "9"
+    # 51113219550707018: 35+9+10+5+24+8+2+9+30+15+0+63+0+35+0+4+16 = 265 ≡ 1 → "0"
+    assert (ZHANG, LI_18, WANG, QIAN, SUN) == (
+        "511102198001011234", "511111196203050415", "51112319750312018X", "511129199012314569", "511132195507070180",
+    )
+
+
 def test_recipient_ref_normalises_the_id():
     assert recipient_ref(KEY, ZHANG) == ref(ZHANG)
     assert recipient_ref(KEY, LI_15) == recipient_ref(KEY, LI_18) == ref(LI_18)
@@ -233,7 +247,7 @@ def test_ids_excel_stored_as_numbers_are_rejected_not_guessed(tmp_path):
     lucky = next(
         make_id("511102", "19800101", f"{s:03d}")[:15] + "000"
         for s in range(1000)
-        if check_digit(make_id("511102", "19800101", f"{s:03d}")[:15] + "00") == "0"
+        if gb11643_check(make_id("511102", "19800101", f"{s:03d}")[:15] + "00") == "0"
     )  # truncated, yet its check digit happens to be right
     rows = [HEADER] + [
         [str(i), "某人", id_text, "", "", "", "", f"SW-B-{i}", *PUBLIC_TAIL, "现金", "", "", "", "100", "", ""]

@@ -6,7 +6,6 @@ computation)."""
 from __future__ import annotations
 
 import shutil
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,7 @@ from warmth.intake.load import load_records
 from warmth.intake.submissions import load_submissions
 from warmth.intake.validate import validate_records
 
+import independent
 from independent import read_rows
 from test_validate import EN, row, write_csv
 
@@ -241,7 +241,7 @@ def test_fairness_repeat(planted):
 
 def test_missing_report_without_submissions(planted):
     found = by_rule(findings_of(planted), "missing-report")
-    campaign_dests = read_dataset(planted).campaign.names("destinations")
+    campaign_dests = independent.names(independent.campaign(planted), "destinations")
     expected = [(d, r) for d in campaign_dests for r in ("2012-01", "2012-02")
                 if (d, r) not in {("沙湾区", "2012-01"), ("沙湾区", "2012-02"), ("市中区", "2012-01")}]
     assert len(found) == len(expected) == 21
@@ -277,7 +277,7 @@ def test_late_and_missing_report_with_submissions(planted):
     assert [key_of(x) for x in late] == [("市中区", "", "", 4, 50000 + 30000 + 4070 + 1000)]
     assert "2012-01-21" in late[0]["explanation_zh"] and "2012-01-20" in late[0]["explanation_zh"]
     missing = {(x["district"], "2012-02" if "2012-02" in x["explanation_zh"] else "2012-01") for x in by_rule(f, "missing-report")}
-    dests = ds.campaign.names("destinations")
+    dests = independent.names(independent.campaign(planted), "destinations")
     round1 = {(d, "2012-01") for d in dests if d not in ("沙湾区", "市中区", "五通桥区")}
     round2 = {(d, "2012-02") for d in dests if d != "沙湾区"}
     assert missing == round1 | round2
@@ -314,8 +314,9 @@ def test_load_submissions_problems(planted):
 # --- order, summary, slices ------------------------------------------------
 
 
-def sort_key(f: dict, campaign) -> tuple:
-    dests, sources = campaign.names("destinations"), campaign.names("fund_sources")
+def sort_key(f: dict, campaign: dict) -> tuple:
+    """Declared order, from the campaign file as tomllib reads it."""
+    dests, sources = independent.names(campaign, "destinations"), independent.names(campaign, "fund_sources")
     return (
         RULE_CODES.index(f["rule"]),
         tuple(dests.index(d) for d in f["district"].split("、")),
@@ -324,7 +325,7 @@ def sort_key(f: dict, campaign) -> tuple:
     )
 
 
-def assert_ordered(findings: pd.DataFrame, campaign) -> None:
+def assert_ordered(findings: pd.DataFrame, campaign: dict) -> None:
     keys = [sort_key(f, campaign) for f in findings.to_dict("records")]
     assert keys == sorted(keys)
     for ids in findings["record_ids"]:
@@ -335,7 +336,7 @@ def test_order_is_declared_and_independent_of_input_order(planted):
     ds = read_dataset(planted)
     records = typed_records(planted, ds.campaign)
     first = find(records, ds.agg.allocations, ds.campaign, published=ds.records)
-    assert_ordered(first, ds.campaign)
+    assert_ordered(first, independent.campaign(planted))
     assert first["rule"].tolist() == sorted(first["rule"], key=RULE_CODES.index)
     shuffled = np.random.default_rng(1).permutation(len(records))
     again = find(records.iloc[shuffled], ds.agg.allocations.iloc[::-1], ds.campaign, published=ds.records.iloc[shuffled])
@@ -416,6 +417,7 @@ def test_coarsened_records_are_counted_but_not_named(tmp_path, root):
     assert key_of(repeat) == ("沙湾区", PEI, "P-1 P-2", 2, 6000)
     assert "心理疏导" not in repeat["explanation_zh"] and "心理疏导" not in repeat["explanation_en"]
     assert_not_revealing(f, ds.records, ds.campaign)
+    assert set(finding_keys(f)) == independent.findings(data)
 
 
 def assert_not_revealing(findings: pd.DataFrame, published: pd.DataFrame, campaign) -> None:
@@ -517,81 +519,28 @@ def by_rule_frame(findings: pd.DataFrame, rule: str) -> pd.DataFrame:
     return findings.loc[findings["rule"] == rule]
 
 
-def test_sample_findings_are_ordered_and_do_not_undo_coarsening(sample):
+def test_sample_findings_are_ordered_and_do_not_undo_coarsening(sample, root):
     _summary, ds, _records, f, _fresh = sample
     assert ds.coarsening.records > 0
-    assert_ordered(f, ds.campaign)
+    assert_ordered(f, independent.campaign(root / "data"))
     assert_not_revealing(f, ds.records, ds.campaign)
 
 
-def test_sample_findings_match_an_independent_per_record_computation(sample):
-    """Every rule recomputed record by record in plain Python (campaign_over, no submissions)."""
-    _summary, ds, records, f, _fresh = sample
-    campaign = ds.campaign
-    pub = ds.records
-    earmarks = {s.name: set(s.categories) for s in campaign.fund_sources}
-    rows = list(zip(
-        records["record_id"], records["round"].astype(str), records["date"].astype(str),
-        records["district"].astype(str), records["fund_source"].astype(str), records["category"].astype(str),
-        records["recipient_group"].astype(str), records["amount_fen"].tolist(), records["recipient_ref"],
-        records["filed_on"].astype(object).where(records["filed_on"].notna(), ""),
-        pub["category"].astype(str), pub["recipient_group"].astype(str),
-    ))
-    expected = set()
-    pair_ids, pair_fen = defaultdict(list), defaultdict(int)
-    earmark = defaultdict(list)
-    first_missing, first_late = defaultdict(list), defaultdict(list)
-    ref_dests, ref_ids, repeat = defaultdict(set), defaultdict(list), defaultdict(list)
-    reported = set()
-    for rid, rnd, date, dist, src, cat, grp, fen, ref_, filed, pcat, pgrp in rows:
-        pair_ids[(src, dist)].append(rid)
-        pair_fen[(src, dist)] += fen
-        reported.add((rnd, dist))
-        if cat not in earmarks[src]:
-            earmark[(dist, src, cat if pcat == cat else "")].append((rid, fen, pcat == cat))
-        if grp == "困难职工":
-            if not filed:
-                first_missing[dist].append((rid, fen, pgrp == grp))
-            elif filed > date:
-                first_late[dist].append((rid, fen, pgrp == grp))
-        if ref_:
-            ref_dests[ref_].add(dist)
-            ref_ids[ref_].append((rid, fen))
-            repeat[(ref_, src, cat)].append((rid, fen, dist))
-    alloc = {(a.fund_source, a.district): a.allocated for a in ds.agg.allocations.itertuples()}
-    for pair, allocated in alloc.items():
-        disbursed = pair_fen.get(pair, 0)
-        if disbursed > allocated:
-            ids = sorted(pair_ids[pair])
-            expected.add(("over-allocation", pair[1], pair[0], " ".join(ids[:ID_LIMIT]), len(ids), disbursed - allocated))
-        elif allocated > disbursed:
-            expected.add(("unspent-balance", pair[1], pair[0], "", 0, allocated - disbursed))
-    for (dist, src, _cat), items in earmark.items():
-        listed = sorted(rid for rid, _, shown in items if shown)
-        expected.add(("earmark", dist, src, " ".join(listed), len(items), sum(fen for _, fen, _ in items)))
-    for rule, groups in (("file-first-missing", first_missing), ("file-first-late", first_late)):
-        for dist, items in groups.items():
-            listed = sorted(rid for rid, _, shown in items if shown)
-            expected.add((rule, dist, "", " ".join(listed), len(items), sum(fen for _, fen, _ in items)))
-    dests = campaign.names("destinations")
-    for ref_, ds_ in ref_dests.items():
-        if len(ds_) > 1:
-            items = ref_ids[ref_]
-            expected.add(("fairness-multi-district", "、".join(sorted(ds_, key=dests.index)), "",
-                          " ".join(sorted(rid for rid, _ in items)), len(items), sum(fen for _, fen in items)))
-    for (_ref, src, _cat), items in repeat.items():
-        if len(items) > 1:
-            where = "、".join(sorted({d for _, _, d in items}, key=dests.index))
-            expected.add(("fairness-repeat", where, src, " ".join(sorted(rid for rid, _, _ in items)),
-                          len(items), sum(fen for _, fen, _ in items)))
-    for dist in dests:
-        for rnd in campaign.round_ids:
-            if (rnd, dist) not in reported:
-                expected.add(("missing-report", dist, "", "", 0, 0))
-    got = [tuple(x) for x in f[["rule", "district", "fund_source", "record_ids", "records", "amount_fen"]].itertuples(index=False)]
+def finding_keys(findings: pd.DataFrame) -> list[tuple]:
+    return [tuple(x) for x in findings[["rule", "district", "fund_source", "record_ids", "records", "amount_fen"]].itertuples(index=False)]
+
+
+def test_sample_findings_match_an_independent_per_record_computation(sample, root):
+    """Every rule recomputed record by record from the raw files only (tests/independent.py: csv, tomllib, Decimal)."""
+    f = sample[3]
+    got = finding_keys(f)
     assert len(got) == len(set(got))
-    assert set(got) == expected
+    assert set(got) == independent.findings(root / "data")
     assert len(by_rule(f, "fairness-repeat")) > 100 and len(by_rule(f, "fairness-multi-district")) > 5
+
+
+def test_planted_findings_match_the_independent_reading(planted):
+    assert set(finding_keys(findings_of(planted))) == independent.findings(planted)
 
 
 def test_late_report_shows_in_the_status_table(tmp_path, root, small_data):

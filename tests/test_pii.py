@@ -15,20 +15,23 @@ from warmth.core.schema import RECORD_COLUMNS
 from warmth.pii import detect as pii
 from warmth.pii.fold import computed_special_ranges, fold
 from warmth.pii.headers import is_personal_header
-from warmth.pii.idcard import check_digit, is_valid_id15, is_valid_id18
+from warmth.pii.idcard import is_valid_id15, is_valid_id18
 from warmth.pii.unicode_ranges import SPECIAL_RANGES
+
+from independent import gb11643_check
 
 CONTACT = frozenset({"lsszghbzb@126.com"})
 FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 
 
 def id18(region: str = "511102", birth: str = "19900101", seq: str = "123") -> str:
+    """A valid ID; its check character from the ISO 7064 formula, not from the code under test."""
     first17 = region + birth + seq
-    return first17 + check_digit(first17)
+    return first17 + gb11643_check(first17)
 
 
 def id18_ending_in_x(region: str = "511102", birth: str = "19850615") -> str:
-    seq = next(f"{n:03d}" for n in range(1000) if check_digit(f"{region}{birth}{n:03d}") == "X")
+    seq = next(f"{n:03d}" for n in range(1000) if gb11643_check(f"{region}{birth}{n:03d}") == "X")
     return id18(region, birth, seq)
 
 
@@ -65,6 +68,9 @@ MOBILE = "13912345678"
 
 
 def test_constructed_numbers_are_what_they_claim():
+    # known answers (tests/test_known_answers.py shows the sums): 51110219900101123 → 9, 51110219850615007 → X
+    assert ID == "511102199001011239" and ID_X == "51110219850615007X"
+    assert CARD16 == "4111111111111111"  # the well-known Visa test number
     assert is_valid_id18(ID) and is_valid_id18(ID_X) and ID_X.endswith("X")
     assert is_valid_id15(ID15)
     assert not is_valid_id18(WRONG_CHECK) and not is_valid_id18(BAD_BIRTH)
