@@ -328,7 +328,11 @@ def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
     pages[0].data["findings_summary"] = summary(findings)
     for page in pages:
         if "destination" in page.data:
-            page.data["findings"] = finding_rows(for_district(findings, page.data["destination"].name).head(PAGE_SLICE + 1))
+            mine = for_district(findings, page.data["destination"].name)
         elif "source" in page.data:
-            page.data["findings"] = finding_rows(for_source(findings, page.data["source"].name).head(PAGE_SLICE + 1))
+            mine = for_source(findings, page.data["source"].name)
+        else:
+            continue
+        page.data["findings"] = finding_rows(mine.head(PAGE_SLICE))
+        page.data["findings_more"] = max(len(mine) - PAGE_SLICE, 0)
     return pages
