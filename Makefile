@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen anonymize seal verify requirements
+.PHONY: site publish test lint check serve sample bench clean keygen anonymize audit-report seal verify requirements
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -57,6 +57,12 @@ anonymize: $(RUNTIME)
 	$(if $(IN),,$(error 请指定实名制汇总表 IN=… / give the real-name table: IN=…))
 	$(if $(OUT),,$(error 请指定公开文件 OUT=…（.csv，不要放在 data/ 里）/ give the public file: OUT=…))
 	$(PY) -m warmth anonymize $(if $(KEY),--key "$(KEY)",$(if $(WARMTH_KEY_FILE),,--key campaign.key)) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
+
+## The private audit report for the union's discipline office (recipient refs and record ids; never publish it):
+## make audit-report OUT=private/核查报告.csv [REPLACE=1]
+audit-report: $(RUNTIME)
+	$(if $(OUT),,$(error 请指定报告文件 OUT=private/….csv / give the report file: OUT=private/….csv))
+	$(PY) -m warmth audit-report --data $(DATA) --out "$(OUT)"$(if $(REPLACE), --replace)
 
 ## After publishing a round: make seal ROUND=2012-01 (archives it in data/sealed/ and appends to data/ledger.jsonl; commit both)
 seal: $(RUNTIME)

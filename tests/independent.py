@@ -10,7 +10,9 @@ import csv
 import io
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
+from datetime import date as _date
+from datetime import timedelta as _timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -142,57 +144,69 @@ def records(data: Path) -> list[dict]:
     return out
 
 
-def coarsening_plan(rows: list[dict], k: int, other: str) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """README "Privacy: small groups", per destination: (district, category, group) → published (category, group).
+def monday(iso: str) -> str:
+    """The Monday of the week of an ISO date (README "Privacy": dates are published by week)."""
+    y, m, d = (int(x) for x in iso.split("-"))
+    day = _date(y, m, d)
+    return (day - _timedelta(days=day.weekday())).isoformat()
 
-    1. a combination with fewer than k records: its group becomes ``other``;
-    2. a (category, other) combination still below k: its category becomes ``other`` too;
-    3. while the destination's (other, other) bucket holds 1 to k-1 records, the smallest remaining
-       input combination (ties by category, then group) joins it, with everything published together with it.
+
+def published(rows: list[dict], site_rows: list[dict], camp: dict) -> list[dict]:
+    """The raw records with the generalisable fields as the site published them (README "Privacy").
+
+    Checks, record by record, that publishing only generalised: the same records in the same
+    order, every fixed field and amount unchanged, each generalisable field either the raw value
+    or its "other" form (a date: the Monday of its week, or empty), and the withheld columns empty.
     """
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for row in rows:
-        counts[row["district"]][(row["category"], row["recipient_group"])] += 1
-    plan = {}
-    for dest, combos in counts.items():
-        target = {key: (key if n >= k else (key[0], other)) for key, n in combos.items()}
-        published: Counter = Counter()
-        for key, n in combos.items():
-            published[target[key]] += n
-        for (cat, grp), n in published.items():
-            if grp == other and n < k:
-                for key in combos:
-                    if target[key] == (cat, other):
-                        target[key] = (other, other)
-
-        if 0 < _bucket(combos, target, other) < k:
-            for _n, key in sorted((n, key) for key, n in combos.items() if target[key] != (other, other)):
-                if _bucket(combos, target, other) >= k:
-                    break
-                joined = target[key]
-                if joined == (other, other):
-                    continue
-                for each in combos:
-                    if target[each] == joined:
-                        target[each] = (other, other)
-        for key, published_as in target.items():
-            plan[(dest, *key)] = published_as
-    return plan
-
-
-def _bucket(combos: Counter, target: dict, other: str) -> int:
-    return sum(n for key, n in combos.items() if target[key] == (other, other))
-
-
-def published(rows: list[dict], camp: dict) -> list[dict]:
-    """The records as the site must publish them: small combinations coarsened (README "Privacy")."""
     privacy = camp.get("privacy", {})
-    k, other = privacy.get("min_group_size", 3), privacy.get("other_label", "其他")
-    plan = coarsening_plan(rows, k, other)
+    other = privacy.get("other_label", "其他")
+    other_unit = privacy.get("other_unit_label", "其他单位")
+    other_item = privacy.get("other_item_label", "其他物资")
+    withheld = ["recipient_ref", "filed_on"] + ([] if privacy.get("publish_notes", False) else ["note"])
+    by_id = {r["record_id"]: r for r in site_rows}
+    assert set(by_id) == {r["record_id"] for r in rows} and len(by_id) == len(site_rows)
     out = []
     for row in rows:
-        category, group = plan[(row["district"], row["category"], row["recipient_group"])]
-        out.append({**row, "category": category, "recipient_group": group})
+        pub = by_id[row["record_id"]]
+        for field in ("round", "district", "fund_source", "aid_type"):
+            assert pub[field] == row[field], (row["record_id"], field)
+        assert fen(pub["amount_yuan"]) == row["fen"], row["record_id"]
+        for field, other_value in (("category", other), ("recipient_group", other), ("disbursing_unit", other_unit)):
+            assert pub[field] in (row[field], other_value), (row["record_id"], field, pub[field])
+        if row["aid_type"] == "goods":
+            assert pub["item"] in (row["item"], other_item), (row["record_id"], pub["item"])
+        assert pub["date"] in (monday(row["date"]), ""), (row["record_id"], pub["date"])
+        for field in withheld:
+            assert pub[field] == "", (row["record_id"], field)
+        out.append({**row, **{f: pub[f] for f in ("category", "recipient_group", "disbursing_unit", "item", "date")}})
+    return out
+
+
+def protected_rows(items: list[tuple[str, str, int]], dests: list[str], k: int) -> list[tuple[str, int, int]]:
+    """README "Findings": findings about people, per destination, for rows of at least k people.
+
+    ``items`` are (destination, person, fen) per record. Destinations with 1 to k-1 people are merged
+    into one row; while that row has fewer than k people it takes in the destination with the fewest
+    people (then the first declared); with fewer than k people in all, nothing is published.
+    Returns (destinations joined with 、 in declared order, records, fen).
+    """
+    people: dict[str, set] = defaultdict(set)
+    for dest, person, _ in items:
+        people[dest].add(person)
+    if len(set().union(*people.values()) if people else set()) < k:
+        return []
+    small = {d for d, ps in people.items() if len(ps) < k}
+    groups = [{d} for d in people if d not in small]
+    if small:
+        merged = set(small)
+        others = sorted((len(people[d]), dests.index(d), d) for d in people if d not in small)
+        while len(set().union(*(people[d] for d in merged))) < k:
+            merged.add(others.pop(0)[2])
+        groups = [g for g in groups if not g & merged] + [merged]
+    out = []
+    for group in groups:
+        mine = [(person, amount) for dest, person, amount in items if dest in group]
+        out.append(("、".join(sorted(group, key=dests.index)), len(mine), sum(a for _, a in mine)))
     return out
 
 
@@ -211,7 +225,7 @@ def allocations(data: Path) -> dict[tuple[str, str], int]:
 ID_LIMIT = 50  # over-allocation lists at most this many record ids (README)
 
 
-def findings(data: Path) -> set[tuple]:
+def findings(data: Path, site_rows: list[dict]) -> set[tuple]:
     """Every finding as (rule, district, fund_source, record_ids, records, amount_fen), record by record.
 
     Findings are computed on the records as submitted; a record whose category (earmark) or group
@@ -222,7 +236,7 @@ def findings(data: Path) -> set[tuple]:
     assert camp["campaign"].get("closed", False), "this reading covers a closed campaign"
     assert not (data / "submissions.csv").exists(), "this reading covers data without submissions.csv"
     rows = records(data)
-    public = published(rows, camp)
+    public = published(rows, site_rows, camp)
     dests = names(camp, "destinations")
     earmarks = {s["name"]: set(s.get("categories", [])) for s in camp["fund_sources"]}
     hardship = "困难职工"
@@ -231,6 +245,7 @@ def findings(data: Path) -> set[tuple]:
     pair_ids, pair_fen = defaultdict(list), defaultdict(int)
     earmark, first_missing, first_late = defaultdict(list), defaultdict(list), defaultdict(list)
     ref_dests, ref_items, repeat = defaultdict(set), defaultdict(list), defaultdict(list)
+    ref_records = defaultdict(list)
     reported, reported_dests = set(), set()
     for row, pub in zip(rows, public):
         rid, dist, src, cat, grp, amount, ref = (
@@ -252,6 +267,7 @@ def findings(data: Path) -> set[tuple]:
         if ref:
             ref_dests[ref].add(dist)
             ref_items[ref].append((rid, amount))
+            ref_records[ref].append(((rid, amount), dist))
             repeat[(ref, src, cat)].append((rid, amount, dist))
 
     allocated = allocations(data)
@@ -269,16 +285,13 @@ def findings(data: Path) -> set[tuple]:
         for dist, items in groups.items():
             listed = sorted(rid for rid, _, is_shown in items if is_shown)
             expected.add((rule, dist, "", " ".join(listed), len(items), sum(a for _, a, _ in items)))
-    for ref, where in ref_dests.items():
-        if len(where) > 1:
-            items = ref_items[ref]
-            expected.add(("fairness-multi-district", "、".join(sorted(where, key=dests.index)), "",
-                          " ".join(sorted(rid for rid, _ in items)), len(items), sum(a for _, a in items)))
-    for (_ref, src, _cat), items in repeat.items():
-        if len(items) > 1:
-            where = "、".join(sorted({d for _, _, d in items}, key=dests.index))
-            expected.add(("fairness-repeat", where, src, " ".join(sorted(rid for rid, _, _ in items)),
-                          len(items), sum(a for _, a, _ in items)))
+    k = camp.get("privacy", {}).get("min_group_size", 3)
+    multi = [(d, ref, a) for ref, where in ref_dests.items() if len(where) > 1 for (_rid, a), d in ref_records[ref]]
+    for where, n, money in protected_rows(multi, dests, k):
+        expected.add(("fairness-multi-district", where, "", "", n, money))
+    repeated = [(d, ref, a) for (ref, _src, _cat), items in repeat.items() if len(items) > 1 for _rid, a, d in items]
+    for where, n, money in protected_rows(repeated, dests, k):
+        expected.add(("fairness-repeat", where, "", "", n, money))
     for dist in dests:
         for rnd in camp["rounds"]:
             if (rnd["id"], dist) not in reported:

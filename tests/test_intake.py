@@ -40,7 +40,7 @@ def test_gb18030_export_with_chinese_headers_builds(small_data):
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
     ds = read_dataset(small_data)
-    mine = ds.records[ds.records["_file"] == "rounds/2012-01/jingyan.csv"]
+    mine = ds.checked[ds.checked["_file"] == "rounds/2012-01/jingyan.csv"]
     assert len(mine) == len(rows)
     assert int(mine["amount_fen"].sum()) == int(sum(yuan(r["amount_yuan"]) for r in rows) * 100)
 
@@ -64,7 +64,7 @@ def test_xlsx_export_builds_like_its_csv(small_data):
     book.save(small_data / "rounds/2012-02/shawan.xlsx")
     path.unlink()
     ds = read_dataset(small_data)
-    mine = ds.records[ds.records["_file"] == "rounds/2012-02/shawan.xlsx"].set_index("record_id")
+    mine = ds.checked[ds.checked["_file"] == "rounds/2012-02/shawan.xlsx"].set_index("record_id")
     assert len(mine) == len(rows)
     for r in rows:
         assert mine.loc[r["record_id"], "amount_fen"] == int(yuan(r["amount_yuan"]) * 100)

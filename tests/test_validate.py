@@ -47,7 +47,7 @@ def test_english_and_chinese_headers_bom_and_date_forms_all_load(data):
         bom=False,
     )
     ds = read_dataset(data)
-    recs = ds.records.set_index("record_id")
+    recs = ds.checked.set_index("record_id")
     assert list(recs["date"]) == ["2012-01-05", "2012-01-05", "2012-01-06"]
     assert recs.loc["B-1", "aid_type"] == "goods"
     assert recs.loc["B-1", "amount_fen"] == 30000
@@ -262,9 +262,9 @@ def test_quoted_newlines_crlf_and_blank_lines_keep_row_numbers(data):
 def test_both_readers_give_the_same_records(data):
     fast = HEADER + line(note="a, \"quoted\" note") + line(record_id="A-2", disbursing_unit="  padded  ")
     raw_file(data, fast)
-    one = read_dataset(data).records
+    one = read_dataset(data).checked
     raw_file(data, fast + "\n\n" + line(record_id="A-3"))  # an inner blank line forces the careful reader
-    two = read_dataset(data).records
+    two = read_dataset(data).checked
     cols = ["record_id", "note", "disbursing_unit", "amount_fen", "date"]
     assert two[cols].head(2).astype(str).values.tolist() == one[cols].astype(str).values.tolist()
     assert one.loc[one["record_id"] == "A-2", "disbursing_unit"].item() == "padded"

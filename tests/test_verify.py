@@ -313,8 +313,13 @@ def test_a_sealed_round_changed_after_sealing_is_caught(site, ledger_data):
     publish_ledger(site, ledger_data)
     data = site / "data"
     # a forger edits both the round file and disbursements.csv consistently, and re-sums
+    raw = (data / "disbursements.csv").read_bytes()
+    start = raw.index(b'"SZ-2012-01-000001"')
+    line = raw[start : raw.index(b"\n", start)]
+    amount = line.rsplit(b'","', 4)[1]  # amount_yuan, before the three withheld columns
+    edited = line.replace(b'"' + amount + b'"', b'"' + amount + b'0"' if b"." not in amount else b'"1' + amount + b'"', 1)
     for rel in ("rounds/2012-01/disbursements.csv", "disbursements.csv", "districts/shizhong/disbursements.csv"):
-        replace_once(data / rel, b'"SZ-2012-01-000001","2012-01","2011-12-20"', b'"SZ-2012-01-000001","2012-01","2011-12-21"')
+        replace_once(data / rel, line, edited)
     resum(data)
     problems = failed(verify(site))
     assert SEALED in problems

@@ -113,6 +113,17 @@ def _cmd_anonymize(args) -> int:
     return 0
 
 
+def _cmd_audit_report(args) -> int:
+    from warmth.staff.audit_report import write_audit_report
+
+    count = write_audit_report(Path(args.data), Path(args.out), replace=args.replace)
+    print(
+        f"已写出内部核查报告：{args.out}（{count} 条逐人核查结果，含受助人编码，仅供工会内部纪检使用，不得公开）。\n"
+        f"Audit report written: {args.out} ({count} person-level findings with recipient refs; internal only, never publish it)."
+    )
+    return 0
+
+
 def _cmd_seal(args) -> int:
     import datetime as dt
 
@@ -182,6 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rejects", default=None, help="未写出的行（仅供工作人员）/ rows left out, for staff only")
     p.add_argument("--data", default="data", help="数据文件夹：不会写进这里 / data folder, never written into")
     p.set_defaults(func=_cmd_anonymize)
+
+    p = sub.add_parser("audit-report", help="内部核查报告（含受助人编码，不公开）/ the private audit report")
+    p.add_argument("--data", default="data")
+    p.add_argument("--out", required=True, help="报告文件（.csv，放在 private/ 里）/ the report (.csv, in private/)")
+    p.add_argument("--replace", action="store_true", help="替换已有的文件 / replace an existing file")
+    p.set_defaults(func=_cmd_audit_report)
 
     p = sub.add_parser("seal", help="封存已发布的批次 / seal a published round")
     p.add_argument("--data", default="data")

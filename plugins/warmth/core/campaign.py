@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warmth.core.problems import ConfigError
+from warmth.core.schema import WITHHELD_COLUMNS
 
 # record column → (campaign attribute, Chinese label) for the declared dimensions
 DIMENSIONS = {
@@ -67,7 +68,11 @@ class Campaign:
     fund_sources: tuple[FundSource, ...]
     recipient_groups: tuple[Named, ...]
     min_group_size: int = 3
-    other_label: str = "其他"
+    other_label: str = "其他"  # the category and group that small ones are merged into
+    other_unit_label: str = "其他单位"  # the disbursing unit that small units are merged into
+    other_item_label: str = "其他物资"  # the goods item that rare items are merged into
+    sensitive_categories: tuple[str, ...] = ("医疗救助", "心理疏导")  # never the only category of a published group
+    publish_notes: bool = False  # the free-text note column is published only when true
     path: Path = field(default=Path("campaign.toml"), compare=False)
     digest: str = field(default="", compare=False)  # SHA-256 of the bytes read
 
@@ -85,6 +90,11 @@ class Campaign:
         if kind in ("categories", "recipient_groups"):
             names.append(self.other_label)
         return names
+
+    @property
+    def withheld(self) -> tuple[str, ...]:
+        """Record columns published empty (README "Privacy")."""
+        return WITHHELD_COLUMNS + (() if self.publish_notes else ("note",))
 
     def slug_of(self, kind: str, name: str) -> str:
         for item in getattr(self, kind):
@@ -129,6 +139,15 @@ def _table(data: dict, key: str, problems: list[str]) -> dict:
         problems.append(f"{key}: 应写成 [{key}] 表 / expected a table written [{key}]")
         return {}
     return value
+
+
+def _names(table: dict, key: str, default: tuple[str, ...], problems: list[str]) -> tuple[str, ...]:
+    """A list of names (NFKC, trimmed), or the default when the key is absent."""
+    value = table.get(key, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(f"privacy.{key}: 应为名称列表 / expected a list of names")
+        return default
+    return tuple(unicodedata.normalize("NFKC", v).strip() for v in value)
 
 
 def _named_list(data: dict, key: str, problems: list[str], cls=Named) -> tuple:
@@ -216,6 +235,10 @@ def load_campaign(path: Path) -> Campaign:
         recipient_groups=_named_list(data, "recipient_groups", problems),
         min_group_size=privacy.get("min_group_size", 3),
         other_label=unicodedata.normalize("NFKC", str(privacy.get("other_label", "其他"))).strip(),
+        other_unit_label=unicodedata.normalize("NFKC", str(privacy.get("other_unit_label", "其他单位"))).strip(),
+        other_item_label=unicodedata.normalize("NFKC", str(privacy.get("other_item_label", "其他物资"))).strip(),
+        sensitive_categories=_names(privacy, "sensitive_categories", ("医疗救助", "心理疏导"), problems),
+        publish_notes=privacy.get("publish_notes", False),
         path=path,
         digest=hashlib.sha256(raw).hexdigest(),
     )
@@ -225,6 +248,14 @@ def load_campaign(path: Path) -> Campaign:
         problems.append("privacy.other_label: 必填文字 / required text")
     elif campaign.other_label in campaign.names("categories") + campaign.names("recipient_groups"):
         problems.append("privacy.other_label: 不能与已声明的类别或群体重名 / must differ from declared categories and groups")
+    for key in ("other_unit_label", "other_item_label"):
+        if not getattr(campaign, key):
+            problems.append(f"privacy.{key}: 必填文字 / required text")
+    if not isinstance(campaign.publish_notes, bool):
+        problems.append("privacy.publish_notes: 应为 true 或 false / expected true or false")
+    for name in campaign.sensitive_categories:
+        if name not in campaign.names("categories"):
+            problems.append(f"privacy.sensitive_categories: 未声明的救助类别 {name!r} / undeclared category {name!r}")
     if campaign.start > campaign.end:
         problems.append("campaign.start 晚于 campaign.end / start is after end")
     if not isinstance(head.get("closed", False), bool):

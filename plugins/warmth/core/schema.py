@@ -114,6 +114,9 @@ PERSONAL_DATA_SCAN: tuple[str, ...] = ("record_id", *FREE_TEXT)
 # opens the file (CSV injection): refused in input, never written in output.
 FORMULA_START: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 COLUMN_ZH: dict[str, str] = {c.name: c.zh for c in RECORD_COLUMNS}
+# Published empty, always (README "Privacy"): they would link records of one person.
+# The note column is withheld too unless campaign.toml sets [privacy] publish_notes = true.
+WITHHELD_COLUMNS: tuple[str, ...] = ("recipient_ref", "filed_on")
 
 
 def normalize_header(text: str) -> str:

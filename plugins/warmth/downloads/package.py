@@ -23,6 +23,17 @@ from warmth.core.schema import (
 )
 from warmth.downloads.download import Download
 
+# How published records differ from what districts send (README "Privacy").
+WITHHELD = "Withheld for privacy: always empty (it would link records of one person)."
+PUBLISHED_AS = {
+    "date": "Monday of the week of the disbursement (ISO date); empty where even the week would single out a recipient.",
+    "disbursing_unit": "Unit that paid or handed over the aid; small units are published as 其他单位.",
+    "category": "Declared aid category; small groups are published as 其他.",
+    "recipient_group": "Declared recipient group; small groups are published as 其他.",
+    "item": "Goods item; rare items are published as 其他物资.",
+}
+GENERALISED = ("date",)  # may be published empty
+
 
 def _record_schema(campaign: Campaign) -> dict:
     enums = {
@@ -35,9 +46,11 @@ def _record_schema(campaign: Campaign) -> dict:
     }
     fields = []
     for col in RECORD_COLUMNS:
-        field = {"name": col.name, "title": col.zh, "type": col.type, "description": col.description}
+        field = {"name": col.name, "title": col.zh, "type": col.type, "description": PUBLISHED_AS.get(col.name, col.description)}
+        if col.name in campaign.withheld:
+            field["description"] = WITHHELD
         constraints: dict = {}
-        if col.required == "yes":
+        if col.required == "yes" and col.name not in GENERALISED:
             constraints["required"] = True
         if col.name in enums:
             constraints["enum"] = enums[col.name]

@@ -47,14 +47,17 @@ def decimal_text(values: np.ndarray, *, trim: bool) -> pa.Array:
     return text
 
 
-def public_table(typed: pd.DataFrame) -> pa.Table:
+def public_table(typed: pd.DataFrame, withheld: tuple[str, ...] = ()) -> pa.Table:
     """The published form of the records: every column as text, canonical values.
 
+    ``withheld`` columns are published empty (the campaign's privacy rules).
     Built with Arrow compute kernels: no per-record Python and no float.
     """
     columns = {}
     for name in COLUMN_NAMES:
-        if name == "amount_yuan":
+        if name in withheld:
+            columns[name] = pa.array([""] * len(typed), type=pa.large_string())
+        elif name == "amount_yuan":
             columns[name] = decimal_text(typed["amount_fen"].to_numpy(np.int64), trim=False)
         elif name == "quantity":
             goods = pa.array((typed["aid_type"] == "goods").to_numpy())
@@ -102,7 +105,7 @@ def record_tables(typed: pd.DataFrame, campaign: Campaign):
     rounds = typed["round"].cat.codes.to_numpy(np.int64)
     dests = typed["district"].cat.codes.to_numpy(np.int64)
     order = np.lexsort((dests, rounds))
-    table = public_table(typed)
+    table = public_table(typed, campaign.withheld)
     if not np.array_equal(order, np.arange(len(order))):
         table = table.take(pa.array(order))
     rounds, dests = rounds[order], dests[order]

@@ -43,14 +43,21 @@ def build_cube(records: pd.DataFrame) -> pd.DataFrame:
     return cube
 
 
-def build_goods(records: pd.DataFrame) -> pd.DataFrame:
+def build_goods(records: pd.DataFrame, other_item: str) -> pd.DataFrame:
+    """Goods per destination, item and unit. Rare items merged into ``other_item`` form one row
+    per destination without a unit: their quantities are in different units (quantity -1: not summed)."""
     goods = records.loc[records["aid_type"] == "goods", ["district", "item", "unit", "quantity", "amount_fen"]]
+    other = goods["item"] == other_item
+    if other.any():
+        goods = goods.assign(unit=goods["unit"].where(~other, ""), quantity=goods["quantity"].where(~other, 0))
     table = (
         goods.groupby(["district", "item", "unit"], observed=True, sort=True)
         .agg(records=("amount_fen", "size"), quantity=("quantity", "sum"), fen=("amount_fen", "sum"))
         .reset_index()
     )
-    return table.astype({"records": "int64", "quantity": "int64", "fen": "int64"})
+    table = table.astype({"records": "int64", "quantity": "int64", "fen": "int64"})
+    table.loc[table["item"] == other_item, "quantity"] = -1
+    return table
 
 
 def build_allocations(allocations: pd.DataFrame, cube: pd.DataFrame, campaign: Campaign) -> pd.DataFrame:
@@ -98,7 +105,7 @@ def aggregate(records: pd.DataFrame, allocations: pd.DataFrame, campaign: Campai
         codes[codes == empty[0]] = -1
     return Aggregates(
         cube=cube,
-        goods=build_goods(records),
+        goods=build_goods(records, campaign.other_item_label),
         recipients={"district": distinct_by(codes, records, "district"), "round": distinct_by(codes, records, "round")},
         allocations=build_allocations(allocations, cube, campaign),
         total_fen=int(records["amount_fen"].sum()),

@@ -20,7 +20,7 @@ from warmth.core.steps import Steps
 from warmth.figures.aggregate import Aggregates, aggregate
 from warmth.figures.campaign_table import campaign_table
 from warmth.figures.findings import find
-from warmth.figures.privacy import Coarsening, coarsen
+from warmth.figures.privacy import PrivacyReport, protect
 from warmth.intake.corrections import apply_corrections, load_corrections
 from warmth.intake.load import load_allocations, load_records
 from warmth.intake.submissions import load_submissions
@@ -32,12 +32,12 @@ from warmth.ledger.sealed import archive_files, check_sealed_inputs
 @dataclass(frozen=True)
 class Dataset:
     campaign: Campaign
-    records: pd.DataFrame  # typed (validate.validate_records), small groups coarsened (privacy)
+    records: pd.DataFrame  # as published: typed, then protected (figures/privacy); refs kept for counting
     allocations: pd.DataFrame
     agg: Aggregates
     digests: dict[str, str]  # every input file read (path under the data folder) → SHA-256 of its bytes
-    coarsening: Coarsening  # what the small-group rule changed (records are already coarsened)
-    checked: pd.DataFrame  # the records before coarsening: rule findings need the real categories
+    privacy: PrivacyReport  # what protecting the records generalised
+    checked: pd.DataFrame  # the records before protection: rule findings need the real values
     ledger: list[dict]  # sealed rounds' manifests, in order (data/ledger.jsonl)
     sealed: dict[str, tuple[Path, int, str]]  # path under /data/ → (archived file, bytes, sha256)
     findings: pd.DataFrame  # breaches of the campaign's rules (findings.find): published, not errors
@@ -84,7 +84,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
     with steps.step("aggregate", "汇总"):
         checked = records
-        records, coarsening = coarsen(checked, campaign)
+        records, privacy = protect(checked, campaign)
         agg = aggregate(records, allocations, campaign)
     with steps.step("findings", "核查规则"):
         findings = find(checked, agg.allocations, campaign, submissions, campaign_over=campaign.closed, published=records)
@@ -95,7 +95,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     if (data_dir / CORRECTIONS_FILE).exists():
         digests[CORRECTIONS_FILE] = hashlib.sha256((data_dir / CORRECTIONS_FILE).read_bytes()).hexdigest()
     return Dataset(
-        campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, coarsening=coarsening,
+        campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, privacy=privacy,
         checked=checked, ledger=manifests, sealed=sealed, findings=findings, corrections=history, submissions=submissions,
         data_dir=data_dir,
     )

@@ -88,7 +88,7 @@ class WarmthGenerator(Generator):
             "fund_sources": campaign.fund_sources,
             "categories": campaign.categories,
             "rounds": campaign.rounds,
-            "privacy": self.dataset.coarsening,
+            "privacy": self.dataset.privacy,
         }
         for row in summary(self.dataset.findings):
             if row["count"]:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from warmth.core.campaign import Campaign
 from warmth.figures.findings.arrays import SCHEMA, arrow_text, codes_of, factorize_refs
 from warmth.figures.findings.rules import RULE, RULE_POS
-from warmth.figures.privacy import coarsen
+from warmth.figures.privacy import protect
 
 
 class Context:
@@ -44,7 +44,7 @@ class Context:
         self.rid = arrow_text(records["record_id"])
         self.ref_text = arrow_text(records["recipient_ref"])
         if published is None:
-            published, _ = coarsen(records, campaign)
+            published, _ = protect(records, campaign)
         if len(published) != len(records):
             raise ValueError("`published` must hold the same records, in the same order, as `records`")
         # what small-group coarsening hid: the published category / group differs from the original
