@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warmth.core.problems import ConfigError
-from warmth.core.schema import WITHHELD_COLUMNS
+from warmth.core.schema import FORMULA_START, WITHHELD_COLUMNS
 
 # record column → (campaign attribute, Chinese label) for the declared dimensions
 DIMENSIONS = {
@@ -27,6 +27,8 @@ DIMENSIONS = {
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 ROUND_ID = re.compile(r"[0-9a-z][0-9a-z_-]*")
+# A link the pages show (the licence …): http or https to a named host, no spaces or control characters.
+WEB_URL = re.compile(r"https?://[^\s/?#\\]+[^\s\\]*", re.I)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,41 @@ def _named_list(data: dict, key: str, problems: list[str], cls=Named) -> tuple:
     return tuple(result)
 
 
+def _url_problems(data: dict, where: str = "") -> list[str]:
+    """Every ``url`` or ``…_url`` key, at any depth, must be an http(s) link."""
+    found = []
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else []
+    for key, value in items:
+        here = f"{where}[{key + 1}]" if isinstance(key, int) else f"{where}.{key}" if where else str(key)
+        if isinstance(value, (dict, list)):
+            found += _url_problems(value, here)
+        elif isinstance(key, str) and (key == "url" or key.endswith("_url")):
+            if not (isinstance(value, str) and WEB_URL.fullmatch(value.strip()) and value.isprintable()):
+                found.append(
+                    f"{here}: 链接必须以 http:// 或 https:// 开头，不能是 javascript: 等其他链接 / "
+                    f"a link must start with http:// or https:// (javascript: and other schemes are refused), got {value!r}"
+                )
+    return found
+
+
+def _formula_problems(campaign: Campaign) -> list[str]:
+    """Names and texts that reach the spreadsheets must not start like a formula."""
+    texts = [
+        (f"campaign.{key}", getattr(campaign, key))
+        for key in ("title", "short_title", "organization", "notice_number", "notice_title")
+    ]
+    texts += [(f"rounds[{i}].label", r.label) for i, r in enumerate(campaign.rounds, 1)]
+    for kind in ("destinations", "fund_sources", "categories", "recipient_groups"):
+        texts += [(f"{kind}[{i}].name", item.name) for i, item in enumerate(getattr(campaign, kind), 1)]
+    texts += [(f"privacy.{key}", getattr(campaign, key)) for key in ("other_label", "other_unit_label", "other_item_label")]
+    return [
+        f"{key}: 不能以 = + - @、制表符或回车开头（电子表格会把它当作公式执行）/ "
+        f"must not start with = + - @, a tab or a carriage return (a spreadsheet would run it as a formula), got {value!r}"
+        for key, value in texts
+        if isinstance(value, str) and value.startswith(FORMULA_START)
+    ]
+
+
 def load_campaign(path: Path) -> Campaign:
     """Read and check campaign.toml; raise ConfigError listing every problem."""
     path = Path(path)
@@ -271,6 +308,8 @@ def load_campaign(path: Path) -> Campaign:
                 )
     if not campaign.licence.get("id"):
         problems.append("[licence].id: 必填 / required (e.g. CC-BY-4.0)")
+    problems += _url_problems(data)
+    problems += _formula_problems(campaign)
     if problems:
         raise ConfigError(
             f"活动配置文件有误 / campaign file has problems: {path}\n" + "\n".join(f"  - {p}" for p in problems)

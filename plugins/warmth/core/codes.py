@@ -131,7 +131,8 @@ CODES: tuple[Code, ...] = (
         "plain": ("必填，不能为空。", "'{column}' is required."),
     }),
     Code("record-id-format", "记录编号格式不对", "malformed record id", _one(
-        "记录编号只能包含字母、数字、“-”和“_”，最长 64 个字符。", "record_id may contain only letters, digits, '-' and '_' (at most 64).",
+        "记录编号只能包含字母、数字、“-”和“_”，必须以字母或数字开头，最长 64 个字符。",
+        "record_id may contain only letters, digits, '-' and '_', must start with a letter or digit, and has at most 64 characters.",
     )),
     Code("duplicate-record-id", "记录编号重复", "duplicate record id", _one(
         "记录编号重复，已出现在 {first}。记录编号必须在所有文件和批次中唯一。",

@@ -104,7 +104,8 @@ FINDINGS_COLUMNS: tuple[Column, ...] = (
 )
 
 NOTE_MAX = 200
-RECORD_ID_PATTERN = r"[A-Za-z0-9_-]{1,64}"
+# Starts with a letter or digit (an id like "-1-1" would start like a formula in a spreadsheet).
+RECORD_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 RECIPIENT_REF_PATTERN = r"[0-9a-f]{32,64}"
 # Free text typed by districts: checked for formulas and personal data.
 FREE_TEXT: tuple[str, ...] = ("disbursing_unit", "item", "unit", "note")

@@ -2,7 +2,9 @@
 
 The record files come from downloads/records.py (cached by content), the small
 tables from downloads/tables.py, the description from downloads/package.py;
-sealed rounds are published exactly as archived. SHA256SUMS is written last.
+sealed rounds are published exactly as archived. Every CSV and .xlsx cell is
+then read back (downloads/plain.py: nothing a spreadsheet would run as a
+formula). SHA256SUMS is written last.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from warmth.core.files import atomic_write
 from warmth.core.layout import DATA_DIR, LEDGER_FILE, SUMS_FILE
 from warmth.downloads.download import Download
 from warmth.downloads.package import TITLES, datapackage, sha256sums, title_for
+from warmth.downloads.plain import check_plain_cells
 from warmth.downloads.records import records_key, write_record_files
 from warmth.downloads.tables import (
     allocations_bytes,
@@ -58,6 +61,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     for rel, payload in small.items():
         atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
+    check_plain_cells(data_out)
     downloads = [Download(d.path, d.bytes, d.sha256, title_for(d.path, campaign)) for d in downloads]
     package = datapackage(campaign, downloads, table)
     atomic_write(data_out / "datapackage.json", package)

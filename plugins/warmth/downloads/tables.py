@@ -21,6 +21,7 @@ from warmth.core import money
 from warmth.core.campaign import Campaign
 from warmth.core.files import BOM, csv_bytes
 from warmth.core.schema import ALLOCATED_VS_DISBURSED_COLUMNS, ALLOCATION_COLUMNS, FINDINGS_COLUMNS, HISTORY_KEYS, SUMMARY_COLUMNS
+from warmth.downloads.plain import append_text_row
 from warmth.downloads.records import decimal_text
 from warmth.figures.aggregate import Aggregates, breakdown, report_status
 
@@ -112,11 +113,12 @@ def campaign_table_xlsx(table: dict, campaign: Campaign) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "送温暖工程统计表"
-    sheet.append([f"{campaign.organization}送温暖工程统计表" + ("（示例数据，非真实数据）" if campaign.sample_data else "")])
-    sheet.append([title for _, title in table["columns"]])
+    # every string typed as a string: openpyxl would turn one starting with "=" into a live formula
+    append_text_row(sheet, [f"{campaign.organization}送温暖工程统计表" + ("（示例数据，非真实数据）" if campaign.sample_data else "")])
+    append_text_row(sheet, [title for _, title in table["columns"]])
     for row in [*table["rows"], table["total"]]:
         cells = _cells(table, row)
-        sheet.append([Decimal(c) if isinstance(c, str) and c.replace(".", "", 1).lstrip("-").isdigit() else c for c in cells])
+        append_text_row(sheet, [Decimal(c) if isinstance(c, str) and c.replace(".", "", 1).lstrip("-").isdigit() else c for c in cells])
     for column in sheet.iter_cols(min_row=3):
         for cell in column:
             if isinstance(cell.value, Decimal):

@@ -20,8 +20,16 @@ import pandas as pd
 from warmth.core.dates import parse_date
 from warmth.core.layout import CORRECTIONS_FILE
 from warmth.core.problems import Problem
-from warmth.core.schema import CORRECTION_COLUMNS, CORRECTION_NAMES, HISTORY_KEYS, RECORD_COLUMNS, header_map, normalize_header
-from warmth.intake.cells import Collector
+from warmth.core.schema import (
+    CORRECTION_COLUMNS,
+    CORRECTION_NAMES,
+    FORMULA_START,
+    HISTORY_KEYS,
+    RECORD_COLUMNS,
+    header_map,
+    normalize_header,
+)
+from warmth.intake.cells import Collector, starts_with_any
 from warmth.intake.load import read_table
 
 FIELDS_CORRECTABLE = (
@@ -78,6 +86,9 @@ def load_corrections(data_dir: Path, campaign) -> tuple[pd.DataFrame | None, lis
                 flag(empty["reason"], "reason", "correction-reason-required")
             else:
                 flag(empty[col.name], col.name, "required", label=col.zh, column=col.name)
+
+    for name in ("correction_id", "old_value", "new_value", "reason"):  # published as written in /data/corrections.csv
+        flag(starts_with_any(frame[name], FORMULA_START), name, "formula-prefix")
 
     cid = frame["correction_id"]
     repeat = ~empty["correction_id"] & cid.duplicated(keep="first")

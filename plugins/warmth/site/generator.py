@@ -3,7 +3,9 @@ the downloads, charts and data pages in generate_output, like Pelican's own.
 
 Everything it does is a call into the stages: figures.dataset reads and checks,
 site.pages makes the page models, downloads.publish writes /data/, site.charts
-draws. When it is done, `report` holds what the build command prints.
+draws. When it is done, `report` holds what the build command prints. Staff
+markdown — round narratives here, content pages through `sanitize_content` —
+is cleaned by site.sanitize before any page shows it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import markdown
 from markupsafe import Markup
+from pelican.contents import Static
 from pelican.generators import Generator
 
 from warmth.core import money
@@ -28,6 +31,7 @@ from warmth.figures.findings import summary
 from warmth.site.chartjob import ChartJob
 from warmth.site.filters import FILTERS
 from warmth.site.pages import Page, all_pages
+from warmth.site.sanitize import clean_html
 
 log = logging.getLogger("warmth")
 
@@ -58,13 +62,27 @@ def add_filters(generator) -> None:
     generator.env.filters.update(FILTERS)
 
 
+def sanitize_content(content) -> None:
+    """content_object_init: a page Pelican rendered from staff markdown keeps only safe HTML."""
+    if isinstance(content, Static):
+        return
+    if isinstance(getattr(content, "_content", None), str):
+        content._content = clean_html(content._content)
+    if isinstance(getattr(content, "_summary", None), str):
+        content._summary = clean_html(content._summary)
+
+
 def _narratives(folder: Path) -> dict[str, str]:
-    """Staff's markdown narrative per round: content/rounds/<round id>.md."""
+    """Staff's markdown narrative per round: content/rounds/<round id>.md, sanitised."""
     result = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.md")):
-            html = markdown.markdown(path.read_text(encoding="utf-8-sig"), extensions=["tables", "sane_lists"])
-            result[path.stem] = Markup(html)
+            html = markdown.markdown(
+                path.read_text(encoding="utf-8-sig"),
+                extensions=["tables", "sane_lists"],
+                extension_configs={"tables": {"use_align_attribute": True}},  # alignment without style=
+            )
+            result[path.stem] = Markup(clean_html(html))
     return result
 
 

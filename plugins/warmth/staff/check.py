@@ -18,7 +18,8 @@ from warmth.core.campaign import load_campaign
 from warmth.core.files import BOM, atomic_write
 from warmth.core.layout import CAMPAIGN_FILE
 from warmth.core.problems import ConfigError, DataError, Problem
-from warmth.core.schema import RECORD_COLUMNS
+from warmth.core.schema import FORMULA_START, RECORD_COLUMNS
+from warmth.downloads.plain import append_text_row
 from warmth.figures.dataset import read_dataset
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
@@ -137,7 +138,7 @@ def _cell(value: str) -> str:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def _say(problem: Problem) -> str:
@@ -154,7 +155,7 @@ def _write_table(out: Path, rows: list[list[str]]) -> None:
         sheet = book.active
         sheet.title = "需要修改"
         for row in rows:
-            sheet.append([_cell(str(v)) for v in row])
+            append_text_row(sheet, [_cell(str(v)) for v in row])  # strings stay strings, never formulas
         buffer = io.BytesIO()
         book.save(buffer)
         payload = buffer.getvalue()
