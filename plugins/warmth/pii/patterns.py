@@ -8,8 +8,31 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import NamedTuple
 
 from warmth.pii.fold import special_class
+from warmth.pii.names import (
+    BIRTH_CUES,
+    COMPOUND_SURNAMES,
+    LABEL_CUES,
+    NUMERALS,
+    PHONE_CUES,
+    PLATE_PROVINCES,
+    QQ_CUES,
+    SUFFIX_CUES,
+    SURNAMES,
+    WECHAT_CUES,
+)
+
+
+class Match(NamedTuple):
+    """One piece of personal data in folded text."""
+
+    start: int  # in the folded text
+    end: int
+    kind: str
+    masked: str | None  # None: show the original characters (already masked)
+
 
 # kind → (Chinese label, English label), most serious first: a cell's `kind` is
 # the first of these found in it.
@@ -20,7 +43,13 @@ KINDS: dict[str, tuple[str, str]] = {
     "long-number": ("长数字串（疑似证件号或卡号）", "long digit run (possibly an ID or card number)"),
     "mobile": ("手机号码", "mobile phone number"),
     "landline": ("固定电话号码", "landline phone number"),
+    "name": ("姓名", "person's name"),
+    "address": ("住址门牌", "home address"),
+    "birth-date": ("出生日期", "date of birth"),
     "email": ("电子邮箱", "e-mail address"),
+    "qq": ("QQ号", "QQ number"),
+    "wechat": ("微信号", "WeChat id"),
+    "plate": ("车牌号", "car number plate"),
     "masked-id": ("打码的证件号或卡号", "masked ID or card number"),
     "masked-phone": ("打码的手机号码", "masked phone number"),
 }
@@ -81,7 +110,36 @@ PREFILTER_ASCII = "|".join(
 )
 
 
+# What words and disguises need (pii/disguise.py, pii/context.py), again a superset:
+_N = "[0-9" + "".join(NUMERALS) + "]"  # a digit, or a Chinese numeral written digit by digit
+_CN = "[" + "".join(NUMERALS) + "]"
+_G = r"[\t-\r\x1c-\x20_,.\x{B7}\-/\x{3001};\x{2022}\x{2027}\x{30FB}]"  # separators between digit groups
+_SURNAME_CHARS = "".join(sorted(set(SURNAMES + "".join(COMPOUND_SURNAMES))))
+
+
+def _words(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+PREFILTER_DISGUISES = "|".join(
+    (
+        # a chain of 11 digits or numerals split by separators, not continuing a code (SZ-2012-01-…)
+        rf"(?:^|[^0-9A-Za-z_\-]){_N}(?:{_G}{{0,3}}{_N}){{10}}",
+        r"[0-9](?:[^0-9]*[0-9]){14}",  # 15 digits in all: halves of an ID written apart
+        rf"{_CN}(?:{_G}{{0,3}}{_N}){{5}}|{_N}{_G}{{0,3}}{_CN}",  # numerals written digit by digit
+        _words(PHONE_CUES + BIRTH_CUES + QQ_CUES + ("出生", "生人", "年生", "日生", "月生")),
+        rf"(?:{_words(LABEL_CUES)})[ :：]*(?:为|是|叫|名叫|系)?[ :：]*[{_SURNAME_CHARS}]|(?:姓名|名字|户名) *[:：]",
+        rf"(?:{_words(WECHAT_CUES)})(?:号码|号|id|ID)?[ :：=]*[A-Za-z0-9]",
+        rf"[{_SURNAME_CHARS}][^\x00-\x7f]{{1,2}}(?:{_words(SUFFIX_CUES)})",
+        rf"(?:路|街|巷|弄|胡同|大道){_N}|{_N}(?:栋|幢|号楼|座|单元|号){_N}|(?:{_N}|十)(?:组|社){_N}",
+        rf"(?:小区|花园|苑|公寓|新村|大厦|家园|院){_N}",
+        rf"[{PLATE_PROVINCES}][A-Za-z][\x{{B7}}\x{{2022}}. \-]?[A-Za-z0-9]{{5}}",
+        r"(?i:\(at\)|\[at\]|\{at\}| at |#|艾特|圈a)",
+    )
+)
+
+
 @functools.cache
 def prefilter_pattern() -> str:
     """The RE2 pattern a cell must match to be checked exactly."""
-    return f"{PREFILTER_ASCII}|{special_class()}"
+    return f"{PREFILTER_ASCII}|{PREFILTER_DISGUISES}|{special_class()}"
