@@ -124,29 +124,44 @@ def find_names(text: str) -> list[Match]:
     return found
 
 
+_HAN = re.compile(f"[{HAN}]")
+_DIGIT = re.compile("[0-9]")
+_ASCII_LETTER = re.compile("[A-Za-z]")
+
+
 def find_words(text: str, allowed_phones: frozenset[str] = frozenset()) -> list[Match]:
-    """Names, addresses, birth dates, QQ and WeChat ids, plates, spelled-out e-mails, cued local numbers."""
-    found = find_names(text) if any("\u3400" <= ch <= "\u9fff" for ch in text) else []
-    for pattern in ADDRESSES:
-        found.extend(Match(m.start(), m.end(), "address", _digits_to_stars(m.group())) for m in pattern.finditer(text))
-    for m in BIRTH.finditer(text):
-        group = next(g for g in ("date", "date2", "date3") if m.group(g))
-        found.append(Match(m.start(group), m.end(group), "birth-date", _digits_to_stars(m.group(group))))
-    for m in QQ.finditer(text):
-        value = m.group("id")
-        found.append(Match(m.start("id"), m.end("id"), "qq", value[:2] + re.sub("[0-9]", "*", value[2:])))
-    for m in WECHAT.finditer(text):
-        value = m.group("id")
-        found.append(Match(m.start("id"), m.end("id"), "wechat", value[0] + "*" * (len(value) - 1)))
-    for m in PLATE.finditer(text):
-        if sum(ch.isdigit() for ch in m.group("tail")) >= 2:
-            found.append(Match(m.start(), m.end(), "plate", m.group("head") + m.group("sep") + "*" * len(m.group("tail"))))
-    for m in EMAIL_SPELLED.finditer(text):
-        if "@" not in m.group():  # a plain address is the e-mail pattern's
-            found.append(Match(m.start(), m.end(), "email", f"{m.group('local')[0]}***@{m.group('domain')}.{m.group('tld')}"))
-    for m in CUED_LOCAL.finditer(text):
-        if not allowed_phone(m.group("local"), allowed_phones):
-            found.append(Match(m.start("local"), m.end("local"), "landline", "*" * (len(m.group("local")) - 2) + m.group("local")[-2:]))
+    """Names, addresses, birth dates, QQ and WeChat ids, plates, spelled-out e-mails, cued local numbers.
+
+    Each family runs only when a character it needs is in the text (most candidates need one or two)."""
+    found: list[Match] = []
+    han, digit, letter = _HAN.search(text), _DIGIT.search(text), _ASCII_LETTER.search(text)
+    if han:
+        found.extend(find_names(text))
+    if han and digit:
+        for pattern in ADDRESSES:
+            found.extend(Match(m.start(), m.end(), "address", _digits_to_stars(m.group())) for m in pattern.finditer(text))
+    if "生" in text:
+        for m in BIRTH.finditer(text):
+            group = next(g for g in ("date", "date2", "date3") if m.group(g))
+            found.append(Match(m.start(group), m.end(group), "birth-date", _digits_to_stars(m.group(group))))
+    if digit:
+        for m in QQ.finditer(text):
+            value = m.group("id")
+            found.append(Match(m.start("id"), m.end("id"), "qq", value[:2] + re.sub("[0-9]", "*", value[2:])))
+        for m in CUED_LOCAL.finditer(text):
+            if not allowed_phone(m.group("local"), allowed_phones):
+                found.append(Match(m.start("local"), m.end("local"), "landline", "*" * (len(m.group("local")) - 2) + m.group("local")[-2:]))
+    if letter:
+        for m in WECHAT.finditer(text):
+            value = m.group("id")
+            found.append(Match(m.start("id"), m.end("id"), "wechat", value[0] + "*" * (len(value) - 1)))
+        for m in EMAIL_SPELLED.finditer(text):
+            if "@" not in m.group():  # a plain address is the e-mail pattern's
+                found.append(Match(m.start(), m.end(), "email", f"{m.group('local')[0]}***@{m.group('domain')}.{m.group('tld')}"))
+        if han and digit:
+            for m in PLATE.finditer(text):
+                if sum(ch.isdigit() for ch in m.group("tail")) >= 2:
+                    found.append(Match(m.start(), m.end(), "plate", m.group("head") + m.group("sep") + "*" * len(m.group("tail"))))
     return found
 
 

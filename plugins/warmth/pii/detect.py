@@ -53,7 +53,7 @@ from warmth.pii.patterns import (
     RUN,
     SEVERITY,
     Match,
-    prefilter_pattern,
+    prefilter_patterns,
 )
 
 __all__ = ["COLUMNS", "KINDS", "Allowed", "candidates", "mask", "personal_data", "scan_series"]
@@ -263,15 +263,22 @@ REPEAT_SHARE = 0.1
 
 
 def _prefilter(data: pa.ChunkedArray) -> np.ndarray:
-    pattern = prefilter_pattern()
+    patterns = prefilter_patterns()
+
+    def matches(values: pa.Array) -> pa.Array:
+        hit = pc.match_substring_regex(values, patterns[0])
+        for pattern in patterns[1:]:
+            hit = pc.or_(hit, pc.match_substring_regex(values, pattern))
+        return hit
+
     parts = []
     for chunk in data.chunks:
         sample = chunk.slice(0, SAMPLE)
         if len(chunk) > 2 * SAMPLE and len(pc.unique(sample)) <= REPEAT_SHARE * len(sample):
             encoded = pc.dictionary_encode(chunk)
-            hit = pc.match_substring_regex(encoded.dictionary, pattern).take(encoded.indices)
+            hit = matches(encoded.dictionary).take(encoded.indices)
         else:
-            hit = pc.match_substring_regex(chunk, pattern)
+            hit = matches(chunk)
         parts.append(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 

@@ -124,7 +124,7 @@ def _chain_kind(text: str, chain: list[re.Match[str]], whole: bool, cue: bool) -
 def find_numbers(text: str) -> list[Match]:
     """Disguised IDs, mobiles, cards and (near a phone cue) landlines in numeral-translated folded text."""
     groups = list(GROUP.finditer(text))
-    if not groups:
+    if len(groups) < 2:  # one group of digits is the exact patterns' (pii/patterns.py)
         return []
     cue = PHONE_CUE.search(text)
     found: list[Match] = []
@@ -153,21 +153,25 @@ def find_numbers(text: str) -> list[Match]:
 def _split(text: str, groups: list[re.Match[str]], cue: re.Match[str] | None) -> list[Match]:
     """An ID cut into two or three pieces written apart; near a phone cue, a mobile in two
     (3 + 8, 4 + 7 or 7 + 4 digits, after the cue, at most 8 characters apart)."""
-    pieces = [g for g in groups if len(g.group()) >= 2][:MAX_SPLIT_GROUPS]
-    if len(pieces) < 2 or sum(len(g.group()) for g in pieces) < 11:
+    pieces = [g for g in groups if g.end() - g.start() >= 2][:MAX_SPLIT_GROUPS]
+    sizes = [g.end() - g.start() for g in pieces]
+    if len(pieces) < 2 or sum(sizes) < 11:
         return []
     found: list[Match] = []
-    for size in (2, 3):
-        for combo in itertools.combinations(pieces, size):
-            length = sum(len(g.group()) for g in combo)
-            if length == 18 and _id_digits(list(combo)):
-                kind = "id18"
-            elif size == 2 and cue and _split_mobile(combo[0], combo[1], cue):
-                kind = "mobile"
-            else:
-                continue
-            head = 3 if kind == "mobile" else 4
-            found.extend(m._replace(kind=kind) for m in _mask_pieces(text, [g.span() for g in combo], head, 4))
+    combos: list[tuple[str, tuple[int, ...]]] = []
+    for i, j in itertools.combinations(range(len(pieces)), 2):
+        if sizes[i] + sizes[j] == 18:
+            combos.append(("id18", (i, j)))
+        elif cue and sizes[i] + sizes[j] == 11 and _split_mobile(pieces[i], pieces[j], cue):
+            combos.append(("mobile", (i, j)))
+    if sum(sizes) >= 18 and len(pieces) >= 3:
+        combos.extend(("id18", c) for c in itertools.combinations(range(len(pieces)), 3) if sizes[c[0]] + sizes[c[1]] + sizes[c[2]] == 18)
+    for kind, combo in combos:
+        chosen = [pieces[k] for k in combo]
+        if kind == "id18" and not _id_digits(chosen):
+            continue
+        head = 3 if kind == "mobile" else 4
+        found.extend(m._replace(kind=kind) for m in _mask_pieces(text, [g.span() for g in chosen], head, 4))
     return found
 
 
