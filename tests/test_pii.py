@@ -21,6 +21,7 @@ from warmth.pii.unicode_ranges import SPECIAL_RANGES
 from independent import gb11643_check
 
 CONTACT = frozenset({"lsszghbzb@126.com"})
+PHONES = frozenset({"2133419", "2131730"})  # the campaign's own phone and fax may be shown beside a phone cue
 FULLWIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
 
 
@@ -79,8 +80,8 @@ def test_constructed_numbers_are_what_they_claim():
     assert not luhn(NOT_A_CARD16)
 
 
-def kinds(text: str, allowed: frozenset[str] = CONTACT) -> str | None:
-    found = pii.scan_series(pd.Series([text], dtype="str"), allowed_emails=allowed)
+def kinds(text: str, allowed: frozenset[str] = CONTACT, phones: frozenset[str] = frozenset()) -> str | None:
+    found = pii.scan_series(pd.Series([text], dtype="str"), allowed_emails=allowed, allowed_phones=phones)
     assert len(found) <= 1
     return None if found.empty else found["kind"].iloc[0]
 
@@ -216,7 +217,7 @@ NEGATIVE = [
     "数量：3",
     "2133419",
     "联系电话2133419",
-    "电话：2133419，传真：2133418",
+    "电话：2133419，传真：2131730",
     "0833",
     "春节慰问",
     "过冬取暖补贴",
@@ -242,8 +243,8 @@ NEGATIVE = [
 
 @pytest.mark.parametrize("text", NEGATIVE)
 def test_ordinary_text_is_not_flagged(text):
-    assert kinds(text) is None
-    assert pii.mask(text, allowed_emails=CONTACT) == text
+    assert kinds(text, phones=PHONES) is None
+    assert pii.mask(text, allowed_emails=CONTACT, allowed_phones=PHONES) == text
 
 
 def test_allow_list_is_case_insensitive_and_optional():
@@ -271,9 +272,11 @@ def test_mask_formats():
 
 
 def test_every_kind_has_labels_and_is_tested():
-    assert set(pii.KINDS) == {"id18", "id15", "masked-id", "masked-phone", "mobile", "landline", "bank-card", "long-number", "email"}
+    numbers = {"id18", "id15", "masked-id", "masked-phone", "mobile", "landline", "bank-card", "long-number", "email"}
+    words = {"name", "address", "birth-date", "qq", "wechat", "plate"}  # tests/test_pii_disguises.py
+    assert set(pii.KINDS) == numbers | words
     assert all(zh and en for zh, en in pii.KINDS.values())
-    assert {kind for _, kind, _ in POSITIVE} == set(pii.KINDS)
+    assert {kind for _, kind, _ in POSITIVE} == numbers
 
 
 # --- scan_series ------------------------------------------------------------
@@ -365,8 +368,9 @@ SMALL_NUMBER = st.one_of(
 @given(st.lists(st.tuples(st.one_of(CHINESE, PUNCT), st.one_of(SMALL_NUMBER, st.just(""))), max_size=12))
 def test_ordinary_chinese_text_with_small_numbers_is_never_flagged(pieces):
     text = "".join(words + number for words, number in pieces)
-    assert kinds(text) is None
-    assert pii.mask(text) == text
+    # random characters can make a cue and a name (受助人王明), never a number
+    found = pii._find(pii.numerals(pii.fold(text)), pii.Allowed())
+    assert not [m for m in found if m.kind not in ("name", "address", "birth-date")], text
 
 
 birth_dates = st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2011, 12, 31)).map(lambda d: d.strftime("%Y%m%d"))
@@ -421,7 +425,7 @@ PIECES += [p.translate(FULLWIDTH) for p in PIECES] + [
 @given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(alphabet=STRUCTURAL, max_size=6)), max_size=8))
 def test_prefilter_never_drops_a_cell_the_exact_check_would_flag(parts):
     text = "".join(parts)
-    if pii._analyse(text, frozenset()) is not None:
+    if pii._analyse(text, pii.Allowed()) is not None:
         assert len(pii.candidates(pd.Series([text], dtype="str"))) == 1, text
 
 

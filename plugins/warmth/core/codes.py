@@ -106,6 +106,13 @@ CODES: tuple[Code, ...] = (
         "rounds/ 下只能放“rounds/<批次>/文件名.csv”。这个文件或文件夹不会被读取，请移走或另存为 CSV UTF-8。",
         "Only rounds/<round>/<name>.csv belongs under rounds/; move this away or save it as CSV UTF-8.",
     )),
+    Code("personal-data-file-name", "文件名里有个人信息", "personal data in a file name", _one(
+        "文件名或批次文件夹名里疑似有个人信息（{kind}）。文件名会随下载文件和封存存档一起公开。"
+        "请改名，例如用区县拼音（shawan.csv）；受助人只用受助人编码表示。",
+        "The file or round folder name looks like it holds personal data ({kind_en}). File names are "
+        "published with the downloads and the sealed archive. Rename it, e.g. after the district (shawan.csv); "
+        "recipients are identified only by recipient_ref.",
+    )),
     Code("no-records", "没有发放记录", "no records", _one(
         "没有找到任何发放记录文件（rounds/<批次>/*.csv）。", "No record files found (rounds/<round>/*.csv).",
     )),

@@ -36,6 +36,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from warmth.pii.context import allowed_phone, find_words
+from warmth.pii.disguise import AMOUNT_AFTER, find_numbers, numerals
 from warmth.pii.fold import fold, origins
 from warmth.pii.idcard import is_valid_id15, is_valid_id18
 from warmth.pii.patterns import (
@@ -50,19 +52,13 @@ from warmth.pii.patterns import (
     MOBILE,
     RUN,
     SEVERITY,
-    prefilter_pattern,
+    Match,
+    prefilter_patterns,
 )
 
-__all__ = ["COLUMNS", "KINDS", "candidates", "mask", "scan_series"]
+__all__ = ["COLUMNS", "KINDS", "Allowed", "candidates", "mask", "personal_data", "scan_series"]
 
 COLUMNS = ("index", "kind", "masked")
-
-
-class Match(NamedTuple):
-    start: int  # in the folded text
-    end: int
-    kind: str
-    masked: str | None  # None: show the original characters (already masked)
 
 
 def _luhn(digits: str) -> bool:
@@ -97,13 +93,20 @@ def _number_kind(digits: str) -> str | None:
     return None
 
 
-def _find(folded: str, allowed_emails: frozenset[str]) -> list[Match]:
+class Allowed(NamedTuple):
+    """The campaign's own contact details, which may be shown: e-mail addresses (case-folded) and phone numbers (digits)."""
+
+    emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+
+
+def _find(folded: str, allowed: Allowed) -> list[Match]:
     """Every personal-data match in folded text (may overlap)."""
     found: list[Match] = []
     allowed_spans: list[tuple[int, int]] = []
     if "@" in folded:
         for m in EMAIL.finditer(folded):
-            if m.group().casefold() in allowed_emails:
+            if m.group().casefold() in allowed.emails:
                 allowed_spans.append(m.span())
             else:
                 local, domain = m.group().split("@", 1)
@@ -122,6 +125,8 @@ def _find(folded: str, allowed_emails: frozenset[str]) -> list[Match]:
             if kind == wanted:  # grouped digits are flagged only when they check out
                 found.append(Match(m.start(), m.end(), kind, _keep(m.group(), 4, 4)))
     for m in MOBILE.finditer(folded):
+        if not m.group("number").isdigit() and AMOUNT_AFTER.match(folded, m.end()):
+            continue  # 150 2000 3000元: amounts, not a grouped phone number
         prefix_digits = sum(c.isdigit() for c in m.group("prefix") or "")
         found.append(Match(m.start(), m.end(), "mobile", _keep(m.group(), prefix_digits + 3, 4)))
     for m in LANDLINE.finditer(folded):
@@ -138,14 +143,24 @@ def _find(folded: str, allowed_emails: frozenset[str]) -> list[Match]:
             masks = sum(c in "*xX" for c in compact[2:-1])
             if 14 <= len(compact) <= 19 and masks >= 6:
                 found.append(Match(m.start(), m.end(), "masked-id", None))
+    found.extend(find_numbers(folded))
+    found.extend(find_words(folded, allowed.phones))
+    if allowed.phones:
+        found = [f for f in found if f.kind not in PHONE_KINDS or not allowed_phone(folded[f.start : f.end], allowed.phones)]
     if allowed_spans:
         found = [f for f in found if not any(a <= f.start and f.end <= b for a, b in allowed_spans)]
     return found
 
 
+PHONE_KINDS = frozenset({"mobile", "landline"})
+# Kinds masked character for character (names, addresses …): their stars are kept when they overlap a number.
+WORD_KINDS = frozenset({"name", "address", "birth-date", "qq", "wechat", "plate"})
+
+
 def _components(found: list[Match], folded: str) -> list[Match]:
     """Overlapping matches merged: the most serious kind; masked by a match that covers the
-    whole span, else every digit but the first and last four."""
+    whole span, else every digit but the first and last four; the stars of names, addresses
+    and other words that overlap are kept as well."""
     if len(found) == 1:
         return found
     merged: list[Match] = []
@@ -156,6 +171,14 @@ def _components(found: list[Match], folded: str) -> list[Match]:
         kind = min((m.kind for m in group), key=SEVERITY.__getitem__)
         covering = sorted((m for m in group if m.start == start and m.end == end), key=lambda m: SEVERITY[m.kind])
         masked = covering[0].masked if covering else _keep(folded[start:end], 4, 4)
+        words = [m for m in group if m.kind in WORD_KINDS and m.masked is not None and len(m.masked) == m.end - m.start]
+        if words and (masked is None or len(masked) == end - start):
+            chars = list(folded[start:end] if masked is None else masked)
+            for m in words:
+                for i, ch in enumerate(m.masked):
+                    if ch == "*":
+                        chars[m.start - start + i] = "*"
+            masked = "".join(chars)
         merged.append(Match(start, end, kind, masked))
 
     for m in sorted(found, key=lambda m: (m.start, -m.end)):
@@ -168,10 +191,10 @@ def _components(found: list[Match], folded: str) -> list[Match]:
     return merged
 
 
-def _analyse(text: str, allowed_emails: frozenset[str]) -> tuple[str, str] | None:
+def _analyse(text: str, allowed: Allowed) -> tuple[str, str] | None:
     """(kind, masked text) of a cell, or None if it holds no personal data."""
-    folded = fold(text)
-    found = _find(folded, allowed_emails)
+    folded = numerals(fold(text))
+    found = _find(folded, allowed)
     if not found:
         return None
     parts = _components(found, folded)
@@ -187,11 +210,14 @@ def _analyse(text: str, allowed_emails: frozenset[str]) -> tuple[str, str] | Non
     return kind, "".join(out)
 
 
-def _allowed(allowed_emails: frozenset[str] | set[str] | tuple[str, ...]) -> frozenset[str]:
-    return frozenset(unicodedata.normalize("NFKC", e).strip().casefold() for e in allowed_emails)
+def _allowed(emails=(), phones=()) -> Allowed:
+    return Allowed(
+        frozenset(unicodedata.normalize("NFKC", e).strip().casefold() for e in emails),
+        frozenset(d for d in (re.sub("[^0-9]", "", unicodedata.normalize("NFKC", str(p))) for p in phones) if d),
+    )
 
 
-def mask(text: str, *, allowed_emails: frozenset[str] = frozenset()) -> str:
+def mask(text: str, *, allowed_emails: frozenset[str] = frozenset(), allowed_phones: frozenset[str] = frozenset()) -> str:
     """The text with every personal-data match masked so it can be shown on a terminal / in CI logs:
     IDs keep first 4 and last 4 characters (`5111**********123X`), phones first 3 and last 4
     (`139****5678`), bank cards first 4 and last 4, landlines keep the area code and last 2, e-mails keep the
@@ -199,8 +225,13 @@ def mask(text: str, *, allowed_emails: frozenset[str] = frozenset()) -> str:
 
     Text outside the matches is returned unchanged; a masked match is shown folded (ASCII digits).
     """
-    result = _analyse(text, _allowed(allowed_emails))
+    result = _analyse(text, _allowed(allowed_emails, allowed_phones))
     return text if result is None else result[1]
+
+
+def personal_data(text: str, *, allowed_emails: frozenset[str] = frozenset(), allowed_phones: frozenset[str] = frozenset()) -> tuple[str, str] | None:
+    """(kind, masked text) if one text (a file or folder name, say) holds personal data, else None."""
+    return _analyse(text, _allowed(allowed_emails, allowed_phones))
 
 
 def _as_arrow_text(values: pd.Series) -> pa.ChunkedArray:
@@ -232,38 +263,51 @@ REPEAT_SHARE = 0.1
 
 
 def _prefilter(data: pa.ChunkedArray) -> np.ndarray:
-    pattern = prefilter_pattern()
+    patterns = prefilter_patterns()
+
+    def matches(values: pa.Array) -> pa.Array:
+        hit = pc.match_substring_regex(values, patterns[0])
+        for pattern in patterns[1:]:
+            hit = pc.or_(hit, pc.match_substring_regex(values, pattern))
+        return hit
+
     parts = []
     for chunk in data.chunks:
         sample = chunk.slice(0, SAMPLE)
         if len(chunk) > 2 * SAMPLE and len(pc.unique(sample)) <= REPEAT_SHARE * len(sample):
             encoded = pc.dictionary_encode(chunk)
-            hit = pc.match_substring_regex(encoded.dictionary, pattern).take(encoded.indices)
+            hit = matches(encoded.dictionary).take(encoded.indices)
         else:
-            hit = pc.match_substring_regex(chunk, pattern)
+            hit = matches(chunk)
         parts.append(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
-def scan_series(values: pd.Series, *, allowed_emails: frozenset[str] = frozenset()) -> pd.DataFrame:
+def scan_series(
+    values: pd.Series, *, allowed_emails: frozenset[str] = frozenset(), allowed_phones: frozenset[str] = frozenset()
+) -> pd.DataFrame:
     """Personal data in a column of text. Returns one row per offending cell:
     columns `index` (the label of the cell in `values.index`), `kind` (first/most serious kind found),
-    `masked` (the whole cell text with every personal-data match masked). Empty frame (same columns) if clean."""
-    allowed = _allowed(allowed_emails)
+    `masked` (the whole cell text with every personal-data match masked). Empty frame (same columns) if clean.
+
+    ``allowed_emails`` and ``allowed_phones`` are the campaign's own contact details, which may be shown."""
+    allowed = _allowed(allowed_emails, allowed_phones)
     data = _as_arrow_text(values) if len(values) else pa.chunked_array([], type=pa.large_string())
     positions = np.flatnonzero(_prefilter(data))
-    texts = data.take(pa.array(positions)).to_pylist() if len(positions) else []
-    results: dict[str, tuple[str, str] | None] = {}
-    hits, kinds, masked = [], [], []
-    for pos, text in zip(positions, texts):
-        if text not in results:
-            results[text] = _analyse(text, allowed)
-        result = results[text]
-        if result is not None:
-            hits.append(pos)
-            kinds.append(result[0])
-            masked.append(result[1])
-    labels = values.index[np.asarray(hits, dtype=np.int64)]
+    hits = np.zeros(0, dtype=np.int64)
+    kinds: list[str] = []
+    masked: list[str] = []
+    if len(positions):
+        # each distinct candidate text is analysed once; the results are spread back with numpy
+        encoded = pc.dictionary_encode(data.take(pa.array(positions)).combine_chunks())
+        results = [_analyse(text, allowed) for text in encoded.dictionary.to_pylist()]
+        flagged = np.array([r is not None for r in results] + [False])
+        codes = pc.fill_null(encoded.indices, len(results)).to_numpy(zero_copy_only=False)
+        keep = flagged[codes]
+        hits = positions[keep]
+        kinds = [results[c][0] for c in codes[keep]]
+        masked = [results[c][1] for c in codes[keep]]
+    labels = values.index[hits]
     return pd.DataFrame(
         {
             "index": labels.to_numpy(),

@@ -9,6 +9,7 @@ a map back to the original characters, so a match can be masked in place.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator
 
@@ -93,16 +94,21 @@ def _fold_one(char: str) -> str:
     return char
 
 
+# ASCII and the CJK Unified Ideographs fold to themselves (but ASCII spaces): text made
+# only of them, as most checked cells are, skips the per-character work.
+_UNCHANGED = re.compile("[\x00-\x7f\u4e00-\u9fff]*")
+
+
 def fold(text: str) -> str:
     """NFKC per character, digits to ASCII, spaces to " ", dashes to "-", mask look-alikes to "*"."""
-    if text.isascii():
+    if text.isascii() or _UNCHANGED.fullmatch(text):
         return text.translate(_ASCII_FOLD)
     return "".join(_fold_one(c) if ord(c) > 0x7F else c.translate(_ASCII_FOLD) for c in text)
 
 
 def origins(text: str) -> list[int] | range:
     """For each character of ``fold(text)``, the position of the character it came from."""
-    if text.isascii():
+    if text.isascii() or _UNCHANGED.fullmatch(text):
         return range(len(text))
     sizes = [len(_fold_one(c)) if ord(c) > 0x7F else 1 for c in text]
     if all(size == 1 for size in sizes):

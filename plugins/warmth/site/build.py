@@ -147,7 +147,7 @@ def build_site(
                 f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
             )
         report = built[0].report
-        leaked = personal_data_in_pages(staging, report.allowed_emails)
+        leaked = personal_data_in_pages(staging, report.allowed_emails, report.allowed_phones)
         if leaked:
             raise BuildError(
                 "页面中发现疑似个人信息（例如写进批次说明或关于页面的号码），网站未生成：\n"

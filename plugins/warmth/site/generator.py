@@ -45,6 +45,7 @@ class BuildReport:
     downloads: tuple[Download, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     allowed_emails: frozenset[str] = frozenset()  # e-mail addresses pages may show (the contact)
+    allowed_phones: frozenset[str] = frozenset()  # phone numbers pages may show (the contact's phone and fax)
 
 
 def add_filters(generator) -> None:
@@ -144,6 +145,7 @@ class WarmthGenerator(Generator):
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),
             allowed_emails=frozenset([contact] if contact else []),
+            allowed_phones=frozenset(str(ds.campaign.contact.get(key, "")) for key in ("phone", "fax")) - {""},
         )
 
     def _write_page(self, writer, page: Page, **extra) -> None:

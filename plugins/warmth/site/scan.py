@@ -37,7 +37,9 @@ def third_party_requests(site: Path) -> list[tuple[str, str]]:
 _HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
 
 
-def personal_data_in_pages(site: Path, allowed_emails: frozenset[str]) -> list[tuple[str, str]]:
+def personal_data_in_pages(
+    site: Path, allowed_emails: frozenset[str], allowed_phones: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """(page, masked text) for every page text line that holds personal data.
 
     A last line of defence for text that does not come from the records
@@ -52,5 +54,5 @@ def personal_data_in_pages(site: Path, allowed_emails: frozenset[str]) -> list[t
             if line.strip():
                 lines.append(line.strip())
                 pages.append(path.relative_to(site).as_posix())
-    found = scan_series(pd.Series(lines, dtype="str"), allowed_emails=allowed_emails)
+    found = scan_series(pd.Series(lines, dtype="str"), allowed_emails=allowed_emails, allowed_phones=allowed_phones)
     return [(pages[i], masked) for i, masked in zip(found["index"], found["masked"])]
