@@ -1,6 +1,6 @@
 """Hostile and misleading files (issue 8, items 5 and 6): zip bombs, XML entities,
 huge cells, formulas with stale results, hidden sheets, rows and columns,
-and values too long to print.
+symbolic links under data/rounds/, and values too long to print.
 
 Every workbook here is made byte by byte (`book`), so each test says exactly
 what the file holds; the refusals go through the real readers and commands.
@@ -21,9 +21,10 @@ from test_intake import cli, tree_digest, valid_id
 from warmth.core.problems import DataError, Problem, excerpt
 from warmth.figures.dataset import read_dataset
 from warmth.intake import package, sheet
+from warmth.intake.load import round_files
 from warmth.intake.sources import SourceError, read_rows, read_xlsx
 
-from test_validate import EN, row
+from test_validate import EN, row, write_csv
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -363,6 +364,53 @@ def test_the_real_name_table_is_read_by_the_same_checks(tmp_path):
     with pytest.raises(SourceError) as exc:
         anonymize(table, tmp_path / "out.csv", key=bytes(32))
     assert exc.value.rule == "hidden-columns" and not (tmp_path / "out.csv").exists()
+
+
+# --------------------------------------------------------- symbolic links
+
+
+@pytest.fixture
+def outside(tmp_path) -> Path:
+    """A record file outside the data folder, holding an ID number: reading it would be noticed."""
+    path = tmp_path / "elsewhere" / "private.csv"
+    path.parent.mkdir()
+    write_csv(path, EN, [row(record_id="OUT-1", note=valid_id())])
+    return path
+
+
+def test_a_symlinked_file_outside_the_data_folder_is_refused_never_read(small_data, outside):
+    link = small_data / "rounds/2012-01/linked.csv"
+    link.symlink_to(outside)
+    problems: list[Problem] = []
+    assert "rounds/2012-01/linked.csv" not in [p.relative_to(small_data).as_posix() for _, p in round_files(small_data, problems)]
+    assert [(p.file, p.rule) for p in problems] == [("rounds/2012-01/linked.csv", "symlink")]
+    assert "数据文件夹之外" in problems[0].message_zh and "outside the data folder" in problems[0].message_en
+    with pytest.raises(DataError) as err:
+        read_dataset(small_data)
+    assert [p.rule for p in err.value.problems] == ["symlink"]  # not personal-data: the file was never read
+
+
+def test_a_symlinked_round_folder_and_links_inside_the_data_folder_are_refused(small_data, outside):
+    (small_data / "rounds/2012-09").symlink_to(outside.parent, target_is_directory=True)
+    inside = small_data / "rounds/2012-01/copy.csv"
+    inside.symlink_to(small_data / "rounds/2012-01/shawan.csv")
+    problems: list[Problem] = []
+    files = [p.relative_to(small_data).as_posix() for _, p in round_files(small_data, problems)]
+    assert "rounds/2012-01/copy.csv" not in files and not any(f.startswith("rounds/2012-09/") for f in files)
+    assert sorted((p.file, p.rule, "之外" in p.message_zh) for p in problems) == [
+        ("rounds/2012-01/copy.csv", "symlink", False),
+        ("rounds/2012-09", "symlink", True),
+    ]
+
+
+def test_a_symlinked_rounds_folder_is_refused(tmp_path, outside):
+    data = tmp_path / "data"
+    data.mkdir()
+    (outside.parent / "2012-01").mkdir()
+    (data / "rounds").symlink_to(outside.parent, target_is_directory=True)
+    problems: list[Problem] = []
+    assert round_files(data, problems) == []
+    assert [(p.file, p.rule) for p in problems] == [("rounds", "symlink")]
 
 
 # ---------------------------------------------------- values too long to print

@@ -173,6 +173,13 @@ CODES: tuple[Code, ...] = (
         "rounds/ 下只能放“rounds/<批次>/文件名.csv”。这个文件或文件夹不会被读取，请移走或另存为 CSV UTF-8。",
         "Only rounds/<round>/<name>.csv belongs under rounds/; move this away or save it as CSV UTF-8.",
     )),
+    Code("symlink", "符号链接", "symbolic link", {
+        "": ("这是一个符号链接（快捷方式），不会被读取：rounds/ 下只接受文件和文件夹本身。请用它指向的文件或文件夹本身替换它。",
+             "This is a symbolic link and is not read: only real files and folders belong under rounds/. "
+             "Replace it with the file or folder itself."),
+        "outside": ("这是一个指向数据文件夹之外的符号链接（快捷方式），不会被读取。请把要报送的文件本身复制到这里。",
+                    "This is a symbolic link to a place outside the data folder and is not read. Copy the file itself here."),
+    }),
     Code("no-records", "没有发放记录", "no records", _one(
         "没有找到任何发放记录文件（rounds/<批次>/*.csv）。", "No record files found (rounds/<round>/*.csv).",
     )),
