@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from warmth.core.campaign import load_campaign
-from warmth.core.files import BOM, atomic_write
+from warmth.core.files import BOM
 from warmth.core.layout import CAMPAIGN_FILE
 from warmth.core.problems import ConfigError, DataError, Problem
 from warmth.core.schema import RECORD_COLUMNS
@@ -23,8 +23,10 @@ from warmth.figures.dataset import read_dataset
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
 from warmth.pii.detect import mask
+from warmth.staff.targets import check_target, write_target
 
 REPORT_COLUMN = "需要修改 / what to fix"
+REPORT_NAME = ("修改清单（REPORT=）", "report (REPORT=)")
 
 
 def check_data(data_dir: Path) -> list[Problem]:
@@ -82,12 +84,17 @@ def _refuse_inside(target: Path, protected: list[Path]) -> None:
             )
 
 
-def write_report(problems: list[Problem], data_dir: Path, target: Path, *, protected: list[Path], single: Path | None = None) -> list[Path]:
+def write_report(
+    problems: list[Problem], data_dir: Path, target: Path, *, protected: list[Path], single: Path | None = None, replace: bool = False
+) -> list[Path]:
     """Write, per file with problems, its rows plus a column saying what to fix.
 
     ``target`` is a .csv/.xlsx file when checking one file (``single``), else a
     folder that receives one ``<round>-<file>.problems.csv`` per input file.
-    Values are masked wherever they look like personal data.
+    Values are masked wherever they look like personal data. Every file is
+    checked before any is written: none goes inside ``protected`` folders or a
+    built site, none over an existing file unless ``replace``, none ever over a
+    key file or a file the check reads (`staff.targets`).
     """
     _refuse_inside(target, protected)
     if single is None and target.suffix.lower() in (".csv", ".xlsx"):
@@ -98,15 +105,16 @@ def write_report(problems: list[Problem], data_dir: Path, target: Path, *, prote
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for problem in problems:
         by_file[problem.file].append(problem)
-    written = []
+    planned = []
     for file, items in sorted(by_file.items()):
         source = single if single is not None else Path(data_dir) / file
         out = target if single is not None else Path(target) / (file.replace("/", "-").removeprefix("rounds-") + ".problems.csv")
         _refuse_inside(out, protected)
-        rows = _report_rows(source, file, items)
-        _write_table(out, rows)
-        written.append(out)
-    return written
+        check_target(out, *REPORT_NAME, replace=replace, reads=[source])
+        planned.append((out, source, file, items))
+    for out, source, file, items in planned:
+        _write_table(out, _report_rows(source, file, items), replace=replace)
+    return [out for out, *_ in planned]
 
 
 def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str]]:
@@ -145,7 +153,7 @@ def _say(problem: Problem) -> str:
     return f"{where}{problem.message_zh}（{problem.message_en}）"
 
 
-def _write_table(out: Path, rows: list[list[str]]) -> None:
+def _write_table(out: Path, rows: list[list[str]], *, replace: bool) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -162,4 +170,4 @@ def _write_table(out: Path, rows: list[list[str]]) -> None:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows([[_cell(str(v)) for v in row] for row in rows])
         payload = BOM + buffer.getvalue().encode("utf-8")
-    atomic_write(out, payload)
+    write_target(out, payload, *REPORT_NAME, replace=replace)
