@@ -452,3 +452,31 @@ def test_read_rows_dispatches_hostile_xlsx_too(tmp_path):
         read_rows(path)
     assert exc.value.rule == "formula-cell"
     assert os.path.getsize(path) < 5_000
+
+
+def test_headers_logged_by_anonymize_are_quoted_short(tmp_path, caplog):
+    import logging
+
+    from warmth.staff.anonymize import anonymize
+
+    ident = valid_id()
+    header = ["身份证号", "记录编号", "批次", "发放日期", "区县", "发放单位", "资金来源", "救助类别", "受助群体", "救助形式", "金额（元）",
+              "说明" * 2_000 + ident]
+    table = tmp_path / "t.csv"
+    table.write_text(",".join(header) + "\n" + ",".join([ident, *(row()[i] for i in (0, 1, 2, 3, 4, 5, 6, 7, 8)), "100", "x"]) + "\n",
+                     encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="warmth"):
+        try:
+            anonymize(table, tmp_path / "out.csv", key=bytes(32))
+        except Exception:  # noqa: BLE001 - only the log line matters here
+            pass
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "说明说明" in logged and ident not in logged and len(logged) < 400
+
+
+def test_an_unexpected_error_is_printed_masked_and_short():
+    from warmth.cli import UNEXPECTED_CHARS, _quoted
+
+    ident = valid_id()
+    text = _quoted(ValueError("could not convert: " + "9" * 50 + " " + ident + " " + "x" * 100_000))
+    assert len(text) == UNEXPECTED_CHARS and text.startswith("ValueError: could not convert") and ident not in text

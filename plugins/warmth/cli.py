@@ -159,6 +159,16 @@ def _cmd_sample(args) -> int:
     return sample_main(argv)
 
 
+UNEXPECTED_CHARS = 300  # an unexpected error's text may quote input: masked, and no longer than this
+
+
+def _quoted(exc: BaseException) -> str:
+    from warmth.core.problems import excerpt
+
+    text = str(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+    return excerpt(text, UNEXPECTED_CHARS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmth", description="送温暖活动款物公开网站 / relief disclosure site")
     parser.add_argument("--debug", action="store_true", help="出错时显示调用栈 / show tracebacks")
@@ -233,13 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        print(f"文件操作失败 / file operation failed: {exc}", file=sys.stderr)
+        print(f"文件操作失败 / file operation failed: {_quoted(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
         if args.debug:
             raise
         print(
-            f"构建失败 / build failed: {type(exc).__name__}: {exc}\n"
+            f"构建失败 / build failed: {_quoted(exc)}\n"
             "加 --debug 查看详细信息 / run with --debug for details",
             file=sys.stderr,
         )

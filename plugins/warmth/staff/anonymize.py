@@ -25,6 +25,7 @@ from pathlib import Path
 
 from warmth.core.files import csv_bytes
 from warmth.core.layout import inside_built_site
+from warmth.core.problems import excerpt
 from warmth.core.schema import REQUIRED
 from warmth.intake.sources import read_rows
 from warmth.pii.idcard import check_digit
@@ -144,8 +145,8 @@ def anonymize(
         raise AnonymizeError("表格只有表头，没有记录。\nThe table has a header but no rows.")
     log.info(
         "不公开、已删除的列 / columns dropped (not public)：%s；%s → 受助人编码 recipient_ref",
-        "、".join(layout.dropped) or "（无 / none）",
-        header[layout.id_index],
+        "、".join(excerpt(h) for h in layout.dropped) or "（无 / none）",  # headers come from the table: quoted short, masked
+        excerpt(header[layout.id_index]),
     )
 
     # Excel keeps 15 digits: an 18-digit ID typed into a number cell ends in "000"
