@@ -226,6 +226,20 @@ def test_check_report_folder_is_checked_whole_before_anything_is_written(place, 
     assert len(key.read_bytes()) == 32
 
 
+@pytest.mark.parametrize("kind", ["campaign-key", "link-to-key", "ordinary"])
+def test_check_report_folder_that_is_a_file_is_refused(place, data, monkeypatch, kind):
+    if kind == "ordinary":
+        target = place / "notes.txt"
+        target.write_bytes(OLD)
+    else:
+        target = never(kind, place, monkeypatch)
+    before = snapshot(target)
+    with pytest.raises(WarmthError) as exc:
+        write_report([Problem.of("no-rows", "rounds/2012-01/a.csv")], data, target, protected=[data], replace=True)
+    assert "应是一个文件夹" in str(exc.value)
+    assert snapshot(target) == before
+
+
 def test_check_command_line(root, place, small_data):
     source = place / "incoming.csv"
     write_records(source, EN, [row(record_id="N-1", amount_yuan="x")])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -101,6 +102,12 @@ def write_report(
         raise ConfigError(
             f"检查整个数据文件夹时，REPORT 应是一个文件夹（每个有问题的文件写一份清单）：{target}\n"
             f"When checking the whole data folder, REPORT must be a folder (one report per file with problems): {target}"
+        )
+    if single is None and os.path.lexists(target) and not target.is_dir():  # a file, or a link to one or to nothing
+        raise ConfigError(
+            f"检查整个数据文件夹时，REPORT 应是一个文件夹，而 {target} 是一个文件（或链接），不会写它。请换一个文件夹名。\n"
+            f"When checking the whole data folder, REPORT must be a folder; {target} is a file (or a link) and is not written. "
+            "Choose a folder name."
         )
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for problem in problems:
