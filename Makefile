@@ -42,21 +42,26 @@ test: $(DEV)
 lint: $(DEV)
 	$(PY) -m ruff check plugins tests scripts pelicanconf.py publishconf.py
 
-## Check data without building: make check [DATA=…] [FILE=<one incoming file>] [REPORT=<file.xlsx|folder>]
+# REPLACE=1 lets check and anonymize write over an existing REPORT, OUT or REJECTS file
+# (never over a key file or a file the command reads; keygen never overwrites).
+REPLACE ?=
+REPLACING := $(if $(filter 1 yes true,$(REPLACE)), --replace)
+
+## Check data without building: make check [DATA=…] [FILE=<one incoming file>] [REPORT=<file.xlsx|folder>] [REPLACE=1]
 check: $(RUNTIME)
-	$(PY) -m warmth check --data $(DATA)$(if $(FILE), --file "$(FILE)")$(if $(REPORT), --report "$(REPORT)")
+	$(PY) -m warmth check --data $(DATA)$(if $(FILE), --file "$(FILE)")$(if $(REPORT), --report "$(REPORT)")$(REPLACING)
 
 KEY ?=
 ## Create the campaign key once (never overwritten; keep a backup off this machine).
 keygen: $(RUNTIME)
 	$(PY) -m warmth keygen --key $(or $(KEY),campaign.key)
 
-## Real-name table → public records: make anonymize IN=private/汇总表.xlsx OUT=public/shawan.csv [REJECTS=private/rejects.csv]
+## Real-name table → public records: make anonymize IN=private/汇总表.xlsx OUT=public/shawan.csv [REJECTS=private/rejects.csv] [REPLACE=1]
 ## (never into data/: check the result with make check FILE=…, then put it in place). The key: KEY=… or $$WARMTH_KEY_FILE, else campaign.key.
 anonymize: $(RUNTIME)
 	$(if $(IN),,$(error 请指定实名制汇总表 IN=… / give the real-name table: IN=…))
 	$(if $(OUT),,$(error 请指定公开文件 OUT=…（.csv，不要放在 data/ 里）/ give the public file: OUT=…))
-	$(PY) -m warmth anonymize $(if $(KEY),--key "$(KEY)",$(if $(WARMTH_KEY_FILE),,--key campaign.key)) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")
+	$(PY) -m warmth anonymize $(if $(KEY),--key "$(KEY)",$(if $(WARMTH_KEY_FILE),,--key campaign.key)) --data $(DATA) --table "$(IN)" --out "$(OUT)" $(if $(REJECTS),--rejects "$(REJECTS)")$(REPLACING)
 
 ## The private audit report for the union's discipline office (recipient refs and record ids; never publish it):
 ## make audit-report OUT=private/核查报告.csv [REPLACE=1]

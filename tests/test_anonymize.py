@@ -387,7 +387,7 @@ def test_nothing_publishable(tmp_path):
     out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
     out.write_bytes(b"previous")
     with pytest.raises(AnonymizeError) as exc:
-        anonymize(path, out, key=KEY, rejects=rejects)
+        anonymize(path, out, key=KEY, rejects=rejects, replace=True)  # even when asked to replace it
     assert exc.value.rejected == [Rejected(2, exc.value.rejected[0].reason_zh, exc.value.rejected[0].reason_en, mask_id(BAD_CHECK))]
     assert mask_id(BAD_CHECK) in str(exc.value) and BAD_CHECK not in str(exc.value)
     assert out.read_bytes() == b"previous"  # left untouched

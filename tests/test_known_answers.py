@@ -101,7 +101,7 @@ def test_detector_finds_the_standards_example_in_chinese_text():
     assert found["kind"].iloc[3] == "long-number"  # 18 digits, check wrong: still never published
     assert found["kind"].iloc[2] in pii.KINDS  # the 1880 example: flagged all the same
     assert found["masked"].tolist() == [
-        "受助人张*，身份证号1101**********002X，已领取"  # the name is masked too (pii/context.py),
+        "受助人张*，身份证号1101**********002X，已领取",  # the name is masked too (pii/context.py)
         "旧证号3405*******1001。",
         "4405**********0014",
         "1101**********0021",

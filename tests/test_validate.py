@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warmth.core.problems import DataError
+from warmth.core.problems import DataError, excerpt
 from warmth.figures.dataset import read_dataset
 
 EN = ["record_id", "round", "date", "district", "disbursing_unit", "fund_source", "category",
@@ -95,7 +95,7 @@ def test_each_rule_names_file_row_column_value(data, change, column, rule):
     write_csv(data / "rounds/2012-01/a.csv", EN, [row(), row(**{"record_id": "A-2", **change})])
     err = problems_of(data)
     assert [(p.file, p.row, p.column, p.rule) for p in err.problems] == [("rounds/2012-01/a.csv", 3, column, rule)]
-    assert err.problems[0].value == change.get(column, "")
+    assert err.problems[0].value == excerpt(change.get(column, ""))  # a long note is quoted as its first 39 characters and "…"
     assert err.problems[0].message_zh and err.problems[0].message_en
 
 

@@ -14,6 +14,10 @@ from pathlib import Path
 from warmth.core.problems import WarmthError
 
 log = logging.getLogger("warmth")
+REPLACE_HELP = (
+    "可以覆盖已有的输出文件（密钥文件和要读取的文件仍绝不覆盖）/ "
+    "replace existing output files (never a key file or a file the command reads)"
+)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -62,6 +66,11 @@ def _cmd_check(args) -> int:
     if single is not None and not single.is_file():
         print(f"找不到文件 {single} / file not found: {single}", file=sys.stderr)
         return 1
+    if args.report and single is not None:  # refuse a wrong REPORT= before the check, not after
+        from warmth.staff.check import REPORT_NAME
+        from warmth.staff.targets import check_target
+
+        check_target(Path(args.report), *REPORT_NAME, replace=args.replace, reads=[single])
     problems = check_file(data, single) if single else check_data(data)
     replaced = replaced_file(data, single) if single else None
     if replaced is not None:
@@ -79,7 +88,7 @@ def _cmd_check(args) -> int:
     print(DataError(problems).report(building=False), file=sys.stderr)
     if args.report:
         written = write_report(
-            problems, data, Path(args.report), protected=[data, Path(args.root) / "output"], single=single
+            problems, data, Path(args.report), protected=[data, Path(args.root) / "output"], single=single, replace=args.replace
         )
         for path in written:
             print(f"已写出给报送单位的修改清单 / report for the district written: {path}", file=sys.stderr)
@@ -104,7 +113,7 @@ def _cmd_anonymize(args) -> int:
     key = load_key(Path(args.key) if args.key else None)
     written, rejected = anonymize(
         Path(args.table), Path(args.out), key=key, rejects=Path(args.rejects) if args.rejects else None,
-        protected=(Path(args.data),),
+        protected=(Path(args.data),), replace=args.replace,
     )
     print(f"已写出 {written} 条公开记录：{args.out}\n{written} public records written: {args.out}")
     if rejected:
@@ -161,6 +170,16 @@ def _cmd_sample(args) -> int:
     return sample_main(argv)
 
 
+UNEXPECTED_CHARS = 300  # an unexpected error's text may quote input: masked, and no longer than this
+
+
+def _quoted(exc: BaseException) -> str:
+    from warmth.core.problems import excerpt
+
+    text = str(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+    return excerpt(text, UNEXPECTED_CHARS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="warmth", description="送温暖活动款物公开网站 / relief disclosure site")
     parser.add_argument("--debug", action="store_true", help="出错时显示调用栈 / show tracebacks")
@@ -180,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default="data", help="数据文件夹 / data folder")
     p.add_argument("--file", default=None, help="只检查这一个新文件（CSV 或 xlsx）/ check one incoming file")
     p.add_argument("--report", default=None, help="把问题清单写成表格（.csv 或 .xlsx；检查整个文件夹时为文件夹）/ write a report")
+    p.add_argument("--replace", action="store_true", help=REPLACE_HELP)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("keygen", help="生成匿名化密钥（每个活动一次）/ create the anonymization key")
@@ -192,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True, help="公开记录 CSV / public records CSV")
     p.add_argument("--rejects", default=None, help="未写出的行（仅供工作人员）/ rows left out, for staff only")
     p.add_argument("--data", default="data", help="数据文件夹：不会写进这里 / data folder, never written into")
+    p.add_argument("--replace", action="store_true", help=REPLACE_HELP)
     p.set_defaults(func=_cmd_anonymize)
 
     p = sub.add_parser("audit-report", help="内部核查报告（含受助人编码，不公开）/ the private audit report")
@@ -239,13 +260,13 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if args.debug:
             raise
-        print(f"文件操作失败 / file operation failed: {exc}", file=sys.stderr)
+        print(f"文件操作失败 / file operation failed: {_quoted(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - last resort: a message, not a traceback
         if args.debug:
             raise
         print(
-            f"构建失败 / build failed: {type(exc).__name__}: {exc}\n"
+            f"构建失败 / build failed: {_quoted(exc)}\n"
             "加 --debug 查看详细信息 / run with --debug for details",
             file=sys.stderr,
         )

@@ -23,6 +23,13 @@ XLS_EN = (
     "Old binary Excel files (.xls) are not supported. Open the file in Excel and save it as "
     "'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited) (*.csv)'."
 )
+NEW_BOOK = "请在 Excel 中选中记录 → 复制 → 粘贴到新建的工作簿（右键“选择性粘贴”→“数值”），另存为“Excel 工作簿（*.xlsx）”或“CSV UTF-8（逗号分隔）”后再提交。"
+NEW_BOOK_EN = (
+    "In Excel, copy the records, paste them into a new workbook (Paste Special → Values) and save it as "
+    "'Excel Workbook (*.xlsx)' or 'CSV UTF-8 (Comma delimited)', then send that."
+)
+UNHIDE = "隐藏的内容看不见，却会被读取和公开，所以不接受。"
+UNHIDE_EN = "Hidden content cannot be seen but would be read and published, so it is refused."
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,66 @@ CODES: tuple[Code, ...] = (
         "Only the first worksheet ('{sheet}') is read, but worksheet(s) {others_en} also hold data. "
         "Move the records into the first worksheet, or save each worksheet as its own file.",
     )),
+    Code("xlsx-too-large", "工作簿太大", "workbook too large", {
+        "parts": ("工作簿由 {count} 个部分组成，超过上限 {max} 个，不像是普通的 Excel 工作簿，未读取。" + NEW_BOOK,
+                  "The workbook has {count} parts, more than the {max} allowed; it is not an ordinary Excel workbook "
+                  "and was not read. " + NEW_BOOK_EN),
+        "part": ("工作簿的一个部分解压后有 {size} MB，超过上限 {max} MB，未读取。记录很多时请另存为“CSV UTF-8（逗号分隔）”，或分成几个文件提交。",
+                 "One part of the workbook unpacks to {size} MB, more than the {max} MB allowed; it was not read. "
+                 "For this many records save as 'CSV UTF-8 (Comma delimited)', or send several files."),
+        "total": ("工作簿解压后共有 {size} MB，超过上限 {max} MB，未读取。记录很多时请另存为“CSV UTF-8（逗号分隔）”，或分成几个文件提交。",
+                  "The workbook unpacks to {size} MB in all, more than the {max} MB allowed; it was not read. "
+                  "For this many records save as 'CSV UTF-8 (Comma delimited)', or send several files."),
+        "columns": ("单元格 {cell} 在第 {column} 列，记录表最多 {max} 列。请删除表格右侧多余的内容后再提交。",
+                    "Cell {cell} is in column {column}; a record table has at most {max} columns. Delete what stands to the right, then send it again."),
+        "cells": ("工作表补齐后超过 {max} 个单元格（{rows} 行有内容，最宽 {width} 列），未读取。请删除多余的行和列，"
+                  "或另存为“CSV UTF-8（逗号分隔）”。",
+                  "The sheet, padded to one width, has more than {max} cells ({rows} rows with values, {width} columns at the widest); "
+                  "it was not read. Delete unneeded rows and columns, or save it as 'CSV UTF-8 (Comma delimited)'."),
+        "elements": ("工作表的 XML 中有超过 {max} 个元素堆在一处，不像是 Excel 保存的文件，未读取。" + NEW_BOOK,
+                     "The sheet's XML piles up more than {max} elements in one place, which Excel never writes; it was not read. " + NEW_BOOK_EN),
+    }),
+    Code("xlsx-compression-ratio", "压缩比异常", "suspicious compression", _one(
+        "工作簿的一个部分被压缩了 {ratio} 倍（解压后 {size} MB），正常的工作簿不到 {max} 倍。这是“压缩炸弹”的特征，文件未被解压读取。" + NEW_BOOK,
+        "One part of the workbook is compressed {ratio} times (it unpacks to {size} MB); real workbooks stay below {max} times. "
+        "That is the mark of a zip bomb, and the file was not unpacked. " + NEW_BOOK_EN,
+    )),
+    Code("xlsx-unsafe-xml", "工作簿含不安全的 XML", "unsafe XML in the workbook", _one(
+        "工作簿的“{part}”部分含有 DTD 或实体声明。Excel 从不写这些，它们可能用来耗尽内存或读取本机文件，所以文件未被读取。" + NEW_BOOK,
+        "The workbook part '{part}' holds a DTD or entity declarations. Excel never writes them; they can exhaust memory "
+        "or read local files, so the file was not read. " + NEW_BOOK_EN,
+    )),
+    Code("cell-too-long", "单元格内容太长", "cell too long", _one(
+        "单元格 {cells} 的内容超过 {max} 个字符（共 {count} 个单元格），不会被读取，也不会被显示。记录中的文字都很短"
+        "（备注最多 200 个字符）：请检查这些单元格，删去多余的内容后再提交。",
+        "Cell(s) {cells_en} hold more than {max} characters ({count} in all); they are neither read nor shown. Record cells "
+        "are short (a note has at most 200 characters): check these cells and remove what does not belong there.",
+    )),
+    Code("formula-cell", "单元格是公式", "formula in a cell", _one(
+        "单元格 {cells} 是公式（共 {count} 个）。记录里不能有公式：文件里保存的是公式上次算出的结果，可能已经过时，"
+        "公开的数字就会与看到的不一致。请选中这些单元格 → 复制 → 在原处右键“选择性粘贴”→“数值”，核对后保存再提交。",
+        "Cell(s) {cells_en} hold formulas ({count} in all). Records must hold values: the file keeps a formula's last result, "
+        "which may be stale, so the published number could differ from what you see. Select the cells, Copy, then "
+        "Paste Special → Values in place, check them, save and send again.",
+    )),
+    Code("hidden-sheet", "隐藏的工作表有内容", "hidden worksheet with data", _one(
+        "工作表 {others} 被隐藏，但里面有内容。" + UNHIDE + "请右键工作表标签 →“取消隐藏”，核对其内容：记录放进第一个工作表，"
+        "其余的工作表请删除，再提交。",
+        "Worksheet(s) {others_en} are hidden but hold data. " + UNHIDE_EN + " Right-click a sheet tab → Unhide and check it: "
+        "put the records into the first worksheet, delete the other sheets, and send it again.",
+    )),
+    Code("hidden-rows", "隐藏的行有内容", "hidden rows with data", _one(
+        "第 {rows} 行被隐藏（或被筛选掉），但有内容（共 {count} 行）。" + UNHIDE + "请全选 → 右键行号 →“取消隐藏”"
+        "（用了筛选的请“清除筛选”），核对这些行，不该报送的行请删除，再提交。",
+        "Row(s) {rows_en} are hidden (or filtered out) but hold data ({count} in all). " + UNHIDE_EN + " Select all, "
+        "right-click the row numbers → Unhide (or Clear Filter), check those rows, delete any that do not belong, and send it again.",
+    )),
+    Code("hidden-columns", "隐藏的列有内容", "hidden columns with data", _one(
+        "第 {columns} 列被隐藏，但有内容（例如单元格 {cell}）。" + UNHIDE + "请全选 → 右键列标 →“取消隐藏”，"
+        "核对这些列，不该报送的列请删除，再提交。",
+        "Column(s) {columns_en} are hidden but hold data (e.g. cell {cell}). " + UNHIDE_EN + " Select all, right-click "
+        "the column letters → Unhide, check those columns, delete any that do not belong, and send it again.",
+    )),
     Code("ragged-row", "字段数与表头不同", "ragged row", {
         "": ("这一行有 {fields} 个字段，表头有 {width} 个。请检查多余或缺少的逗号。",
              "Row has {fields} fields but the header has {width}. Check for extra or missing commas."),
@@ -113,6 +180,13 @@ CODES: tuple[Code, ...] = (
         "published with the downloads and the sealed archive. Rename it, e.g. after the district (shawan.csv); "
         "recipients are identified only by recipient_ref.",
     )),
+    Code("symlink", "符号链接", "symbolic link", {
+        "": ("这是一个符号链接（快捷方式），不会被读取：rounds/ 下只接受文件和文件夹本身。请用它指向的文件或文件夹本身替换它。",
+             "This is a symbolic link and is not read: only real files and folders belong under rounds/. "
+             "Replace it with the file or folder itself."),
+        "outside": ("这是一个指向数据文件夹之外的符号链接（快捷方式），不会被读取。请把要报送的文件本身复制到这里。",
+                    "This is a symbolic link to a place outside the data folder and is not read. Copy the file itself here."),
+    }),
     Code("no-records", "没有发放记录", "no records", _one(
         "没有找到任何发放记录文件（rounds/<批次>/*.csv）。", "No record files found (rounds/<round>/*.csv).",
     )),

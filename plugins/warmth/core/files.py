@@ -8,6 +8,7 @@ next build) never sees half a file, and a failed write leaves the old file.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
@@ -24,13 +25,16 @@ def current_umask() -> int:
     return mask
 
 
-def atomic_write(path: Path, payload: bytes, *, private: bool = False, durable: bool = False) -> None:
+def atomic_write(path: Path, payload: bytes, *, private: bool = False, durable: bool = False, replace: bool = True) -> None:
     """Write ``payload`` to ``path`` through a temp file and a rename.
 
     The file gets the permissions of any ordinary new file (umask), so a web
     server can serve it; ``private`` keeps it readable by its owner only (keys,
     lists of rejected rows). ``durable`` syncs it to disk before the rename
-    (the ledger). The parent folder is created when missing.
+    (the ledger). The parent folder is created when missing. Without
+    ``replace`` the file must be new: the temp file is hard-linked to ``path``,
+    which fails with FileExistsError if anything (even a dangling link) is
+    there, so nothing that appeared since a check is overwritten.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -43,10 +47,24 @@ def atomic_write(path: Path, payload: bytes, *, private: bool = False, durable: 
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _link_new(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _link_new(tmp: str, path: Path) -> None:
+    """``tmp`` becomes ``path``, which must not exist (FileExistsError)."""
+    try:
+        os.link(tmp, path)  # atomic, and never over an existing name
+    except FileExistsError:
         raise
+    except OSError:  # a file system without hard links
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+        os.replace(tmp, path)
 
 
 def csv_bytes(header: list[str], rows: list[list]) -> bytes:

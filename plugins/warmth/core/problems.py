@@ -15,6 +15,24 @@ from warmth.pii.detect import mask
 
 COLUMN_ZH = {c.name: c.zh for c in RECORD_COLUMNS}
 
+# A message quotes at most this many characters of a value: enough to find the
+# cell, never a whole 200 MB cell (nor most of a long text that holds personal data).
+EXCERPT_CHARS = 40
+# The value is masked on this many characters before it is cut, so a personal
+# number across the cut is masked as a whole; a longer value is never scanned in full.
+MASK_WINDOW = 1_000
+# The named values of a message that come from a cell (the others are made by the code).
+QUOTED = ("value", "old", "current", "record_id", "field")
+
+
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
+    """``value`` as a message may quote it: masked first, then at most ``limit`` characters, "…" marking a cut."""
+    text = str(value)
+    shown = mask(text[:MASK_WINDOW])
+    if len(text) > MASK_WINDOW or len(shown) > limit:
+        return shown[: limit - 1] + "…"
+    return shown
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
@@ -37,15 +55,22 @@ class Problem:
         if self.rule not in CODE:
             raise ValueError(f"undeclared problem code {self.rule!r}: declare it in core/codes.py")
         # A problem may quote a cell holding an ID number or a phone number; it
-        # reaches terminals, CI logs and report files, so it is masked here, once.
-        for name in ("file", "column", "value", "message_zh", "message_en"):
+        # reaches terminals, CI logs and report files, so it is masked here, once,
+        # and the value is cut to a short excerpt (a cell may hold megabytes).
+        object.__setattr__(self, "value", excerpt(self.value))
+        for name in ("file", "column", "message_zh", "message_en"):
             object.__setattr__(self, name, mask(str(getattr(self, name))))
 
     @classmethod
     def of(cls, code: str, file: str, row: int = 0, column: str = "", value: object = "", /, *, variant: str = "", **values) -> Problem:
-        """A problem with the message of ``code`` (its ``variant``), filled with ``values`` (and ``{value}``)."""
+        """A problem with the message of ``code`` (its ``variant``), filled with ``values`` (and ``{value}``).
+
+        The value and the other values quoted from cells (`QUOTED`) appear as excerpts.
+        """
+        value = excerpt(value)
+        values = {k: excerpt(v) if k in QUOTED else v for k, v in values.items()}
         zh, en = CODE[code].message(variant, value=value, **values)
-        return cls(str(file), int(row), column, str(value), code, zh, en)
+        return cls(str(file), int(row), column, value, code, zh, en)
 
     def format(self) -> str:
         where = self.file

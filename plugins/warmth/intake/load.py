@@ -58,14 +58,23 @@ def round_files(data_dir: Path, problems: list[Problem] | None = None) -> list[t
 
     Anything else under rounds/ (a file outside a round folder, a sub-folder, a
     file that is not .csv) is reported, never silently skipped; so is a file or
-    folder whose name holds personal data (and it is not read).
+    folder whose name holds personal data (and it is not read). Symbolic links
+    (rounds/ itself, a round folder, a file) are reported and never followed:
+    the data folder holds its files itself (rule ``symlink``, which says when
+    the link leads outside the data folder).
     """
     root = Path(data_dir) / ROUNDS_DIR
+    if root.is_symlink():
+        _symlink(root, data_dir, problems)
+        return []
     if not root.is_dir():
         return []
     found = []
     for entry in sorted(root.iterdir()):
         if _ignored(entry):
+            continue
+        if entry.is_symlink():
+            _symlink(entry, data_dir, problems)
             continue
         if _personal_name(entry, data_dir, problems):
             continue
@@ -77,7 +86,9 @@ def round_files(data_dir: Path, problems: list[Problem] | None = None) -> list[t
                 continue
             if _personal_name(path, data_dir, problems):
                 continue
-            if path.is_file() and path.suffix.lower() in (".csv", ".xlsx"):
+            if path.is_symlink():
+                _symlink(path, data_dir, problems)
+            elif path.is_file() and path.suffix.lower() in (".csv", ".xlsx"):
                 found.append((entry.name, path))
             elif path.is_file() and path.suffix.lower() == ".xls" and problems is not None:
                 problems.append(Problem.of("unsupported-format", path.relative_to(data_dir).as_posix()))
@@ -111,6 +122,15 @@ def _unexpected(path: Path, data_dir: Path, problems: list[Problem] | None) -> N
     if problems is None:
         return
     problems.append(Problem.of("unexpected-file", path.relative_to(data_dir).as_posix()))
+
+
+def _symlink(path: Path, data_dir: Path, problems: list[Problem] | None) -> None:
+    if problems is None:
+        return
+    inside = Path(data_dir).resolve()
+    target = path.resolve()  # only to say where it leads; never opened
+    variant = "" if target == inside or inside in target.parents else "outside"
+    problems.append(Problem.of("symlink", path.relative_to(data_dir).as_posix(), variant=variant))
 
 
 def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:

@@ -26,8 +26,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from warmth.core.codes import CODE
-from warmth.core.problems import Problem, WarmthError
+from warmth.core.problems import Problem, WarmthError, excerpt
 from warmth.core.schema import normalize_header
+from warmth.intake.package import Refused
+from warmth.intake.workbook import Workbook
 
 __all__ = [
     "SourceError",
@@ -48,11 +50,20 @@ EXCEL_DIGITS = 15
 LAST_SERIAL = 2958465  # 9999-12-31, the last date Excel knows
 
 
+# Values a message quotes from the file itself (the rest are made by the code).
+QUOTED = ("value", "sheet", "suffix", "suffix_en", "part")
+SHEET_NAME_CHARS = 31  # Excel's own limit for a sheet name
+
+
 class SourceError(WarmthError):
-    """A whole file cannot be read: a problem code (core/codes.py) with its message."""
+    """A whole file cannot be read: a problem code (core/codes.py) with its message.
+
+    Values quoted from the file appear as short masked excerpts (`core.problems.excerpt`).
+    """
 
     def __init__(self, rule: str, variant: str = "", **values):
         self.rule = rule
+        values = {k: excerpt(v) if k in QUOTED else v for k, v in values.items()}
         self.message_zh, self.message_en = CODE[rule].message(variant, **values)
         super().__init__(f"{self.message_zh}\n{self.message_en} [{rule}]")
 
@@ -210,14 +221,9 @@ def _unreadable(exc: BaseException | None = None) -> SourceError:
     return SourceError("unreadable", "xlsx", detail_zh=detail, detail_en=detail_en)
 
 
-def _sheet_rows(ws):
-    """(sheet row number, raw values) for every row of a read-only sheet, in order.
-
-    openpyxl yields an empty tuple for each row missing from the sheet, so
-    counting rows gives the sheet's row numbers.
-    """
-    ws.reset_dimensions()  # some writers declare a wrong sheet size; read to the real end
-    return enumerate(ws.iter_rows(values_only=True), start=1)
+def _sheet_names(names: list[str]) -> dict[str, str]:
+    shown = [excerpt(n, SHEET_NAME_CHARS) for n in names]
+    return {"others": "、".join(f"“{t}”" for t in shown), "others_en": ", ".join(shown)}
 
 
 def read_xlsx(
@@ -244,8 +250,15 @@ def read_xlsx(
     name. In a column listed in ``id_columns`` every number of 16 or more
     digits is given in the E+ form, so a truncated ID can never pass for a real one.
 
-    A workbook whose other worksheets hold data is refused (rule
-    ``extra-sheets``) rather than read in part. Damaged or non-xlsx input →
+    The workbook is read by `intake.workbook` behind the caps of
+    `intake.package` (sizes, expansion, defusedxml), and refused rather than
+    read in part or read wrong: a part too large or too compressed
+    (``xlsx-too-large``, ``xlsx-compression-ratio``), XML with a DTD
+    (``xlsx-unsafe-xml``), a cell over 1,000 characters (``cell-too-long``), a
+    formula (``formula-cell``), hidden rows or columns holding something
+    (``hidden-rows``, ``hidden-columns``), a hidden worksheet holding something
+    (``hidden-sheet``; empty hidden sheets are ignored), other visible
+    worksheets holding data (``extra-sheets``). Damaged or non-xlsx input →
     rule ``unreadable``; an old .xls (or encrypted workbook) → ``unsupported-format``
     with the advice to save as .xlsx or CSV; an empty first sheet → ``empty-file``; an empty row 1
     above data → ``no-header``. A missing file raises OSError as usual.
@@ -255,55 +268,51 @@ def read_xlsx(
         raise SourceError("unsupported-format", "encrypted")
     if not raw.startswith(ZIP_MAGIC):
         raise _unreadable()
-    import openpyxl
-
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - a damaged workbook can fail in any part of openpyxl
-        raise _unreadable(exc) from None
-    try:
-        sheets = wb.worksheets
-        if not sheets:
-            raise SourceError("empty-file", "no-sheet")
-        header: list[str] = []
-        kinds: list[tuple[bool, bool]] = []
-        rows: list[tuple[int, list[str]]] = []
-        for number, values in _sheet_rows(sheets[0]):
-            if number == 1:
-                header = [_cell_text(v, date_column=False, id_column=False, epoch=wb.epoch) for v in values]
-                keys = [(normalize_header(h), re.sub(r"\s+", "", normalize_header(h))) for h in header]
-                kinds = [(bool({k, bare} & date_columns), bool({k, bare} & id_columns)) for k, bare in keys]
-                continue
-            cells = [
-                _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=wb.epoch)
-                for i, v in enumerate(values)
-            ]
-            if any(cells):
-                rows.append((number, cells))
-        if not any(header) and not rows:
-            raise SourceError("empty-file", "sheet", sheet=sheets[0].title)
-        if not any(header):
-            raise SourceError("no-header", "sheet", sheet=sheets[0].title)
-        extra = [ws.title for ws in sheets[1:] if _has_values(ws)]
-        if extra:
-            names = "、".join(f"“{t}”" for t in extra)
-            raise SourceError("extra-sheets", sheet=sheets[0].title, others=names, others_en=", ".join(extra))
+        book = Workbook(bytes(raw))
+        try:
+            return _read_book(book, date_columns, id_columns)
+        finally:
+            book.close()
+    except Refused as exc:
+        raise SourceError(exc.rule, exc.variant, **exc.values) from None
     except SourceError:
         raise
-    except Exception as exc:  # noqa: BLE001 - cells are parsed lazily; damage shows up while reading
+    except Exception as exc:  # noqa: BLE001 - a damaged workbook can fail in any part of its XML
         raise _unreadable(exc) from None
-    finally:
-        wb.close()
+
+
+def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozenset[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    hidden = [s.name for s in book.sheets if s.hidden and book.has_values(s)]
+    if hidden:
+        raise SourceError("hidden-sheet", **_sheet_names(hidden))
+    sheets = [s for s in book.sheets if not s.hidden]
+    if not sheets:
+        raise SourceError("empty-file", "no-sheet")
+    first = sheets[0]
+    header: list[str] = []
+    kinds: list[tuple[bool, bool]] = []
+    rows: list[tuple[int, list[str]]] = []
+    for number, values in book.rows(first):
+        if number == 1:
+            header = [_cell_text(v, date_column=False, id_column=False, epoch=book.epoch) for v in values]
+            keys = [(normalize_header(h), re.sub(r"\s+", "", normalize_header(h))) for h in header]
+            kinds = [(bool({k, bare} & date_columns), bool({k, bare} & id_columns)) for k, bare in keys]
+            continue
+        cells = [
+            _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=book.epoch)
+            for i, v in enumerate(values)
+        ]
+        if any(cells):
+            rows.append((number, cells))
+    if not any(header) and not rows:
+        raise SourceError("empty-file", "sheet", sheet=excerpt(first.name, SHEET_NAME_CHARS))
+    if not any(header):
+        raise SourceError("no-header", "sheet", sheet=excerpt(first.name, SHEET_NAME_CHARS))
+    extra = [s.name for s in sheets[1:] if book.has_values(s)]
+    if extra:
+        raise SourceError("extra-sheets", sheet=excerpt(first.name, SHEET_NAME_CHARS), **_sheet_names(extra))
     return _trim_columns(header, rows)
-
-
-def _has_values(ws) -> bool:
-    """Whether a read-only worksheet holds any non-empty cell (stops at the first)."""
-    ws.reset_dimensions()
-    for row in ws.iter_rows(values_only=True):
-        if any(v is not None and (not isinstance(v, str) or v.strip()) for v in row):
-            return True
-    return False
 
 
 # ------------------------------------------------------------ either kind

@@ -23,8 +23,9 @@ import logging
 import os
 from pathlib import Path
 
-from warmth.core.files import atomic_write, csv_bytes
+from warmth.core.files import csv_bytes
 from warmth.core.layout import inside_built_site
+from warmth.core.problems import excerpt
 from warmth.core.schema import REQUIRED
 from warmth.intake.sources import read_rows
 from warmth.pii.idcard import check_digit
@@ -43,6 +44,7 @@ from warmth.staff.realname import (
     read_layout,
     scanned_leaks,
 )
+from warmth.staff.targets import check_target, write_target
 
 log = logging.getLogger("warmth")
 
@@ -108,8 +110,12 @@ def format_rejected(rejected: list[Rejected], limit: int = 50) -> str:
 # ------------------------------------------------------------- anonymize
 
 
+OUT_NAME = ("公开文件（OUT=）", "public file (OUT=)")
+REJECTS_NAME = ("问题清单（REJECTS=）", "rejects file (REJECTS=)")
+
+
 def anonymize(
-    path: Path, out: Path, *, key: bytes, rejects: Path | None = None, protected: tuple[Path, ...] = ()
+    path: Path, out: Path, *, key: bytes, rejects: Path | None = None, protected: tuple[Path, ...] = (), replace: bool = False
 ) -> tuple[int, list[Rejected]]:
     """Real-name table (.csv in UTF-8/GB18030, or .xlsx) → public record CSV.
 
@@ -120,13 +126,18 @@ def anonymize(
     (masked ID only); ``rejects``, if given, receives them as a CSV for staff.
     Raises `AnonymizeError` (a WarmthError) for an unusable table or target,
     and when no row at all could be published (``out`` is then not written).
-    ``protected`` folders (the data folder) are never written into.
+    ``protected`` folders (the data folder) are never written into. ``out``
+    and ``rejects`` are never written over an existing file unless ``replace``,
+    and never over a key file or the table itself (`staff.targets`).
     """
     path, out = Path(path), Path(out)
     rejects = Path(rejects) if rejects is not None else None
     if not isinstance(key, bytes) or len(key) != KEY_BYTES:
         raise KeyFileError(f"密钥必须是 {KEY_BYTES} 字节。\nThe key must be exactly {KEY_BYTES} bytes.")
     _check_targets(path, out, rejects, protected)
+    check_target(out, *OUT_NAME, replace=replace, reads=(path,))
+    if rejects is not None:
+        check_target(rejects, *REJECTS_NAME, replace=replace, reads=(path,))
 
     header, rows = read_rows(path, date_columns=DATE_HEADERS, id_columns=ID_HEADERS)
     layout = read_layout(header)
@@ -134,8 +145,8 @@ def anonymize(
         raise AnonymizeError("表格只有表头，没有记录。\nThe table has a header but no rows.")
     log.info(
         "不公开、已删除的列 / columns dropped (not public)：%s；%s → 受助人编码 recipient_ref",
-        "、".join(layout.dropped) or "（无 / none）",
-        header[layout.id_index],
+        "、".join(excerpt(h) for h in layout.dropped) or "（无 / none）",  # headers come from the table: quoted short, masked
+        excerpt(header[layout.id_index]),
     )
 
     # Excel keeps 15 digits: an 18-digit ID typed into a number cell ends in "000"
@@ -189,7 +200,7 @@ def anonymize(
         written.append([public.get(name, "") for name in PUBLIC_COLUMNS])
 
     if rejects is not None:
-        atomic_write(rejects, rejects_bytes(rejected), private=True)
+        write_target(rejects, rejects_bytes(rejected), *REJECTS_NAME, replace=replace, private=True)
     if not written:
         raise AnonymizeError(
             f"没有一行可以公开：全部 {len(rejected)} 行都有问题，未写出公开文件。\n"
@@ -197,5 +208,5 @@ def anonymize(
             + format_rejected(rejected),
             rejected,
         )
-    atomic_write(out, csv_bytes(list(PUBLIC_COLUMNS), written), private=False)
+    write_target(out, csv_bytes(list(PUBLIC_COLUMNS), written), *OUT_NAME, replace=replace)
     return len(written), rejected

@@ -15,12 +15,13 @@ import numpy as np
 import pyarrow as pa
 
 from warmth.core import money
-from warmth.core.files import atomic_write, csv_bytes
+from warmth.core.files import csv_bytes
 from warmth.core.layout import inside_built_site
 from warmth.core.problems import ConfigError
 from warmth.figures.dataset import read_dataset
 from warmth.figures.findings.context import Context
 from warmth.figures.findings.fairness import multi_district_detail, repeat_detail
+from warmth.staff.targets import check_target, configured_keys, write_target
 
 HEADER = ["规则 rule", "区县 district", "资金来源 fund_source", "记录数 records", "金额（元） amount_yuan", "记录编号 record_ids", "说明 explanation"]
 
@@ -35,11 +36,7 @@ def _refuse(out: Path, data_dir: Path, replace: bool) -> None:
             f"核查报告含受助人编码，不能写进数据文件夹或网站文件夹：{out}。请写到 private/ 里。\n"
             f"The audit report holds recipient refs and must not be written into the data folder or a site: {out}. Write it to private/."
         )
-    if out.exists() and not replace:
-        raise ConfigError(
-            f"文件已存在，没有覆盖：{out}。确要替换，请加 REPLACE=1（命令行 --replace）。\n"
-            f"The file exists and was not overwritten: {out}. To replace it, add REPLACE=1 (--replace)."
-        )
+    check_target(out, "核查报告", "audit report", replace=replace, keys=configured_keys())
 
 
 def audit_rows(data_dir: Path) -> list[list[str]]:
@@ -60,7 +57,7 @@ def write_audit_report(data_dir: Path, out: Path, *, replace: bool = False) -> i
     """Write the report (UTF-8 with BOM, for Excel); returns the number of findings."""
     _refuse(Path(out), Path(data_dir), replace)
     rows = audit_rows(data_dir)
-    atomic_write(Path(out), csv_bytes(HEADER, rows), private=True)
+    write_target(Path(out), csv_bytes(HEADER, rows), "核查报告", "audit report", replace=replace, private=True)
     return len(rows)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
 
 from warmth.core.campaign import load_campaign
-from warmth.core.files import BOM, atomic_write
+from warmth.core.files import BOM
 from warmth.core.layout import CAMPAIGN_FILE
 from warmth.core.problems import ConfigError, DataError, Problem
 from warmth.core.schema import FORMULA_START, RECORD_COLUMNS
@@ -24,8 +25,10 @@ from warmth.figures.dataset import read_dataset
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
 from warmth.pii.detect import mask
+from warmth.staff.targets import check_target, write_target
 
 REPORT_COLUMN = "需要修改 / what to fix"
+REPORT_NAME = ("修改清单（REPORT=）", "report (REPORT=)")
 
 
 def check_data(data_dir: Path) -> list[Problem]:
@@ -83,12 +86,17 @@ def _refuse_inside(target: Path, protected: list[Path]) -> None:
             )
 
 
-def write_report(problems: list[Problem], data_dir: Path, target: Path, *, protected: list[Path], single: Path | None = None) -> list[Path]:
+def write_report(
+    problems: list[Problem], data_dir: Path, target: Path, *, protected: list[Path], single: Path | None = None, replace: bool = False
+) -> list[Path]:
     """Write, per file with problems, its rows plus a column saying what to fix.
 
     ``target`` is a .csv/.xlsx file when checking one file (``single``), else a
     folder that receives one ``<round>-<file>.problems.csv`` per input file.
-    Values are masked wherever they look like personal data.
+    Values are masked wherever they look like personal data. Every file is
+    checked before any is written: none goes inside ``protected`` folders or a
+    built site, none over an existing file unless ``replace``, none ever over a
+    key file or a file the check reads (`staff.targets`).
     """
     _refuse_inside(target, protected)
     if single is None and target.suffix.lower() in (".csv", ".xlsx"):
@@ -96,18 +104,25 @@ def write_report(problems: list[Problem], data_dir: Path, target: Path, *, prote
             f"检查整个数据文件夹时，REPORT 应是一个文件夹（每个有问题的文件写一份清单）：{target}\n"
             f"When checking the whole data folder, REPORT must be a folder (one report per file with problems): {target}"
         )
+    if single is None and os.path.lexists(target) and not target.is_dir():  # a file, or a link to one or to nothing
+        raise ConfigError(
+            f"检查整个数据文件夹时，REPORT 应是一个文件夹，而 {target} 是一个文件（或链接），不会写它。请换一个文件夹名。\n"
+            f"When checking the whole data folder, REPORT must be a folder; {target} is a file (or a link) and is not written. "
+            "Choose a folder name."
+        )
     by_file: dict[str, list[Problem]] = defaultdict(list)
     for problem in problems:
         by_file[problem.file].append(problem)
-    written = []
+    planned = []
     for file, items in sorted(by_file.items()):
         source = single if single is not None else Path(data_dir) / file
         out = target if single is not None else Path(target) / (file.replace("/", "-").removeprefix("rounds-") + ".problems.csv")
         _refuse_inside(out, protected)
-        rows = _report_rows(source, file, items)
-        _write_table(out, rows)
-        written.append(out)
-    return written
+        check_target(out, *REPORT_NAME, replace=replace, reads=[source])
+        planned.append((out, source, file, items))
+    for out, source, file, items in planned:
+        _write_table(out, _report_rows(source, file, items), replace=replace)
+    return [out for out, *_ in planned]
 
 
 def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str]]:
@@ -146,7 +161,7 @@ def _say(problem: Problem) -> str:
     return f"{where}{problem.message_zh}（{problem.message_en}）"
 
 
-def _write_table(out: Path, rows: list[list[str]]) -> None:
+def _write_table(out: Path, rows: list[list[str]], *, replace: bool) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -163,4 +178,4 @@ def _write_table(out: Path, rows: list[list[str]]) -> None:
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows([[_cell(str(v)) for v in row] for row in rows])
         payload = BOM + buffer.getvalue().encode("utf-8")
-    atomic_write(out, payload)
+    write_target(out, payload, *REPORT_NAME, replace=replace)

@@ -14,9 +14,9 @@ import hashlib
 import hmac
 import os
 import secrets
-import tempfile
 from pathlib import Path
 
+from warmth.core.files import atomic_write
 from warmth.core.layout import inside_built_site
 from warmth.core.problems import WarmthError
 from warmth.pii.idcard import normalize_id
@@ -37,32 +37,17 @@ def keygen(path: Path) -> Path:
         raise KeyFileError(
             f"密钥文件不能放在网站输出文件夹里：{path}\nThe key file must not be inside a site output folder: {path}"
         )
-    if path.exists():
+    if os.path.lexists(path):
         raise KeyFileError(
             f"密钥文件已存在，不会覆盖：{path}。整个活动必须一直使用同一个密钥（换密钥会让同一受助人的编码全部改变）；"
             "确需新密钥，请先把旧文件移走并妥善保管。\n"
             f"The key file already exists and is not overwritten: {path}. Keep one key for the whole campaign "
             "(a new key changes every recipient's ref); to start over, move the old file away first and keep it safe."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-key-")  # created 0600
     try:
-        with os.fdopen(fd, "wb") as handle:
-            if hasattr(os, "fchmod"):
-                os.fchmod(handle.fileno(), 0o600)
-            handle.write(secrets.token_bytes(KEY_BYTES))
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, path)  # atomic, and fails if the file appeared meanwhile
-        except FileExistsError:
-            raise KeyFileError(f"密钥文件已存在，不会覆盖：{path}\nThe key file already exists and is not overwritten: {path}") from None
-        except OSError:  # a file system without hard links
-            if path.exists():
-                raise KeyFileError(f"密钥文件已存在，不会覆盖：{path}\nThe key file already exists and is not overwritten: {path}") from None
-            os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+        atomic_write(path, secrets.token_bytes(KEY_BYTES), private=True, durable=True, replace=False)
+    except FileExistsError:  # appeared since the check above
+        raise KeyFileError(f"密钥文件已存在，不会覆盖：{path}\nThe key file already exists and is not overwritten: {path}") from None
     return path
 
 
