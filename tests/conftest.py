@@ -6,10 +6,18 @@ uses; a session-wide chart cache keeps repeated builds fast.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests run the same examples on every machine, so CI cannot fail at random;
+# HYPOTHESIS_PROFILE=explore draws new ones (run it now and then, and keep what it finds as tests).
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", max_examples=2000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ from test_intake import cli, tree_digest, valid_id
 from warmth.core.problems import DataError, Problem, excerpt
 from warmth.figures.dataset import read_dataset
 from warmth.intake import package, sheet
-from warmth.intake.load import round_files
+from warmth.intake.listing import round_files
 from warmth.intake.sources import SourceError, read_rows, read_xlsx
 
 from test_validate import EN, row, write_csv

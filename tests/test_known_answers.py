@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from warmth.pii import detect as pii
-from warmth.pii.idcard import check_digit, is_valid_id15, is_valid_id18, normalize_id, upgrade_id15
+from warmth.pii.idcard import check_digit, is_valid_id15, is_valid_id18, luhn_valid, normalize_id, upgrade_id15
 from warmth.staff.keys import recipient_ref
 
 # The standard's own example (GB 11643-1999, also the example of Chinese Wikipedia):
@@ -124,9 +124,9 @@ NOT_CARDS = ["4111111111111112", "5500005555555558", "0000079927398710"]
 
 
 def test_luhn_classic_example():
-    assert pii._luhn("79927398713")  # private, but it is what decides "bank-card"
-    assert not pii._luhn("79927398710")
-    assert pii._luhn("4111111111111111") and not pii._luhn("4111111111111112")
+    assert luhn_valid("79927398713")  # what decides "bank-card"
+    assert not luhn_valid("79927398710")
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
 
 
 @pytest.mark.parametrize("card", CARDS)
@@ -143,7 +143,7 @@ def test_luhn_invalid_16_digits_not_starting_with_62_are_long_numbers(number):
 
 
 def test_unionpay_prefix_is_a_card_without_luhn_and_groups_must_check_out():
-    assert not pii._luhn("6212345678901231")
+    assert not luhn_valid("6212345678901231")
     assert pii.scan_series(pd.Series(["6212345678901231"], dtype="str"))["kind"].tolist() == ["bank-card"]
     assert pii.mask("4111 1111 1111 1111") == "4111 **** **** 1111"
     # digits in groups of four are a card only when they check out (amounts and dates are often grouped)

@@ -469,3 +469,12 @@ def test_declared_and_ordinary_headers_are_not_personal(header):
 def test_special_ranges_match_this_pythons_unicode_data():
 
     assert list(SPECIAL_RANGES) == computed_special_ranges()
+
+
+def test_a_list_of_amounts_with_decimals_is_not_a_number():
+    """Found by hypothesis: 一10000，100.01，100.00 joined into a plausible 15-digit ID."""
+    assert pii.mask("一10000，100.01，100.00") == "一10000，100.01，100.00"
+    assert pii.mask("补助 1500.00，2000.50，300.00") == "补助 1500.00，2000.50，300.00"
+    assert pii.mask("身份证 511102.19900101.1239") != "身份证 511102.19900101.1239"  # dots between ID groups still join
+    assert pii.mask("一510511，165428，165428") == "一510511，165428，165428"  # a list of figures, Luhn by chance
+    assert pii.mask("扣扣100.00") == "扣扣100.00"  # an amount after a QQ cue is no QQ number

@@ -252,3 +252,14 @@ def test_prefilter_never_drops_a_cell_the_exact_check_would_flag(parts):
     text = "".join(parts)
     if pii.personal_data(text) is not None:
         assert len(pii.candidates(pd.Series([text], dtype="str"))) == 1, text
+
+
+def test_check_file_refuses_an_incoming_file_named_after_a_person(tmp_path, root):
+    """make check FILE=…: the incoming file's own name is checked before its rows (it would be published)."""
+    incoming = tmp_path / FILE_NAME
+    shutil.copy(root / "data/rounds/2012-01/shawan.csv", incoming)
+    result = cli(root, "check", "--data", str(root / "data"), "--file", str(incoming))
+    assert result.returncode == 1
+    report = result.stdout + result.stderr
+    assert "personal-data-file-name" in report and "受助人张*-幸福路**号" in report
+    assert "张三" not in report and "12号" not in report

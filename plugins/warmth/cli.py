@@ -64,7 +64,9 @@ def _cmd_check(args) -> int:
     data = Path(args.data)
     single = Path(args.file) if args.file else None
     if single is not None and not single.is_file():
-        print(f"找不到文件 {single} / file not found: {single}", file=sys.stderr)
+        from warmth.pii.detect import mask
+
+        print(mask(f"找不到文件 {single} / file not found: {single}"), file=sys.stderr)
         return 1
     if args.report and single is not None:  # refuse a wrong REPORT= before the check, not after
         from warmth.staff.check import REPORT_NAME

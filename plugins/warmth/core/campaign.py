@@ -94,6 +94,17 @@ class Campaign:
         return names
 
     @property
+    def own_emails(self) -> frozenset[str]:
+        """The campaign's contact e-mail (case-folded): pages and cells may show it."""
+        email = str(self.contact.get("email", "")).strip().lower()
+        return frozenset([email] if email else [])
+
+    @property
+    def own_phones(self) -> frozenset[str]:
+        """The campaign's contact phone and fax: pages and cells may show them."""
+        return frozenset(str(self.contact.get(key, "")).strip() for key in ("phone", "fax")) - {""}
+
+    @property
     def withheld(self) -> tuple[str, ...]:
         """Record columns published empty (README "Privacy")."""
         return WITHHELD_COLUMNS + (() if self.publish_notes else ("note",))

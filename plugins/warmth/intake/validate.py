@@ -211,11 +211,8 @@ def check_formulas(c: Cells, out: Collector) -> None:
 
 def check_personal_data(c: Cells, out: Collector) -> None:
     """No ID, phone or card number, e-mail address … in any scanned column."""
-    contact = str(c.campaign.contact.get("email", ""))
-    allowed = frozenset([contact.lower()] if contact else [])
-    phones = frozenset(str(c.campaign.contact.get(key, "")) for key in ("phone", "fax")) - {""}  # the campaign's own
     for name in PERSONAL_DATA_SCAN:
-        found = scan_series(c.col[name], allowed_emails=allowed, allowed_phones=phones)
+        found = scan_series(c.col[name], allowed_emails=c.campaign.own_emails, allowed_phones=c.campaign.own_phones)
         excel = fullmatch(c.col[name], EXCEL_BIG_NUMBER)
         if excel.any():
             extra = pd.DataFrame({"index": c.frame.index[excel.to_numpy()], "kind": "long-number", "masked": "*" * 8})

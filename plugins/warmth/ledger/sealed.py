@@ -10,7 +10,7 @@ from pathlib import Path
 from warmth.core.files import file_digest
 from warmth.core.layout import LEDGER_FILE, ROUNDS_DIR, SEALED_DIR
 from warmth.core.problems import Problem
-from warmth.intake.load import round_files
+from warmth.intake.listing import round_files
 from warmth.ledger.chain import safe_relative
 
 

@@ -65,7 +65,8 @@ BIRTH = re.compile(
     f"(?:{_alternation(BIRTH_CUES)})[ :：于为是在]*(?P<date>{DATE})"
     f"|(?P<date2>{DATE})[ ]*(?:出生|生人)|(?P<date3>(?:19|20)[0-9]{{2}}年(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}日)?)?)生(?![{HAN}])"
 )
-QQ = re.compile(f"(?<![A-Za-z])(?:{_alternation(QQ_CUES)})(?:号码|号)?[ :：=]*(?P<id>[0-9](?:[ _\\-.]?[0-9]){{4,11}})(?![0-9])")
+# A QQ number: 5 to 12 digits, never starting with 0; a "." would make it an amount (扣扣100.00).
+QQ = re.compile(f"(?<![A-Za-z])(?:{_alternation(QQ_CUES)})(?:号码|号)?[ :：=]*(?P<id>[1-9](?:[ _\\-]?[0-9]){{4,11}})(?![0-9.])")
 WECHAT = re.compile(
     f"(?<![A-Za-z])(?:{_alternation(WECHAT_CUES)})(?:号码|号|id|ID)?[ :：=]*(?P<id>[A-Za-z][-_A-Za-z0-9]{{5,19}}|1[3-9][0-9]{{9}})(?![-_A-Za-z0-9])"
 )

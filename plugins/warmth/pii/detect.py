@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from warmth.pii.context import allowed_phone, find_words
 from warmth.pii.disguise import AMOUNT_AFTER, find_numbers, numerals
 from warmth.pii.fold import fold, origins
-from warmth.pii.idcard import is_valid_id15, is_valid_id18
+from warmth.pii.idcard import is_valid_id15, is_valid_id18, luhn_valid
 from warmth.pii.patterns import (
     CARD_GROUPED,
     EMAIL,
@@ -61,14 +61,6 @@ __all__ = ["COLUMNS", "KINDS", "Allowed", "candidates", "mask", "personal_data",
 COLUMNS = ("index", "kind", "masked")
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
 def _keep(text: str, head: int, tail: int) -> str:
     """Mask every digit (and X) except the first ``head`` and the last ``tail``; keep separators."""
     count = sum(c in "0123456789Xx" for c in text)
@@ -88,7 +80,7 @@ def _number_kind(digits: str) -> str | None:
         return "id18"
     if len(digits) == 15 and is_valid_id15(digits):
         return "id15"
-    if 16 <= len(digits) <= 19 and digits.isdigit() and (digits.startswith("62") or _luhn(digits)):
+    if 16 <= len(digits) <= 19 and digits.isdigit() and (digits.startswith("62") or luhn_valid(digits)):
         return "bank-card"
     return None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from warmth.pii.idcard import is_valid_id15, is_valid_id18
+from warmth.pii.idcard import is_valid_id15, is_valid_id18, luhn_valid
 from warmth.pii.names import NUMERALS, PHONE_CUES
 from warmth.pii.patterns import Match
 
@@ -74,14 +74,6 @@ def _id_digits(groups: list[re.Match[str]]) -> str | None:
     return None
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
-
-
 def _chains(text: str, groups: list[re.Match[str]]) -> list[list[re.Match[str]]]:
     """Digit groups joined by separators only, as lists of groups."""
     chains: list[list[re.Match[str]]] = []
@@ -106,15 +98,21 @@ def _chain_kind(text: str, chain: list[re.Match[str]], whole: bool, cue: bool) -
     if not digits.isdigit():
         return None
     gaps = "".join(text[a.end() : b.start()] for a, b in itertools.pairwise(chain))
+    # 100.01 is money: a "." before one or two digits is a decimal point, and a chain of amounts
+    # (10000，100.01，100.00) is no number; only an ID, whose check digit proves it, is found across it
+    if any(text[a.end() : b.start()] == "." and len(b.group()) <= 2 for a, b in itertools.pairwise(chain)):
+        return None
     amount = AMOUNT_AFTER.match(text, chain[-1].end()) is not None
     if len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789":
         if cue or (whole and not amount and not LIST_SEPARATORS.intersection(gaps) and _anchored(text, chain[0].start())):
             return "mobile"
     if not whole:
         return None
+    if LIST_SEPARATORS.intersection(gaps) and not cue:
+        return None  # 510511，165428，165428 is a list of figures; an ID across it is found by its check digit above
     if len(digits) == 15 and is_valid_id15(digits) and digits[0] in "12345678":
         return "id15"
-    if 16 <= len(digits) <= 19 and (digits.startswith("62") or (digits[0] in "3456" and _luhn(digits))):
+    if 16 <= len(digits) <= 19 and (digits.startswith("62") or (digits[0] in "3456" and luhn_valid(digits))):
         return "bank-card"
     if cue and not amount and (7 <= len(digits) <= 8 and digits[0] in "23456789" or 10 <= len(digits) <= 12 and digits[0] == "0"):
         return "landline"

@@ -1,4 +1,5 @@
-"""Chinese resident identity numbers (GB 11643-1999): checksum, birth date, 15→18.
+"""Check digits of the numbers that must never be published: Chinese resident identity
+numbers (GB 11643-1999: checksum, birth date, 15→18) and bank cards (Luhn).
 
 Used to recognise ID numbers that must never be published, and to normalise
 them before they are turned into pseudonymous recipient refs.
@@ -53,3 +54,12 @@ def normalize_id(text: str) -> str | None:
     if is_valid_id15(text):
         text = upgrade_id15(text)
     return text if is_valid_id18(text) else None
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check of a card number (ISO/IEC 7812): every second digit from the right doubled."""
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0

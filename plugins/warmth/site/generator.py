@@ -141,11 +141,10 @@ class WarmthGenerator(Generator):
             by_path = {d.path: d for d in downloads}
             for page in pages:
                 self._write_page(writer, page, downloads=downloads, downloads_by_path=by_path)
-        contact = str(ds.campaign.contact.get("email", "")).lower()
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),
-            allowed_emails=frozenset([contact] if contact else []),
-            allowed_phones=frozenset(str(ds.campaign.contact.get(key, "")) for key in ("phone", "fax")) - {""},
+            allowed_emails=ds.campaign.own_emails,
+            allowed_phones=ds.campaign.own_phones,
         )
 
     def _write_page(self, writer, page: Page, **extra) -> None:

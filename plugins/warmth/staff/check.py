@@ -22,6 +22,7 @@ from warmth.core.problems import ConfigError, DataError, Problem
 from warmth.core.schema import FORMULA_START, RECORD_COLUMNS
 from warmth.downloads.plain import append_text_row
 from warmth.figures.dataset import read_dataset
+from warmth.intake.listing import file_name_problem
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
 from warmth.pii.detect import mask
@@ -54,6 +55,9 @@ def check_file(data_dir: Path, path: Path) -> list[Problem]:
     a file of the same name already in that folder is taken to be replaced.
     """
     campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
+    named = file_name_problem(Path(path))
+    if named is not None:  # the name would be published: rename first (its rows are checked then)
+        return [named]
     problems: list[Problem] = []
     name = Path(path).name
     frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems)
