@@ -53,7 +53,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     small = {"allocations.csv": allocations_bytes(ds.agg), **summary_files(ds.agg, campaign)}
     small["findings.csv"] = findings_bytes(ds.findings)
     if ds.corrections:
-        small["corrections.csv"] = corrections_bytes(ds.corrections)
+        small["corrections.csv"] = corrections_bytes(ds.published_corrections)
     small["summary/campaign-table.csv"] = campaign_table_csv(table)
     small["summary/campaign-table.xlsx"] = campaign_table_xlsx(table, campaign)
     if ds.ledger:

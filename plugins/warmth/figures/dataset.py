@@ -21,6 +21,7 @@ from warmth.figures.aggregate import Aggregates, aggregate
 from warmth.figures.campaign_table import campaign_table
 from warmth.figures.findings import find
 from warmth.figures.privacy import PrivacyReport, protect
+from warmth.figures.privacy.history import published_corrections
 from warmth.intake.corrections import apply_corrections, load_corrections
 from warmth.intake.load import load_allocations, load_records
 from warmth.intake.submissions import load_submissions
@@ -44,6 +45,11 @@ class Dataset:
     corrections: list[dict]  # every correction applied (data/corrections.csv), in order
     submissions: pd.DataFrame | None  # when each report arrived (data/submissions.csv), if kept
     data_dir: Path  # the folder read
+
+    @cached_property
+    def published_corrections(self) -> list[dict]:
+        """The corrections with the values hidden that would undo the privacy model (figures/privacy/history.py)."""
+        return published_corrections(self.corrections, self.checked, self.records, self.campaign.withheld)
 
     @cached_property
     def campaign_table(self) -> dict:

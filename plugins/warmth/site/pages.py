@@ -322,7 +322,7 @@ def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
     pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
     pages.append(ledger_page(list(ds.ledger)))
-    pages.append(corrections_page(list(ds.corrections)))
+    pages.append(corrections_page(ds.published_corrections))
     pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": ds.campaign_table}))
     pages.append(findings_page(findings))
     pages[0].data["findings_summary"] = summary(findings)
