@@ -67,3 +67,30 @@ def test_verify_recomputes_the_campaign_table(tmp_path, root, default_site):
     (copy / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
     result = cli(root, "verify", str(copy))
     assert result.returncode == 1 and "campaign-table.csv" in result.stdout and "total_yuan" in result.stdout
+
+
+def test_a_sealed_round_keeps_the_values_it_was_published_with(tmp_path, root, small_data):
+    """The privacy model never re-generalises a sealed round: later rounds change, its records stay as sealed.
+
+    Round 2012-02 loses most of its files after 2012-01 is sealed; groups that span rounds
+    (fund source × destination × category, people per group) shrink, yet every 2012-01 record
+    in /data/disbursements.csv is exactly its sealed row.
+    """
+    import csv
+
+    site = tmp_path / "site"
+    assert cli(root, "build", "--data", str(small_data), "--output", str(site), "--no-cache").returncode == 0
+    assert cli(root, "seal", "--data", str(small_data), "--output", str(site), "--round", "2012-01", "--date", "2012-01-21").returncode == 0
+    for path in sorted((small_data / "rounds/2012-02").iterdir())[2:]:
+        path.unlink()
+    rebuilt = cli(root, "build", "--data", str(small_data), "--output", str(site), "--no-cache")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+
+    def rows(path: Path) -> dict[str, list[str]]:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            return {r[0]: r for r in csv.reader(handle)}
+
+    sealed = rows(small_data / "sealed/2012-01/disbursements.csv")
+    current = rows(site / "data/disbursements.csv")
+    assert all(current[rid] == row for rid, row in sealed.items())
+    assert cli(root, "verify", str(site)).returncode == 0

@@ -12,16 +12,19 @@ from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from warmth.core.campaign import Campaign, load_campaign
-from warmth.core.layout import CAMPAIGN_FILE, CORRECTIONS_FILE, LEDGER_FILE, SUBMISSIONS_FILE
+from warmth.core.files import BOM
+from warmth.core.layout import CAMPAIGN_FILE, CORRECTIONS_FILE, LEDGER_FILE, ROUNDS_DIR, SUBMISSIONS_FILE
 from warmth.core.problems import DataError, Problem
 from warmth.core.steps import Steps
 from warmth.figures.aggregate import Aggregates, aggregate
 from warmth.figures.campaign_table import campaign_table
 from warmth.figures.findings import find
 from warmth.figures.privacy import PrivacyReport, protect
-from warmth.figures.privacy.history import published_corrections
+from warmth.figures.privacy.history import GENERALISED_FIELDS, published_corrections
 from warmth.intake.corrections import apply_corrections, load_corrections
 from warmth.intake.load import load_allocations, load_records
 from warmth.intake.submissions import load_submissions
@@ -90,7 +93,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
     with steps.step("aggregate", "汇总"):
         checked = records
-        records, privacy = protect(checked, campaign)
+        records, privacy = protect(checked, campaign, sealed_values(archived))
         agg = aggregate(records, allocations, campaign)
     with steps.step("findings", "核查规则"):
         findings = find(checked, agg.allocations, campaign, submissions, campaign_over=campaign.closed, published=records)
@@ -100,11 +103,31 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     sealed = {rel: (path, *_published_entry(manifests, rel)) for rel, path in archived.items()}
     if (data_dir / CORRECTIONS_FILE).exists():
         digests[CORRECTIONS_FILE] = hashlib.sha256((data_dir / CORRECTIONS_FILE).read_bytes()).hexdigest()
+    if manifests:  # the sealed archives it verifies decide how sealed records are published
+        digests[LEDGER_FILE] = hashlib.sha256((data_dir / LEDGER_FILE).read_bytes()).hexdigest()
     return Dataset(
         campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, privacy=privacy,
         checked=checked, ledger=manifests, sealed=sealed, findings=findings, corrections=history, submissions=submissions,
         data_dir=data_dir,
     )
+
+
+def sealed_values(archived: dict[str, Path]) -> pd.DataFrame | None:
+    """The generalisable values of every sealed record, as its round's archived file publishes them."""
+    frames = []
+    for rel, path in sorted(archived.items()):
+        if rel.startswith(f"{ROUNDS_DIR}/") and rel.endswith("/disbursements.csv"):
+            raw = path.read_bytes()
+            body = pa.py_buffer(raw).slice(len(BOM) if raw.startswith(BOM) else 0)
+            table = pacsv.read_csv(
+                pa.BufferReader(body),
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=["record_id", *GENERALISED_FIELDS], strings_can_be_null=False, quoted_strings_can_be_null=False,
+                    column_types={name: pa.string() for name in ("record_id", *GENERALISED_FIELDS)},
+                ),
+            )
+            frames.append(table.to_pandas())
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:

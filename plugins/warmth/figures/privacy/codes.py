@@ -29,12 +29,17 @@ class Codes:
     goods: np.ndarray  # the record is goods (only goods records have an item)
     sensitive: np.ndarray  # per category code (OTHER included): is it a sensitive category
     widths: dict[str, int] = field(default_factory=dict)  # per dimension: 2 + the largest code it can hold
+    frozen: dict[str, np.ndarray] = field(default_factory=dict)  # per dimension: values published in a sealed round
 
     def __post_init__(self) -> None:
         # codes only ever change to OTHER, so each dimension's largest code is known now
         self.widths = {
             dim: max(int(values.max()) if len(values) else 0, self.other.get(dim, 0)) + 2 for dim, values in self.dims.items()
         }
+
+    def fixed(self, dim: str) -> np.ndarray:
+        """Records whose value of ``dim`` may not change: published so in a sealed round."""
+        return self.frozen[dim] if dim in self.frozen else np.zeros(len(self.refs), dtype=bool)
 
     def __getitem__(self, dim: str) -> np.ndarray:
         return self.dims[dim]
@@ -166,3 +171,31 @@ def class_people(key: np.ndarray, refs: np.ndarray) -> np.ndarray:
     out = np.zeros(len(key), dtype=np.int64)
     out[valid] = people[key[valid]]
     return out
+
+
+def freeze_sealed(codes: Codes, labels: dict[str, list[str]], records: pd.DataFrame, sealed: pd.DataFrame) -> None:
+    """Records of sealed rounds keep the values their round was published (and sealed) with.
+
+    ``sealed`` holds, per record_id, the generalisable values as the sealed archive
+    publishes them. A value that is the record's own (or its generalised form) is
+    frozen; one that differs — the record was corrected after sealing — is not.
+    Since data only ever grows, every rule that held when a round was sealed still
+    holds for its records, so freezing them never forces a small group.
+    """
+    position = pd.Index(records["record_id"]).get_indexer(sealed["record_id"])
+    found = position >= 0
+    position = position[found]
+    for dim in GENERALISABLE:
+        if dim not in sealed.columns:
+            continue
+        archived = sealed[dim].to_numpy(dtype=object)[found]
+        lookup = {label: code for code, label in enumerate(labels[dim])}
+        wanted = np.array([lookup.get(str(v), -1) for v in archived], dtype=np.int64)
+        current = codes[dim][position]
+        keep = (wanted == current) | (wanted == codes.other[dim])
+        if dim == "item":
+            keep &= codes.goods[position]
+        mask = np.zeros(len(codes.refs), dtype=bool)
+        mask[position[keep]] = True
+        codes.dims[dim][position[keep]] = wanted[keep]
+        codes.frozen[dim] = mask

@@ -35,7 +35,16 @@ def _fully_generalised(codes: Codes, rule: Rule) -> np.ndarray:
     return done
 
 
+def _recodable(codes: Codes, rule: Rule) -> np.ndarray:
+    """Records with a dimension left to give up (not yet generalised, not frozen by a seal)."""
+    left = np.zeros(len(codes.refs), dtype=bool)
+    for dim in rule.recode:
+        left |= ~codes.generalised(dim) & ~codes.fixed(dim)
+    return left
+
+
 def _recode(codes: Codes, dim: str, which: np.ndarray, outcome: Outcome) -> None:
+    which = which & ~codes.fixed(dim)  # a sealed round's published values never change
     codes.dims[dim][which] = codes.other[dim]
     outcome.changed.setdefault(dim, np.zeros(len(codes.refs), dtype=bool))[which] = True
 
@@ -52,7 +61,7 @@ def _merge_into_catch_all(codes: Codes, rule: Rule, bad: np.ndarray, exempt: np.
     if not len(needy):
         return False, False
     in_needy = np.isin(stratum, needy)
-    key = group_key(codes, rule.dims, in_needy & ~full)
+    key = group_key(codes, rule.dims, in_needy & ~full & _recodable(codes, rule))
     sizes = class_sizes(key)
     candidates = np.flatnonzero(key >= 0)
     changed = False
@@ -81,12 +90,17 @@ def apply_rule(codes: Codes, rule: Rule, k: int, outcome: Outcome) -> bool:
         if not bad.any():
             return changed
         for dim in rule.recode:
-            todo = bad & ~codes.generalised(dim)
+            todo = bad & ~codes.generalised(dim) & ~codes.fixed(dim)
             if todo.any():
                 _recode(codes, dim, todo, outcome)
                 changed = True
                 break
         else:
+            stuck = bad & ~_fully_generalised(codes, rule)  # values a seal froze: nothing here can change them
+            if stuck.any():
+                exempt |= stuck
+                outcome.unavoidable.append((rule.name, {}, int(stuck.sum())))
+                continue
             recoded, exempted = _merge_into_catch_all(codes, rule, bad, exempt, outcome)
             if not (recoded or exempted):
                 return changed

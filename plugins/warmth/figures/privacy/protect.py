@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from warmth.figures.privacy.codes import build_codes, class_sizes, group_key
+from warmth.figures.privacy.codes import build_codes, class_sizes, freeze_sealed, group_key
 from warmth.figures.privacy.enforce import enforce
 from warmth.figures.privacy.rules import FIXED_TABLES, RULES
 
@@ -68,10 +68,16 @@ def _items(codes, items: list[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(position[codes["item"]], categories=distinct)
 
 
-def protect(checked: pd.DataFrame, campaign) -> tuple[pd.DataFrame, PrivacyReport]:
-    """The records as they may be published (same rows, same order, same amounts) and what changed."""
+def protect(checked: pd.DataFrame, campaign, sealed: pd.DataFrame | None = None) -> tuple[pd.DataFrame, PrivacyReport]:
+    """The records as they may be published (same rows, same order, same amounts) and what changed.
+
+    ``sealed``: the generalisable values of sealed rounds' records as their archives publish
+    them (record_id and the columns); those records keep them (see `freeze_sealed`).
+    """
     k = campaign.min_group_size
     codes, labels = build_codes(checked, campaign)
+    if sealed is not None and len(sealed):
+        freeze_sealed(codes, labels, checked, sealed)
     outcome = enforce(codes, k)
     items = labels["item"] + [""]  # the last code: not goods, no item
     published = checked.assign(
@@ -86,7 +92,9 @@ def protect(checked: pd.DataFrame, campaign) -> tuple[pd.DataFrame, PrivacyRepor
     any_change = np.zeros(len(checked), dtype=bool)
     for mask in outcome.changed.values():
         any_change |= mask
-    unavoidable = [f"{_describe(stratum, labels)}：{n} 条" for _, stratum, n in outcome.unavoidable]
+    unavoidable = [
+        f"{_describe(stratum, labels)}：{n} 条" if stratum else f"已封存批次中的记录：{n} 条" for _, stratum, n in outcome.unavoidable
+    ]
     unavoidable += _fixed_cells_below_k(codes, labels, k)
     report = PrivacyReport(
         k=k,
