@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from warmth.figures.privacy.codes import GENERALISABLE as GENERALISED_COLUMNS
 from warmth.figures.privacy.codes import build_codes, class_sizes, freeze_sealed, group_key
 from warmth.figures.privacy.enforce import enforce
 from warmth.figures.privacy.rules import FIXED_TABLES, RULES
@@ -72,11 +73,31 @@ def protect(checked: pd.DataFrame, campaign, sealed: pd.DataFrame | None = None)
     """The records as they may be published (same rows, same order, same amounts) and what changed.
 
     ``sealed``: the generalisable values of sealed rounds' records as their archives publish
-    them (record_id and the columns); those records keep them (see `freeze_sealed`).
+    them (record_id and the columns). If protecting the records afresh publishes every sealed
+    record just so, that is the result (sealing changes nothing); otherwise the sealed records
+    keep their values and only the others are generalised (see `freeze_sealed`).
     """
+    published, report = _protect(checked, campaign, None)
+    if sealed is not None and len(sealed) and not _publishes_as_sealed(published, sealed):
+        published, report = _protect(checked, campaign, sealed)
+    return published, report
+
+
+def _publishes_as_sealed(published: pd.DataFrame, sealed: pd.DataFrame) -> bool:
+    position = pd.Index(published["record_id"]).get_indexer(sealed["record_id"])
+    found = position >= 0
+    for dim in GENERALISED_COLUMNS:
+        if dim in sealed.columns:
+            mine = published[dim].astype(str).to_numpy()[position[found]]
+            if not (mine == sealed[dim].astype(str).to_numpy()[found]).all():
+                return False
+    return True
+
+
+def _protect(checked: pd.DataFrame, campaign, sealed: pd.DataFrame | None) -> tuple[pd.DataFrame, PrivacyReport]:
     k = campaign.min_group_size
     codes, labels = build_codes(checked, campaign)
-    if sealed is not None and len(sealed):
+    if sealed is not None:
         freeze_sealed(codes, labels, checked, sealed)
     outcome = enforce(codes, k)
     items = labels["item"] + [""]  # the last code: not goods, no item
