@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen anonymize audit-report seal verify requirements
+.PHONY: site publish test lint check serve sample bench clean keygen anonymize audit-report seal redact verify requirements
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -73,6 +73,13 @@ audit-report: $(RUNTIME)
 seal: $(RUNTIME)
 	$(if $(ROUND),,$(error 请指定批次 ROUND=… / give the round: ROUND=…))
 	$(PY) -m warmth seal --data $(DATA) --output $(OUTPUT) --round $(ROUND)
+
+## After adding lines to data/redactions.csv that concern sealed rounds: make redact
+## (builds with the pending redactions, rewrites data/sealed/ and appends to data/ledger.jsonl, builds again; commit both)
+redact: $(RUNTIME)
+	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT) --pending-redactions
+	$(PY) -m warmth redact --data $(DATA) --output $(OUTPUT)
+	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT)
 
 ## The auditor's check of a built site or a downloaded /data/ folder: make verify SITE=output
 SITE ?= $(OUTPUT)

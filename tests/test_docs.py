@@ -46,7 +46,7 @@ def test_readme_gives_the_two_commands(root):
 def test_every_setting_is_documented_with_its_default(root):
     text = readme(root)
     for setting in SETTINGS:
-        shown = f"`{setting.default}`" if setting.default else "project root"
+        shown = "project root" if setting.default == "" else f"`{setting.default}`"
         assert re.search(rf"\| `{setting.name}` \| {re.escape(shown)}", text), (setting.name, shown)
 
 

@@ -93,8 +93,8 @@ def test_seal_archives_the_round_and_appends_its_manifest(built, sealed_once):
     source, site = built
     data, m = sealed_once
     inputs = sorted((source / "rounds" / ROUND).glob("*.csv"))
-    assert set(m) == {"round", "sealed_on", "previous", "campaign", "inputs", "published"}
-    assert m["round"] == ROUND and m["sealed_on"] == "2012-01-21"
+    assert set(m) == {"format", "round", "sealed_on", "previous", "campaign", "inputs", "published"}
+    assert m["format"] == 2 and m["round"] == ROUND and m["sealed_on"] == "2012-01-21"
     assert m["previous"] == ZERO_HASH
     assert m["campaign"] == sha(source / "campaign.toml")
     assert m["inputs"] == [
@@ -107,10 +107,14 @@ def test_seal_archives_the_round_and_appends_its_manifest(built, sealed_once):
     archived = data / "sealed" / ROUND / "disbursements.csv"
     assert archived.read_bytes() == published.read_bytes()
     assert archived.stat().st_ino != published.stat().st_ino  # a copy, not a link into the site
-    # one canonical line; its hash is the manifest's hash
+    # one canonical line; its hash is that of its commitment form: every path replaced by its SHA-256
     raw = (data / LEDGER_FILE).read_bytes()
     assert raw == canonical(m).encode("utf-8") + b"\n"
-    assert manifest_hash(m) == hashlib.sha256(raw.rstrip(b"\n")).hexdigest()
+    committed = {**m, **{key: [
+        {"bytes": e["bytes"], "path_sha256": hashlib.sha256(e["path"].encode()).hexdigest(), "sha256": e["sha256"]} for e in m[key]
+    ] for key in ("inputs", "published")}}
+    assert manifest_hash(m) == hashlib.sha256(canonical(committed).encode("utf-8")).hexdigest()
+    assert manifest_hash(m) != hashlib.sha256(raw.rstrip(b"\n")).hexdigest()
     assert read_ledger(data / LEDGER_FILE) == [m]
     assert check_chain([m]) == []
 
@@ -130,7 +134,7 @@ def test_the_second_round_chains_to_the_first(built, sealed):
     second = seal(sealed, "2012-02", built[1], sealed_on="2012-03-01")
     lines = (sealed / LEDGER_FILE).read_bytes().split(b"\n")
     assert lines[2] == b"" and len(lines) == 3
-    assert second["previous"] == hashlib.sha256(lines[0]).hexdigest() == manifest_hash(first[0])
+    assert second["previous"] == manifest_hash(first[0])  # the hash of the first line's commitment form (format 2)
     assert read_ledger(sealed / LEDGER_FILE) == [first[0], second]
     assert check_chain([first[0], second]) == []
     assert archive_files(sealed, [first[0], second])[0].keys() == {

@@ -38,6 +38,7 @@ def _cmd_build(args) -> int:
         output=Path(args.output),
         settings_file=Path(args.settings),
         cache=None if args.no_cache else "",
+        overrides={"WARMTH_PENDING_REDACTIONS": True} if args.pending_redactions else None,
     )
     report = result.report
     if args.report:
@@ -54,6 +55,12 @@ def _cmd_build(args) -> int:
         f"Site built in {result.output} ({report.records:,} records, {report.pages} data pages, "
         f"{result.seconds:.1f} s). Steps: {timings}"
     )
+    if args.pending_redactions:
+        print(
+            "注意：这个网站含有尚未记入账本的删除，请勿发布；make redact 会记入账本并重新生成。\n"
+            "Note: this site holds redactions not yet in the ledger; do not publish it. make redact records them and builds again.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -149,6 +156,27 @@ def _cmd_seal(args) -> int:
     return 0
 
 
+def _cmd_redact(args) -> int:
+    import datetime as dt
+
+    from warmth.staff.redact import redact
+
+    lines = redact(Path(args.data), Path(args.output) / "data", redacted_on=args.date or dt.date.today().isoformat())
+    if not lines:
+        print("没有需要记入账本的删除：已封存的批次都不缺。/ No redaction of a sealed round is waiting for the ledger.")
+        return 0
+    for line in lines:
+        ids = "、".join(r["id"] for r in line["redactions"])
+        print(f"批次 {line['round']}：已记入删除 {ids}，存档已改写。/ Round {line['round']}: redaction(s) {ids} recorded, archive rewritten.")
+    print(
+        f"请重新生成网站（make site）并发布，然后把 {Path(args.data) / 'ledger.jsonl'}、{Path(args.data) / 'sealed'}/、"
+        "redactions.csv 和改过的输入文件一起提交到 git（git 历史里的旧版本仍有这个值，需另行处理）。\n"
+        "Build again (make site) and publish, then commit data/ledger.jsonl, data/sealed/, data/redactions.csv and the "
+        "edited input files together (old versions in the git history still hold the value and need separate handling)."
+    )
+    return 0
+
+
 def _cmd_verify(args) -> int:
     from warmth.audit.verify import verify
 
@@ -194,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--settings", default="pelicanconf.py", help="Pelican 设置文件 / settings file")
     p.add_argument("--no-cache", action="store_true", help="不使用缓存 / do not use the cache")
     p.add_argument("--report", default=None, help="把用时写入 JSON 文件 / write step timings to a JSON file")
+    p.add_argument("--pending-redactions", action="store_true",
+                   help="已封存批次有尚未记入账本的删除时也生成（make redact 用）/ build with redactions not yet in the ledger (for make redact)")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("check", help="只检查数据，不生成网站 / check data without building")
@@ -229,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--round", required=True)
     p.add_argument("--date", default=None, help="封存日期，默认今天 / seal date (default today)")
     p.set_defaults(func=_cmd_seal)
+
+    p = sub.add_parser("redact", help="把已封存批次中的删除记入账本 / record take-downs of sealed rounds in the ledger")
+    p.add_argument("--data", default="data")
+    p.add_argument("--output", default="output", help="刚用 --pending-redactions 生成的网站 / the site just built with --pending-redactions")
+    p.add_argument("--date", default=None, help="删除日期，默认今天 / date (default today)")
+    p.set_defaults(func=_cmd_redact)
 
     p = sub.add_parser("verify", help="审计核对下载的数据 / the auditor's check")
     p.add_argument("site", help="网站文件夹或下载的 data 文件夹 / a built site or a downloaded /data/ folder")

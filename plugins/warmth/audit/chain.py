@@ -5,11 +5,21 @@ The auditor's own reading of ``ledger.jsonl``, sharing no code with the build
 
 - one manifest per line, a JSON object in canonical form:
   ``json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``;
-- every manifest has ``round``, ``sealed_on`` (YYYY-MM-DD), ``previous``,
-  ``campaign`` (SHA-256 hex), ``inputs`` and ``published`` (lists of
-  ``{path, bytes, sha256}`` under ``rounds/<round>/``, sorted by path);
-- each line's ``previous`` is the SHA-256 (hex) of the line before it, as
-  UTF-8 bytes without the newline; the first line's is 64 zeros.
+- format 1 (no ``format`` key): ``round``, ``sealed_on`` (YYYY-MM-DD),
+  ``previous``, ``campaign`` (SHA-256 hex), ``inputs`` and ``published``
+  (lists of ``{path, bytes, sha256}`` under ``rounds/<round>/``, sorted by
+  path); the line's hash is the SHA-256 of its UTF-8 bytes, without the newline;
+- format 2 (``"format": 2``): a *seal line* has the same keys (and may list
+  ``redactions`` applied before the round was sealed); a *redaction line* has
+  ``redacted_on`` instead of ``sealed_on``, the round's new ``inputs`` and
+  ``published``, and ``redactions`` (``{id, target, field, reason, date,
+  value_sha256}``). An entry is ``{path, bytes, sha256}`` or, its name taken
+  down, ``{path_sha256, bytes, sha256}``. The line's hash is the SHA-256 of
+  its *commitment form*: the canonical line with every ``path`` replaced by
+  ``path_sha256`` = SHA-256 of the path's UTF-8 bytes;
+- each line's ``previous`` is the hash of the line before it; the first
+  line's is 64 zeros. A round has one seal line; its redaction lines follow
+  it, and the latest line of a round gives its files as they are now.
 
 Every problem names its line (1 = the first), the rule broken and what is
 wrong, Chinese first, with full hashes.
@@ -29,6 +39,9 @@ from warmth.audit.folder import LEDGER, safe_path
 
 ZERO_HASH = "0" * 64
 MANIFEST_KEYS = ("round", "sealed_on", "previous", "campaign", "inputs", "published")
+SEAL_KEYS = ("format", *MANIFEST_KEYS)
+REDACTION_KEYS = ("format", "round", "redacted_on", "previous", "campaign", "inputs", "published", "redactions")
+REDACTION_ENTRY_KEYS = ("id", "target", "field", "reason", "date", "value_sha256")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ROUND = re.compile(r"[0-9a-z][0-9a-z_-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -62,10 +75,53 @@ class Ledger:
     def sealed_rounds(self) -> frozenset[str]:
         return frozenset(m["round"] for m in self.manifests if isinstance(m.get("round"), str) and isinstance(m.get("published"), list))
 
+    def latest(self) -> dict[str, dict]:
+        """Each sealed round's latest line: its seal line, or the last redaction line after it."""
+        found: dict[str, dict] = {}
+        for m in self.manifests:
+            rnd = m.get("round")
+            if isinstance(rnd, str) and (rnd in found or not is_redaction(m)):
+                found[rnd] = m
+        return found
+
+    def redactions(self) -> list[tuple[int, str, dict]]:
+        """Every redaction the ledger records: (line, round, entry)."""
+        return [
+            (number, str(m.get("round")), item)
+            for number, m in enumerate(self.manifests, 1)
+            if "format" in m and isinstance(m.get("redactions"), list)
+            for item in m["redactions"]
+            if isinstance(item, dict)
+        ]
+
 
 def canonical(obj) -> str:
     """The one text form of a manifest: sorted keys, no spaces, UTF-8 text kept as is."""
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def is_redaction(manifest: dict) -> bool:
+    return "format" in manifest and "redacted_on" in manifest
+
+
+def commitment(manifest: dict) -> dict:
+    """Format 2: the line with every entry's path replaced by its SHA-256; format 1: the line itself."""
+    if "format" not in manifest:
+        return manifest
+    out = dict(manifest)
+    for key in ("inputs", "published"):
+        if isinstance(manifest.get(key), list):
+            out[key] = [
+                {**{k: v for k, v in e.items() if k != "path"}, "path_sha256": hashlib.sha256(e["path"].encode("utf-8")).hexdigest()}
+                if isinstance(e, dict) and isinstance(e.get("path"), str) else e
+                for e in manifest[key]
+            ]
+    return out
+
+
+def line_hash(manifest: dict) -> str:
+    """What the next line's ``previous`` must be: SHA-256 of the canonical commitment form."""
+    return hashlib.sha256(canonical(commitment(manifest)).encode("utf-8")).hexdigest()
 
 
 def read_ledger(path: Path) -> Ledger:
@@ -112,9 +168,10 @@ def _read_lines(raw: bytes) -> tuple[list[bytes], list[dict], list[Problem]]:
 
 
 def _chain_problems(lines: list[bytes], manifests: list[dict]) -> list[Problem]:
-    """Line 1 must point at 64 zeros, every later line at the SHA-256 of the line before; no round twice."""
+    """Line 1 must point at 64 zeros, every later line at the hash of the line before; no round sealed twice."""
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    ids: set = set()
     expected = ZERO_HASH
     for number, (line, manifest) in enumerate(zip(lines, manifests), 1):
         problems += _manifest_problems(manifest, number)
@@ -129,7 +186,11 @@ def _chain_problems(lines: list[bytes], manifests: list[dict]) -> list[Problem]:
                 )
             )
         rnd = manifest.get("round")
-        if isinstance(rnd, str):
+        if isinstance(rnd, str) and is_redaction(manifest):
+            if rnd not in seen:
+                problems.append(Problem(number, rnd, "ledger-format", f"批次 {rnd} 的删除行出现在它的封存行之前。",
+                                        f"A redaction line of round {rnd} comes before the round was sealed."))
+        elif isinstance(rnd, str):
             if rnd in seen:
                 problems.append(
                     Problem(number, rnd, "ledger-duplicate-round",
@@ -137,25 +198,58 @@ def _chain_problems(lines: list[bytes], manifests: list[dict]) -> list[Problem]:
                 )
             else:
                 seen[rnd] = number
-        expected = hashlib.sha256(line).hexdigest()
+        items = manifest.get("redactions") if "format" in manifest else None
+        for item in items if isinstance(items, list) else []:
+            rid = item.get("id") if isinstance(item, dict) else None
+            if isinstance(rid, str) and rid in ids:
+                problems.append(Problem(number, rid, "ledger-format", f"删除编号 {rid} 在账本中出现两次。", f"Redaction {rid} appears twice in the ledger."))
+            ids.add(rid)
+        expected = hashlib.sha256(line).hexdigest() if "format" not in manifest else line_hash(manifest)
     return problems
 
 
-def _manifest_problems(manifest: dict, number: int) -> list[Problem]:
-    missing = [k for k in MANIFEST_KEYS if k not in manifest]
+def _keys_problems(manifest: dict, number: int) -> list[Problem] | None:
+    if "format" not in manifest:
+        keys = MANIFEST_KEYS
+    elif manifest["format"] != 2 or isinstance(manifest["format"], bool):
+        return [Problem(number, str(manifest["format"]), "ledger-format", "format 应为 2（没有 format 的行是旧格式）。",
+                        "format must be 2 (a line without format is of the old format).")]
+    else:
+        keys = REDACTION_KEYS if "redacted_on" in manifest else SEAL_KEYS
+    missing = [k for k in keys if k not in manifest]
     if missing:
         return [Problem(number, ", ".join(missing), "ledger-format", "清单缺少字段。", "The manifest lacks fields.")]
+    return None
+
+
+def _manifest_problems(manifest: dict, number: int) -> list[Problem]:
+    keys = _keys_problems(manifest, number)
+    if keys is not None:
+        return keys
     problems = []
+    if "format" in manifest:
+        extra = sorted(set(manifest) - set(REDACTION_KEYS if is_redaction(manifest) else (*SEAL_KEYS, "redactions")))
+        if extra:
+            problems.append(Problem(number, ", ".join(extra), "ledger-format", "清单有不认识的字段。", "The manifest has unknown fields."))
     rnd = manifest["round"]
     if not isinstance(rnd, str) or not _ROUND.fullmatch(rnd):
         problems.append(Problem(number, str(rnd), "ledger-format", "批次编号格式不对。", "Malformed round id."))
-    if not _is_date(manifest["sealed_on"]):
-        problems.append(Problem(number, str(manifest["sealed_on"]), "ledger-format", "sealed_on 应为日期 YYYY-MM-DD。", "sealed_on must be a date YYYY-MM-DD."))
+    date_key = "redacted_on" if is_redaction(manifest) else "sealed_on"
+    if not _is_date(manifest[date_key]):
+        problems.append(
+            Problem(number, str(manifest[date_key]), "ledger-format", f"{date_key} 应为日期 YYYY-MM-DD。", f"{date_key} must be a date YYYY-MM-DD.")
+        )
     for key in ("previous", "campaign"):
-        if not isinstance(manifest[key], str) or not _HEX64.fullmatch(manifest[key]):
+        if not _is_hex(manifest[key]):
             problems.append(Problem(number, key, "ledger-format", f"{key} 应为 64 位十六进制 SHA-256。", f"{key} must be a 64-hex-digit SHA-256."))
     problems += _entries_problems(manifest, "inputs", number)
     problems += _entries_problems(manifest, "published", number)
+    if "format" in manifest and "redactions" in manifest:
+        items = manifest["redactions"]
+        if not isinstance(items, list) or not items or not all(_is_redaction_entry(i) for i in items):
+            problems.append(Problem(number, "redactions", "ledger-format",
+                                    "redactions 应为非空列表，每项为 {id, target, field, reason, date, value_sha256}。",
+                                    "redactions must be a non-empty list of {id, target, field, reason, date, value_sha256}."))
     return problems
 
 
@@ -169,16 +263,31 @@ def _is_date(value) -> bool:
     return True
 
 
-def _is_entry(entry) -> bool:
+def _is_hex(value) -> bool:
+    return isinstance(value, str) and _HEX64.fullmatch(value) is not None
+
+
+def _is_entry(entry, format2: bool) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    named = set(entry) == {"path", "bytes", "sha256"} and isinstance(entry["path"], str)
+    hidden = format2 and set(entry) == {"path_sha256", "bytes", "sha256"} and _is_hex(entry["path_sha256"])
     return (
-        isinstance(entry, dict)
-        and set(entry) == {"path", "bytes", "sha256"}
-        and isinstance(entry["path"], str)
+        (named or hidden)
         and isinstance(entry["bytes"], int)
         and not isinstance(entry["bytes"], bool)
         and entry["bytes"] >= 0
-        and isinstance(entry["sha256"], str)
-        and _HEX64.fullmatch(entry["sha256"]) is not None
+        and _is_hex(entry["sha256"])
+    )
+
+
+def _is_redaction_entry(item) -> bool:
+    return (
+        isinstance(item, dict)
+        and set(item) == set(REDACTION_ENTRY_KEYS)
+        and all(isinstance(item[k], str) and item[k] for k in ("id", "target", "field", "reason"))
+        and _is_date(item["date"])
+        and (item["value_sha256"] is None or _is_hex(item["value_sha256"]))
     )
 
 
@@ -186,19 +295,29 @@ def _entries_problems(manifest: dict, key: str, number: int) -> list[Problem]:
     entries = manifest.get(key)
     rnd = manifest.get("round")
     prefix = f"rounds/{rnd}/"
+    format2 = "format" in manifest
     if not isinstance(entries, list) or (key == "published" and not entries):
         return [Problem(number, key, "ledger-format", f"{key} 应为非空的文件列表。", f"{key} must be a non-empty list of files.")]
     problems = []
     paths = []
     for entry in entries:
-        if not _is_entry(entry):
-            problems.append(
-                Problem(number, key, "ledger-format", f"{key} 中的条目应为 {{path, bytes, sha256}}。", f"Each {key} entry must be {{path, bytes, sha256}}.")
-            )
+        if not _is_entry(entry, format2):
+            if format2:
+                zh = f"{key} 中的条目应为 {{path, bytes, sha256}} 或 {{path_sha256, bytes, sha256}}。"
+                en = f"Each {key} entry must be {{path, bytes, sha256}} or {{path_sha256, bytes, sha256}}."
+            else:
+                zh, en = f"{key} 中的条目应为 {{path, bytes, sha256}}。", f"Each {key} entry must be {{path, bytes, sha256}}."
+            problems.append(Problem(number, key, "ledger-format", zh, en))
+            continue
+        if "path" not in entry:
             continue
         paths.append(entry["path"])
         if not (safe_path(entry["path"]) and isinstance(rnd, str) and entry["path"].startswith(prefix)):
             problems.append(Problem(number, entry["path"], "ledger-format", f"{key} 中的路径应在 {prefix} 之下。", f"{key} paths must lie under {prefix}."))
     if paths != sorted(set(paths)):
         problems.append(Problem(number, key, "ledger-format", f"{key} 应按路径排序且不重复。", f"{key} must be sorted by path, without repeats."))
+    elif format2:
+        hashes = [commitment({"format": 2, key: [e]})[key][0]["path_sha256"] for e in entries if _is_entry(e, True)]
+        if len(hashes) != len(set(hashes)):
+            problems.append(Problem(number, key, "ledger-format", f"{key} 中有同一个文件出现两次。", f"A file appears twice in {key}."))
     return problems

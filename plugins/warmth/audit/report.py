@@ -19,6 +19,7 @@ class Check:
     name_en: str
     ok: bool
     detail: str = ""
+    listing: bool = False  # a passing check whose every line is printed (the redactions)
 
     @classmethod
     def of(cls, name: tuple[str, str], issues: list[str], passed: str) -> Check:
@@ -29,6 +30,8 @@ class Check:
         mark = "✓" if self.ok else "✗"
         detail = self.detail.splitlines()
         head = f"{mark} {self.name_zh} / {self.name_en}"
+        if self.ok and self.listing and len(detail) > 1:
+            return [f"{head}: {detail[0]}", *(f"    {line}" for line in detail[1:])]
         if self.ok or len(detail) <= 1:
             return [head + (f": {detail[0]}" if detail else "")]
         shown = [f"    {line}" for line in detail[:limit]]

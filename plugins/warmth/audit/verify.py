@@ -8,8 +8,9 @@ with the Python standard library alone:
    (checksums.py);
 2. datapackage.json: every resource's bytes and ``sha256:`` hash (checksums.py);
 3. the ledger of sealed rounds (when ``ledger.jsonl`` is published): the hash
-   chain, and every sealed round's published files against its manifest
-   (chain.py reads it, sealed.py checks);
+   chain (format 1 and format 2), every sealed round's published files against
+   its latest line, and a list of every redaction it records (chain.py reads
+   it, sealed.py checks);
 4. every figure re-computed from the record files with nothing but the csv
    module and Decimal: ``disbursements.csv`` is streamed once into `Totals`
    (totals.py); the summaries and allocated vs disbursed are compared with it
@@ -29,7 +30,7 @@ from warmth.audit.csvfiles import CsvFiles, Unreadable, check_format
 from warmth.audit.folder import CAMPAIGN_TABLE, SUMMARIES, SUMS, DataFolder
 from warmth.audit.parts import check_parts, parts_name
 from warmth.audit.report import Check, Report
-from warmth.audit.sealed import check_chain, check_sealed_files, read_published_ledger
+from warmth.audit.sealed import check_chain, check_redactions, check_sealed_files, read_published_ledger
 from warmth.audit.summaries import (
     ALLOC_VS_NAME,
     check_allocated_vs_disbursed,
@@ -74,6 +75,7 @@ def run_checks(folder: DataFolder) -> list[Check]:
     checks.append(check_chain(ledger))
     if ledger is not None:
         checks.append(check_sealed_files(folder, ledger))
+        checks.append(check_redactions(ledger))
     csvs = CsvFiles(folder)
     checks += _record_checks(csvs, ledger.sealed_rounds() if ledger is not None else frozenset())
     checks.append(check_format(csvs))

@@ -231,6 +231,8 @@ CODES: tuple[Code, ...] = (
                      "Unreadable hardship-file date. Use 2011-06-01, 2011/6/1 or 2011年6月1日."),
         "correction": ("更正日期无法识别。请写成 2012-01-05、2012/1/5 或 2012年1月5日。",
                        "Unreadable correction date. Use 2012-01-05, 2012/1/5 or 2012年1月5日."),
+        "redaction": ("删除日期无法识别。请写成 2012-01-05、2012/1/5 或 2012年1月5日。",
+                      "Unreadable redaction date. Use 2012-01-05, 2012/1/5 or 2012年1月5日."),
     }),
     Code("date-outside-window", "日期不在活动期间", "date outside the campaign", _one(
         "发放日期不在活动期间（{start} 至 {end}）内。", "Date is outside the campaign window ({start} to {end}).",
@@ -303,6 +305,63 @@ CODES: tuple[Code, ...] = (
         "原值“{old}”与记录“{record_id}”的“{field}”当前值“{current}”不一致，更正未采用。",
         "old_value '{old}' differs from the current {field} of record '{record_id}', '{current}'; the correction was not applied.",
     )),
+    # --- redactions (take-down) ------------------------------------------------------
+    Code("redaction-id-format", "删除编号格式不对", "malformed redaction id", _one(
+        "删除编号只能包含字母、数字、“-”和“_”，以字母或数字开头，最长 {max} 个字符（删除记录编号时，记录改称 redacted-<删除编号>）。",
+        "redaction_id may contain only letters, digits, '-' and '_', must start with a letter or digit, and has at most {max} "
+        "characters (a record whose id is removed becomes redacted-<redaction_id>).",
+    )),
+    Code("duplicate-redaction-id", "删除编号重复", "duplicate redaction id", _one(
+        "删除编号重复，已出现在第{first}行。删除编号必须唯一。", "Duplicate redaction_id, first seen at row {first}; ids must be unique.")),
+    Code("redaction-reason-required", "删除理由为空", "redaction without a reason", _one(
+        "删除理由必填：删除这件事和它的理由会记入账本并公开（被删除的值不会）。",
+        "reason is required: the fact of the redaction and its reason are recorded in the ledger and published (never the value).")),
+    Code("redaction-target", "删除对象写法不对", "malformed redaction target", _one(
+        "对象应为记录编号、sha256:<记录编号的 SHA-256>、correction:<更正编号> 或 file:<输入文件内容的 SHA-256>（64 位小写十六进制）。",
+        "target must be a record_id, sha256:<SHA-256 of a record_id>, correction:<correction_id> or "
+        "file:<SHA-256 of an input file's bytes> (64 lowercase hex digits).",
+    )),
+    Code("redaction-field", "不能删除的字段", "field cannot be redacted", {
+        "record": ("记录中只能删除这些字段的值：{fields}。", "Only these fields of a record can be redacted: {fields_en}."),
+        "correction": ("更正中只能删除 old_value、new_value、reason（原值、新值、更正说明）。",
+                       "Only old_value, new_value and reason of a correction can be redacted."),
+        "file": ("输入文件只能删除文件名：字段写 name（文件名）。", "Only the name of an input file can be redacted: write field name."),
+    }),
+    Code("redaction-names-value", "删除表里写了要删除的值", "redaction names the value", _one(
+        "要删除的是记录编号本身，对象就不能写这个编号（否则删除表里就有这个值）。请把对象改为 {target}。",
+        "The record_id itself is removed, so the target must not be that id (or redactions.csv would hold the value). "
+        "Write the target as {target}.",
+    )),
+    Code("redaction-unknown-target", "删除对象不存在", "redaction target not found", {
+        "record": ("没有这条记录（sha256: 按记录原来编号的 SHA-256 查找），无法删除。",
+                   "No record has this id (sha256: matches the SHA-256 of a record's original id); nothing to redact."),
+        "correction": ("没有更正编号为“{target}”的更正，无法删除。", "No correction has correction_id '{target}'; nothing to redact."),
+        "file": ("账本中没有哪个已封存批次的输入文件内容的 SHA-256 是这个值。文件名只在封存时写进账本；未封存的文件直接改名即可。",
+                 "No sealed round's input file in the ledger has this SHA-256. File names enter the ledger only when a round "
+                 "is sealed; a file of a round not yet sealed can simply be renamed."),
+    }),
+    Code("redaction-old-ledger", "旧格式账本行中的文件名", "file name in an old ledger line", _one(
+        "这个文件的名字记在账本第 {line} 行，这一行是旧格式（没有 format 2）：它的哈希值覆盖文件名本身，删掉文件名会断开哈希链，所以无法删除。"
+        "2 版格式（make seal 现在写的格式）的行可以删除文件名。",
+        "This file's name is in ledger line {line}, an old-format line (no format 2): its hash covers the name itself, so "
+        "removing the name would break the hash chain, and it cannot be redacted. Lines of format 2 (what make seal writes "
+        "now) can have file names removed.",
+    )),
+    Code("redaction-pending", "删除尚未记入账本", "redaction not yet in the ledger", _one(
+        "批次 {round} 已封存，删除 {ids} 还没有记入账本：已封存的存档或账本里还有被删除的值，账本也还没有记录这次删除。"
+        "请运行 make redact（先生成网站，再改写存档、在账本中记一行，然后重新生成网站），再发布网站。",
+        "Round {round} is sealed and redaction(s) {ids} are not yet in the ledger: the sealed archive or the ledger still "
+        "holds the removed value, and the ledger does not record the redaction. Run make redact (it builds, rewrites the archive, "
+        "appends a ledger line and builds again), then publish the site.",
+    )),
+    Code("redaction-ledger-mismatch", "删除表与账本不一致", "redactions differ from the ledger", {
+        "missing": ("账本第 {line} 行记录了删除 {id}，但 redactions.csv 中没有它。记入账本的删除不能撤销：请把这一行放回 redactions.csv。",
+                    "Ledger line {line} records redaction {id}, but redactions.csv lacks it. A redaction in the ledger "
+                    "cannot be undone: put the line back into redactions.csv."),
+        "changed": ("删除 {id} 的{what}与账本第 {line} 行记录的不同。记入账本的删除不能修改：请恢复原来的写法。",
+                    "Redaction {id} differs from ledger line {line} in {what_en}. A redaction in the ledger cannot be "
+                    "changed: restore what was written."),
+    }),
     # --- the sealed history -----------------------------------------------------------
     Code("ledger-format", "账本格式不对", "malformed ledger", {
         "bom": ("账本文件开头有 BOM，请用原样的文件。", "The ledger starts with a byte-order mark; use the file as written."),
@@ -318,6 +377,16 @@ CODES: tuple[Code, ...] = (
         "round": ("批次编号格式不对。", "Malformed round id."),
         "sealed_on": ("sealed_on 应为日期 YYYY-MM-DD。", "sealed_on must be a date YYYY-MM-DD."),
         "hash": ("{key} 应为 64 位十六进制 SHA-256。", "{key} must be a 64-hex-digit SHA-256."),
+        "format": ("format 应为 2（没有 format 的行是旧格式）。", "format must be 2 (a line without format is of the old format)."),
+        "extra-fields": ("清单有不认识的字段。", "The manifest has unknown fields."),
+        "entry-2": ("{key} 中的条目应为 {{path, bytes, sha256}} 或 {{path_sha256, bytes, sha256}}。",
+                    "Each {key} entry must be {{path, bytes, sha256}} or {{path_sha256, bytes, sha256}}."),
+        "entry-repeat": ("{key} 中有同一个文件出现两次。", "A file appears twice in {key}."),
+        "redacted_on": ("redacted_on 应为日期 YYYY-MM-DD。", "redacted_on must be a date YYYY-MM-DD."),
+        "redactions": ("redactions 应为非空列表，每项为 {{id, target, field, reason, date, value_sha256}}。",
+                       "redactions must be a non-empty list of {{id, target, field, reason, date, value_sha256}}."),
+        "redaction-id": ("删除编号 {value} 在账本中出现两次。", "Redaction {value} appears twice in the ledger."),
+        "redaction-before-seal": ("批次 {value} 的删除行出现在它的封存行之前。", "A redaction line of round {value} comes before the round was sealed."),
     }),
     Code("ledger-chain", "账本哈希链断开", "ledger chain broken", _one(
         "哈希链断开：previous 应为 {expected}（上一行的 SHA-256），实为 {previous}。上一行或这一行被改过、删过或调换过。",
@@ -341,6 +410,9 @@ CODES: tuple[Code, ...] = (
         "changed": ("批次 {round} 的存档文件被改过（SHA-256 封存时 {sealed}，现在 {now}）。请从 git 恢复。",
                     "The archived file of round {round} changed (SHA-256 sealed {sealed}, now {now}). Restore it from git."),
         "added": ("批次 {round} 的存档里多了一个封存时没有的文件。请移走。", "Round {round}'s archive holds a file that was not sealed. Move it away."),
+        "rewrite": ("批次 {round} 的存档文件不是网站写出的格式（UTF-8 BOM、每格加引号），无法在其中删除值。请从 git 恢复。",
+                    "The archived file of round {round} is not in the format the site writes (UTF-8 with BOM, every field "
+                    "quoted), so no value can be taken out of it. Restore it from git."),
     }),
 )
 

@@ -76,6 +76,11 @@ def csv_bytes(header: list[str], rows: list[list]) -> bytes:
     return BOM + buffer.getvalue().encode("utf-8")
 
 
+def text_sha256(text: str) -> str:
+    """SHA-256 (hex) of a text's UTF-8 bytes (a path, a record id, a removed value)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def file_digest(path: Path) -> tuple[int, str]:
     """(bytes, SHA-256 hex) of a file, read in chunks."""
     digest = hashlib.sha256()

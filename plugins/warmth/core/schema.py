@@ -67,6 +67,20 @@ CORRECTION_NAMES = tuple(c.name for c in CORRECTION_COLUMNS)
 # /data/corrections.csv has the same columns, one row per correction applied.
 HISTORY_KEYS = CORRECTION_NAMES
 
+# data/redactions.csv (input): values taken down after publication (README "Taking down personal data").
+# It names where a value was, never the value: there is no column that could hold it.
+REDACTION_COLUMNS: tuple[Column, ...] = (
+    Column("redaction_id", "删除编号", "yes", "string", "Redaction number; unique; letters, digits, '-', '_'."),
+    Column("target", "对象", "yes", "string", "A record_id, sha256:<SHA-256 of a record_id>, correction:<correction_id> or file:<SHA-256 of an input file>."),
+    Column("field", "字段", "yes", "string", "The column whose value is removed (a record's text column or record_id; old_value, new_value or reason; name)."),
+    Column("reason", "删除理由", "yes", "string", "Why the value is taken down; published in the ledger."),
+    Column("date", "删除日期", "yes", "date", "Date of the redaction."),
+)
+REDACTION_NAMES = tuple(c.name for c in REDACTION_COLUMNS)
+# What a removed value becomes in every published file (a record_id becomes REDACTED_ID_PREFIX + redaction_id).
+REDACTED_MARK = "[已删除]"
+REDACTED_ID_PREFIX = "redacted-"
+
 # data/submissions.csv: when each report arrived (optional)
 SUBMISSION_COLUMNS: tuple[Column, ...] = (
     Column("round", "批次", "yes", "string", "Reporting round id."),

@@ -18,6 +18,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WARMTH_CACHE", ".cache/warmth", "Cache for published record files and charts, keyed by content; empty to disable."),
     Setting("WARMTH_ROUND_NOTES", "content/rounds", "Folder of staff narratives, one <round id>.md per round."),
     Setting("WARMTH_ROOT", "", "Folder the paths above are relative to; the build sets it to the project root."),
+    Setting("WARMTH_PENDING_REDACTIONS", False, "Build with redactions of sealed rounds not yet in the ledger (make redact does, then records them)."),
 )
 
 _DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -19,6 +19,7 @@ from warmth.downloads.download import Download
 from warmth.downloads.package import TITLES, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
 from warmth.downloads.records import records_key, write_record_files
+from warmth.downloads.redacted import pending_files
 from warmth.downloads.tables import (
     allocations_bytes,
     campaign_table_csv,
@@ -35,7 +36,9 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
 
     Sealed rounds (``ds.sealed``: path under /data/ → (archived file, bytes,
     sha256)) are published exactly as sealed, whatever the current data would
-    give; the ledger is published as /data/ledger.jsonl once a round is sealed.
+    give — except, in the build ``make redact`` checks, a round with pending
+    redactions, published as its archive with them applied (downloads/redacted.py);
+    the ledger is published as /data/ledger.jsonl once a round is sealed.
     """
     campaign = ds.campaign
     data_out = Path(out) / DATA_DIR
@@ -43,10 +46,16 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     downloads = write_record_files(ds.records, campaign, data_out, records_key(ds.digests), cache_dir)
     if ds.sealed:
         downloads = [d for d in downloads if d.path not in ds.sealed]
+        rewritten = pending_files(ds)  # only in the build make redact checks: rounds with redactions not yet sealed
         for rel, (source, size, sha) in sorted(ds.sealed.items()):
             target = data_out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.unlink(missing_ok=True)
+            if rel in rewritten:
+                payload = rewritten[rel][0]
+                atomic_write(target, payload)
+                downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
+                continue
             shutil.copyfile(source, target)
             downloads.append(Download(rel, size, sha))
     table = ds.campaign_table

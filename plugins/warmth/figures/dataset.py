@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from warmth.core.campaign import Campaign, load_campaign
 from warmth.core.files import BOM
-from warmth.core.layout import CAMPAIGN_FILE, CORRECTIONS_FILE, LEDGER_FILE, ROUNDS_DIR, SUBMISSIONS_FILE
+from warmth.core.layout import CAMPAIGN_FILE, CORRECTIONS_FILE, LEDGER_FILE, REDACTIONS_FILE, ROUNDS_DIR, SUBMISSIONS_FILE
 from warmth.core.problems import DataError, Problem
 from warmth.core.steps import Steps
 from warmth.figures.aggregate import Aggregates, aggregate
@@ -27,9 +27,11 @@ from warmth.figures.privacy import PrivacyReport, protect
 from warmth.figures.privacy.history import GENERALISED_FIELDS, published_corrections
 from warmth.intake.corrections import apply_corrections, load_corrections
 from warmth.intake.load import load_allocations, load_records
+from warmth.intake.redactions import Redaction, apply_redactions, load_redactions
 from warmth.intake.submissions import load_submissions
 from warmth.intake.validate import validate_allocations, validate_records
-from warmth.ledger.chain import check_chain, read_ledger
+from warmth.ledger.chain import check_chain, latest_by_round, read_ledger
+from warmth.ledger.redactions import pending, pending_problems, recorded_problems, resolve_files
 from warmth.ledger.sealed import archive_files, check_sealed_inputs
 
 
@@ -45,7 +47,9 @@ class Dataset:
     ledger: list[dict]  # sealed rounds' manifests, in order (data/ledger.jsonl)
     sealed: dict[str, tuple[Path, int, str]]  # path under /data/ → (archived file, bytes, sha256)
     findings: pd.DataFrame  # breaches of the campaign's rules (findings.find): published, not errors
-    corrections: list[dict]  # every correction applied (data/corrections.csv), in order
+    corrections: list[dict]  # every correction applied (data/corrections.csv), in order, redacted values marked
+    redactions: list[Redaction]  # every redaction applied (data/redactions.csv), with its round where it has one
+    pending: dict[str, list[Redaction]]  # sealed round → redactions the ledger does not record yet (make redact)
     submissions: pd.DataFrame | None  # when each report arrived (data/submissions.csv), if kept
     data_dir: Path  # the folder read
 
@@ -60,8 +64,14 @@ class Dataset:
         return campaign_table(self.records, self.campaign)
 
 
-def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
-    """Read, check and aggregate a data folder; raise DataError with every problem."""
+def read_dataset(data_dir: Path, steps: Steps | None = None, *, pending_redactions: bool = False) -> Dataset:
+    """Read, check and aggregate a data folder; raise DataError with every problem.
+
+    A sealed round with redactions the ledger does not record yet is refused
+    (``redaction-pending``), unless ``pending_redactions``: then its inputs are
+    not checked against the ledger, and ``pending`` lists them (the build that
+    ``make redact`` checks publishes the round's archive with them applied).
+    """
     steps = steps or Steps()
     data_dir = Path(data_dir)
     with steps.step("campaign", "读取活动配置"):
@@ -73,6 +83,17 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
         corrections, correction_problems = load_corrections(data_dir, campaign)
         frame, applied_problems, history = apply_corrections(table.frame, corrections)
         problems += correction_problems + applied_problems
+        manifests, ledger_problems = _read_ledger(data_dir)
+        if not ledger_problems:
+            ledger_problems = check_chain(manifests)
+        redactions, redaction_problems = load_redactions(data_dir, campaign)
+        frame, history, applied_problems, redactions = apply_redactions(table.frame, frame, history, redactions)
+        redaction_problems += applied_problems
+        if not ledger_problems:
+            redactions, file_problems = resolve_files(redactions, manifests)
+            redaction_problems += file_problems or ([] if redaction_problems else recorded_problems(redactions, manifests))
+        problems += redaction_problems
+        waiting = pending(redactions, manifests) if not ledger_problems else {}
     with steps.step("validate", "校验数据"):
         records, found, total = validate_records(frame, campaign)
         allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
@@ -84,10 +105,11 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     submissions, sub_problems = load_submissions(data_dir / SUBMISSIONS_FILE, campaign)
     problems += sub_problems
     with steps.step("ledger", "核对封存账本"):
-        manifests, ledger_problems = _read_ledger(data_dir)
         if not ledger_problems:
-            ledger_problems = check_chain(manifests) + check_sealed_inputs(data_dir, manifests)
+            ledger_problems = check_sealed_inputs(data_dir, manifests, skip_rounds=waiting)
         archived, archive_problems = archive_files(data_dir, manifests) if not ledger_problems else ({}, [])
+        if waiting and not pending_redactions:
+            archive_problems += pending_problems(waiting)
     problems += ledger_problems + archive_problems
     if problems:
         raise DataError(problems, total=len(problems) - len(found) - len(alloc_found) + total + alloc_total)
@@ -101,14 +123,15 @@ def read_dataset(data_dir: Path, steps: Steps | None = None) -> Dataset:
     if (data_dir / SUBMISSIONS_FILE).exists():
         digests[SUBMISSIONS_FILE] = hashlib.sha256((data_dir / SUBMISSIONS_FILE).read_bytes()).hexdigest()
     sealed = {rel: (path, *_published_entry(manifests, rel)) for rel, path in archived.items()}
-    if (data_dir / CORRECTIONS_FILE).exists():
-        digests[CORRECTIONS_FILE] = hashlib.sha256((data_dir / CORRECTIONS_FILE).read_bytes()).hexdigest()
+    for name in (CORRECTIONS_FILE, REDACTIONS_FILE):
+        if (data_dir / name).exists():
+            digests[name] = hashlib.sha256((data_dir / name).read_bytes()).hexdigest()
     if manifests:  # the sealed archives it verifies decide how sealed records are published
         digests[LEDGER_FILE] = hashlib.sha256((data_dir / LEDGER_FILE).read_bytes()).hexdigest()
     return Dataset(
         campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, privacy=privacy,
         checked=checked, ledger=manifests, sealed=sealed, findings=findings, corrections=history, submissions=submissions,
-        data_dir=data_dir,
+        redactions=redactions, pending=waiting, data_dir=data_dir,
     )
 
 
@@ -138,8 +161,9 @@ def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:
 
 
 def _published_entry(manifests: list[dict], rel: str) -> tuple[int, str]:
-    for manifest in manifests:
+    """The size and SHA-256 the round's latest ledger line gives a published file."""
+    for manifest in latest_by_round(manifests).values():
         for entry in manifest["published"]:
-            if entry["path"] == rel:
+            if entry.get("path") == rel:
                 return int(entry["bytes"]), entry["sha256"]
     raise KeyError(rel)

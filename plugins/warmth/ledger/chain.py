@@ -4,17 +4,46 @@ When staff publish a round they *seal* it (``make seal ROUND=<id>``): the
 round's published files are copied into ``data/sealed/<round>/`` (kept
 forever, committed with the data) and a manifest is appended to
 ``data/ledger.jsonl`` — one canonical JSON object per line, each naming the
-SHA-256 of the line before it, so no line can be changed, dropped or
-reordered without breaking every line after it::
+hash of the line before it, so no line can be changed, dropped or reordered
+without breaking every line after it.
+
+**Format 1** (lines without a ``format`` key; written before redactions
+existed, still read and chained exactly as then)::
 
     {"campaign": "<sha256 of campaign.toml>", "inputs": [{"bytes": n, "path": "rounds/2012-01/shawan.csv",
-     "sha256": "…"}, …], "previous": "<sha256 of the previous line, or 64 zeros>",
+     "sha256": "…"}, …], "previous": "<hash of the previous line, or 64 zeros>",
      "published": [{"bytes": n, "path": "rounds/2012-01/disbursements.csv", "sha256": "…"}],
      "round": "2012-01", "sealed_on": "2012-01-21"}
 
-A manifest's hash is the SHA-256 of its canonical line (UTF-8, no newline).
-Everything here is a pure function of files, except `seal`, which writes the
-archive and the ledger and nothing else (each atomically).
+A format-1 line's hash is the SHA-256 of the line itself (UTF-8, no newline),
+so its input paths can never be removed without breaking the chain.
+
+**Format 2** (``"format": 2``; what `make seal` and `make redact` write) makes
+file names removable. A line's hash is the SHA-256 of its *commitment form*:
+the line with every entry's ``path`` replaced by ``path_sha256``, the SHA-256
+(hex) of the path's UTF-8 bytes, in canonical form. An entry is either
+``{"bytes", "path", "sha256"}`` or, once its name has been taken down,
+``{"bytes", "path_sha256", "sha256"}``: both give the same commitment, so
+removing a path from an old line (``make redact``, a ``file:`` redaction)
+changes no hash. Everything else in a line is covered as in format 1.
+
+- a *seal line*: ``format, round, sealed_on, previous, campaign, inputs,
+  published`` and, when redactions applied to the round before it was sealed,
+  ``redactions`` (their ``value_sha256`` null: the sealed files never held the value);
+- a *redaction line* (``make redact``): ``format, round, redacted_on, previous,
+  campaign, inputs, published, redactions`` — the round's new input and
+  published entries, which replace the earlier ones from then on, and each
+  redaction applied: ``{"id", "target", "field", "reason", "date",
+  "value_sha256"}``; ``value_sha256`` is the SHA-256 of the value removed from
+  the sealed files (null when they did not hold it), never the value.
+
+The content a line commits to is ``canonical(commitment(line))``: the chain
+hashes it, and the Ed25519 signatures a later release adds will sign exactly
+these bytes (stored beside them, outside the commitment), so a signature too
+survives a file name being taken down.
+
+Everything here is a pure function of the ledger's bytes and lines; sealing
+(staff/seal.py) and redacting (staff/redact.py) write it.
 """
 
 from __future__ import annotations
@@ -25,12 +54,16 @@ import json
 import re
 from pathlib import Path
 
-from warmth.core.files import file_digest
+from warmth.core.files import file_digest, text_sha256
 from warmth.core.layout import LEDGER_FILE, ROUNDS_DIR
 from warmth.core.problems import DataError, Problem
 
 ZERO_HASH = "0" * 64
-MANIFEST_KEYS = ("round", "sealed_on", "previous", "campaign", "inputs", "published")
+FORMAT = 2
+MANIFEST_KEYS = ("round", "sealed_on", "previous", "campaign", "inputs", "published")  # format 1
+SEAL_KEYS = ("format", *MANIFEST_KEYS)
+REDACTION_KEYS = ("format", "round", "redacted_on", "previous", "campaign", "inputs", "published", "redactions")
+REDACTION_ENTRY_KEYS = ("id", "target", "field", "reason", "date", "value_sha256")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -41,9 +74,46 @@ def canonical(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def commitment(manifest: dict) -> dict:
+    """What a line commits to: format 2 with every entry's path as its SHA-256; a format-1 line itself."""
+    if not isinstance(manifest, dict) or "format" not in manifest:
+        return manifest
+    out = dict(manifest)
+    for key in ("inputs", "published"):
+        if isinstance(manifest.get(key), list):
+            out[key] = [without_path(e) for e in manifest[key]]
+    return out
+
+
+def without_path(entry: dict) -> dict:
+    """An entry with its path taken down: ``path`` → ``path_sha256`` (anything else as it was)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+        return entry
+    return {**{k: v for k, v in entry.items() if k != "path"}, "path_sha256": text_sha256(entry["path"])}
+
+
 def manifest_hash(manifest: dict) -> str:
-    """SHA-256 (hex) of the manifest's canonical line, UTF-8, without the newline."""
-    return hashlib.sha256(canonical(manifest).encode("utf-8")).hexdigest()
+    """The line's hash, the next line's ``previous``: SHA-256 (hex) of its canonical commitment form, UTF-8.
+
+    For a format-1 line that is the SHA-256 of the line itself, without the newline.
+    """
+    return hashlib.sha256(canonical(commitment(manifest)).encode("utf-8")).hexdigest()
+
+
+def is_redaction(manifest: dict) -> bool:
+    """A redaction line (format 2, ``redacted_on``), not a round's seal line."""
+    return isinstance(manifest, dict) and "format" in manifest and "redacted_on" in manifest
+
+
+def latest_by_round(manifests: list[dict]) -> dict[str, dict]:
+    """Each sealed round's latest line (its seal line, or the last redaction line after it): what holds now."""
+    latest: dict[str, dict] = {}
+    for manifest in manifests:
+        rnd = manifest.get("round") if isinstance(manifest, dict) else None
+        if isinstance(rnd, str) and (rnd in latest or not is_redaction(manifest)):
+            latest[rnd] = manifest
+    return latest
+
 
 def entry(path: str, file: Path) -> dict:
     size, sha = file_digest(file)
@@ -105,29 +175,38 @@ def safe_relative(path: str) -> bool:
     return bool(path) and "\\" not in path and not path.startswith("/") and all(part not in ("", ".", "..") for part in path.split("/"))
 
 
+def _is_entry(entry, format2: bool) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    named = set(entry) == {"path", "bytes", "sha256"} and isinstance(entry["path"], str)
+    hidden = format2 and set(entry) == {"path_sha256", "bytes", "sha256"} and _is_hex(entry["path_sha256"])
+    return (
+        (named or hidden)
+        and isinstance(entry["bytes"], int)
+        and not isinstance(entry["bytes"], bool)
+        and entry["bytes"] >= 0
+        and _is_hex(entry["sha256"])
+    )
+
+
+def _is_hex(value) -> bool:
+    return isinstance(value, str) and _HEX64.fullmatch(value) is not None
+
+
 def _entries_problems(manifest: dict, key: str, row: int) -> list[Problem]:
     entries = manifest.get(key)
     rnd = manifest.get("round")
     prefix = f"{ROUNDS_DIR}/{rnd}/"
+    format2 = "format" in manifest
     if not isinstance(entries, list) or (key == "published" and not entries):
         return [_problem(row, key, "entries", key=key)]
     problems = []
     paths = []
     for entry in entries:
-        ok = (
-            isinstance(entry, dict)
-            and set(entry) == {"path", "bytes", "sha256"}
-            and isinstance(entry["path"], str)
-            and isinstance(entry["bytes"], int)
-            and not isinstance(entry["bytes"], bool)
-            and entry["bytes"] >= 0
-            and isinstance(entry["sha256"], str)
-            and _HEX64.fullmatch(entry["sha256"]) is not None
-        )
-        if not ok:
-            problems.append(
-                _problem(row, key, "entry", key=key)
-            )
+        if not _is_entry(entry, format2):
+            problems.append(_problem(row, key, "entry-2" if format2 else "entry", key=key))
+            continue
+        if "path" not in entry:
             continue
         paths.append(entry["path"])
         if not (safe_relative(entry["path"]) and isinstance(rnd, str) and entry["path"].startswith(prefix)):
@@ -136,28 +215,71 @@ def _entries_problems(manifest: dict, key: str, row: int) -> list[Problem]:
             )
     if paths != sorted(set(paths)):
         problems.append(_problem(row, key, "entry-order", key=key))
+    elif format2:
+        hashes = [without_path(e)["path_sha256"] for e in entries if _is_entry(e, True)]
+        if len(hashes) != len(set(hashes)):
+            problems.append(_problem(row, key, "entry-repeat", key=key))
     return problems
 
 
-def _manifest_problems(manifest: dict, row: int) -> list[Problem]:
-    missing = [k for k in MANIFEST_KEYS if k not in manifest]
+def _is_date(value) -> bool:
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_redaction_entry(item) -> bool:
+    return (
+        isinstance(item, dict)
+        and set(item) == set(REDACTION_ENTRY_KEYS)
+        and all(isinstance(item[k], str) and item[k] for k in ("id", "target", "field", "reason"))
+        and _is_date(item["date"])
+        and (item["value_sha256"] is None or _is_hex(item["value_sha256"]))
+    )
+
+
+def _keys_problems(manifest: dict, row: int) -> list[Problem] | None:
+    """Problems with a line's keys; None when the line has every key it needs (extra keys aside)."""
+    if "format" not in manifest:
+        missing = [k for k in MANIFEST_KEYS if k not in manifest]
+        return [_problem(row, ", ".join(missing), "fields")] if missing else None
+    if manifest["format"] != FORMAT or isinstance(manifest["format"], bool):
+        return [_problem(row, str(manifest["format"]), "format")]
+    keys = REDACTION_KEYS if "redacted_on" in manifest else SEAL_KEYS
+    missing = [k for k in keys if k not in manifest]
     if missing:
         return [_problem(row, ", ".join(missing), "fields")]
+    return None
+
+
+def _manifest_problems(manifest: dict, row: int) -> list[Problem]:
+    keys = _keys_problems(manifest, row)
+    if keys is not None:
+        return keys
     problems = []
+    if "format" in manifest:
+        extra = sorted(set(manifest) - set(REDACTION_KEYS if is_redaction(manifest) else (*SEAL_KEYS, "redactions")))
+        if extra:
+            problems.append(_problem(row, ", ".join(extra), "extra-fields"))
     rnd = manifest["round"]
     if not isinstance(rnd, str) or not re.fullmatch(r"[0-9a-z][0-9a-z_-]*", rnd):
         problems.append(_problem(row, str(rnd), "round"))
-    try:
-        dt.date.fromisoformat(manifest["sealed_on"])
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", manifest["sealed_on"]):
-            raise ValueError
-    except (TypeError, ValueError):
-        problems.append(_problem(row, str(manifest["sealed_on"]), "sealed_on"))
+    date_key = "redacted_on" if is_redaction(manifest) else "sealed_on"
+    if not _is_date(manifest[date_key]):
+        problems.append(_problem(row, str(manifest[date_key]), date_key))
     for key in ("previous", "campaign"):
-        if not isinstance(manifest[key], str) or not _HEX64.fullmatch(manifest[key]):
+        if not _is_hex(manifest[key]):
             problems.append(_problem(row, key, "hash", key=key))
     problems += _entries_problems(manifest, "inputs", row)
     problems += _entries_problems(manifest, "published", row)
+    if "format" in manifest and "redactions" in manifest:
+        items = manifest["redactions"]
+        if not isinstance(items, list) or not items or not all(_is_redaction_entry(i) for i in items):
+            problems.append(_problem(row, "redactions", "redactions"))
     return problems
 
 
@@ -165,10 +287,12 @@ def check_chain(manifests: list[dict]) -> list[Problem]:
     """Every problem with the ledger itself: format, broken chain, a round sealed twice.
 
     Row = line number in ledger.jsonl. Line 1 must point at 64 zeros; every
-    later line at the SHA-256 of the line before it.
+    later line at the hash of the line before it (`manifest_hash`). A round has
+    one seal line; its redaction lines come after it; a redaction id appears once.
     """
     problems: list[Problem] = []
     seen: dict[str, int] = {}
+    redaction_ids: set[str] = set()
     expected = ZERO_HASH
     for row, manifest in enumerate(manifests, 1):
         if not isinstance(manifest, dict):
@@ -182,12 +306,21 @@ def check_chain(manifests: list[dict]) -> list[Problem]:
                 Problem.of("ledger-chain", LEDGER_FILE, row, "", previous, expected=expected, previous=previous)
             )
         rnd = manifest.get("round")
-        if isinstance(rnd, str):
+        if isinstance(rnd, str) and is_redaction(manifest):
+            if rnd not in seen:
+                problems.append(_problem(row, rnd, "redaction-before-seal"))
+        elif isinstance(rnd, str):
             if rnd in seen:
                 problems.append(
                     Problem.of("ledger-duplicate-round", LEDGER_FILE, row, "", rnd, round=rnd, first=seen[rnd])
                 )
             else:
                 seen[rnd] = row
+        items = manifest.get("redactions") if "format" in manifest else None
+        for item in items if isinstance(items, list) else []:
+            rid = item.get("id") if isinstance(item, dict) else None
+            if isinstance(rid, str) and rid in redaction_ids:
+                problems.append(_problem(row, rid, "redaction-id"))
+            redaction_ids.add(rid)
         expected = manifest_hash(manifest)
     return problems

@@ -11,7 +11,7 @@ from warmth.core.files import file_digest
 from warmth.core.layout import LEDGER_FILE, ROUNDS_DIR, SEALED_DIR
 from warmth.core.problems import Problem
 from warmth.intake.listing import round_files
-from warmth.ledger.chain import safe_relative
+from warmth.ledger.chain import latest_by_round, safe_relative
 
 
 def round_inputs(data_dir: Path, round_id: str) -> dict[str, Path]:
@@ -23,25 +23,31 @@ def round_inputs(data_dir: Path, round_id: str) -> dict[str, Path]:
     }
 
 
-def check_sealed_inputs(data_dir: Path, manifests: list[dict], allowed_changes: Iterable[str] = frozenset()) -> list[Problem]:
+def check_sealed_inputs(
+    data_dir: Path, manifests: list[dict], allowed_changes: Iterable[str] = frozenset(), skip_rounds: Iterable[str] = frozenset()
+) -> list[Problem]:
     """A sealed round's input files may not change, disappear or gain a sibling.
 
-    ``allowed_changes`` (paths under data_dir) are exempt — the hook for
-    corrections, which a later release records in the ledger.
+    They are checked against the round's latest ledger line (a redaction line
+    records the inputs as they are after a take-down). ``allowed_changes``
+    (paths under data_dir) are exempt — the hook for corrections, which a later
+    release records in the ledger; ``skip_rounds`` are rounds with redactions
+    not yet in the ledger (reported as such; ``make redact`` checks their inputs).
     """
     data_dir = Path(data_dir)
     allowed = set(allowed_changes)
     problems: list[Problem] = []
-    for manifest in manifests:
-        rnd = manifest.get("round") if isinstance(manifest, dict) else None
-        if not isinstance(rnd, str) or not isinstance(manifest.get("inputs"), list):
-            continue  # check_chain reports it
+    for rnd, manifest in latest_by_round(manifests).items():
+        if rnd in skip_rounds or not isinstance(manifest.get("inputs"), list):
+            continue  # check_chain reports a malformed list
         current = round_inputs(data_dir, rnd)
-        sealed_on = manifest.get("sealed_on", "")
+        sealed_on = manifest.get("redacted_on", manifest.get("sealed_on", ""))
+        listed = set()
         for entry in manifest["inputs"]:
             if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-                continue
+                continue  # a name taken down: that file was renamed since, and a later line lists it
             path = entry["path"]
+            listed.add(path)
             if path in allowed:
                 continue
             file = data_dir / path
@@ -56,7 +62,6 @@ def check_sealed_inputs(data_dir: Path, manifests: list[dict], allowed_changes: 
                     Problem.of("sealed-input-changed", path, 0, "", sha, variant="changed",
                                round=rnd, sealed_on=sealed_on, sealed=entry.get("sha256"), now=sha)
                 )
-        listed = {e.get("path") for e in manifest["inputs"] if isinstance(e, dict)}
         for path in sorted(set(current) - listed - allowed):
             problems.append(
                 Problem.of("sealed-input-changed", path, variant="added", round=rnd, sealed_on=sealed_on)
@@ -69,15 +74,15 @@ def archive_files(data_dir: Path, manifests: list[dict]) -> tuple[dict[str, Path
 
     Returns {path under /data/ (``rounds/<round>/…``) → file in
     data_dir/sealed/<round>/}, holding only files whose size and SHA-256 equal
-    the manifest's ``published`` entry; any other difference (changed, missing
-    or extra file) is a ``sealed-archive-changed`` problem naming the file.
+    the ``published`` entry of the round's latest ledger line; any other
+    difference (changed, missing or extra file) is a ``sealed-archive-changed``
+    problem naming the file.
     """
     data_dir = Path(data_dir)
     files: dict[str, Path] = {}
     problems: list[Problem] = []
-    for manifest in manifests:
-        rnd = manifest.get("round") if isinstance(manifest, dict) else None
-        if not isinstance(rnd, str) or not isinstance(manifest.get("published"), list):
+    for rnd, manifest in latest_by_round(manifests).items():
+        if not isinstance(manifest.get("published"), list):
             continue  # check_chain reports it
         prefix = f"{ROUNDS_DIR}/{rnd}/"
         archive = data_dir / SEALED_DIR / rnd

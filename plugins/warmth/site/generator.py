@@ -98,7 +98,8 @@ class WarmthGenerator(Generator):
         self.data_dir = (root / setting(self.settings, "WARMTH_DATA")).resolve()
         cache = setting(self.settings, "WARMTH_CACHE")
         self.cache_dir = (root / cache).resolve() if cache else None
-        self.dataset: Dataset = read_dataset(self.data_dir, self.steps)
+        pending = bool(setting(self.settings, "WARMTH_PENDING_REDACTIONS"))
+        self.dataset: Dataset = read_dataset(self.data_dir, self.steps, pending_redactions=pending)
         campaign = self.dataset.campaign
         self.context["warmth"] = {
             "campaign": campaign,

@@ -15,7 +15,7 @@ from warmth.core.campaign import Campaign
 from warmth.figures.aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
 from warmth.figures.dataset import Dataset
 from warmth.figures.findings import RULES, for_district, for_source, summary
-from warmth.ledger.chain import manifest_hash
+from warmth.ledger.chain import is_redaction, manifest_hash, without_path
 
 
 @dataclass
@@ -257,11 +257,16 @@ def downloads_page(campaign: Campaign) -> Page:
 
 
 def ledger_page(ledger: list[dict]) -> Page:
-    """The sealed rounds and their hash chain (data/ledger.jsonl)."""
+    """The sealed rounds, the redactions recorded since, and their hash chain (data/ledger.jsonl).
+
+    An input whose name was taken down shows only the SHA-256 of the name (``path_sha256``).
+    """
     rows = [
         {
-            "round": m["round"], "sealed_on": m["sealed_on"], "previous": m["previous"], "hash": manifest_hash(m),
-            "campaign": m["campaign"], "inputs": m["inputs"], "published": m["published"], "line": i,
+            "round": m["round"], "sealed_on": m.get("sealed_on") or m.get("redacted_on"), "redacted": is_redaction(m),
+            "previous": m["previous"], "hash": manifest_hash(m), "campaign": m["campaign"], "line": i,
+            "inputs": [{**e, "path_sha256": without_path(e)["path_sha256"]} if "path" not in e else e for e in m["inputs"]],
+            "published": m["published"], "redactions": m.get("redactions", []),
         }
         for i, m in enumerate(ledger, start=1)
     ]

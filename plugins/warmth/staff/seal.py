@@ -1,4 +1,4 @@
-"""``make seal``: archive a published round and append its manifest to the ledger.
+"""``make seal``: archive a published round and append its manifest to the ledger (format 2, ledger/chain.py).
 
 Sealing writes only ``data/sealed/<round>/`` and ``data/ledger.jsonl``, and
 refuses (SealError, nothing written) whenever the round, the ledger or the
@@ -21,7 +21,7 @@ from warmth.core.layout import CAMPAIGN_FILE, LEDGER_FILE, ROUNDS_DIR, SEALED_DI
 from warmth.core.problems import DataError, WarmthError
 from warmth.downloads.records import record_tables, write_records_csv
 from warmth.figures.dataset import read_dataset
-from warmth.ledger.chain import ZERO_HASH, canonical, check_chain, entry, manifest_hash, read_ledger
+from warmth.ledger.chain import FORMAT, ZERO_HASH, canonical, check_chain, entry, manifest_hash, read_ledger
 from warmth.ledger.sealed import archive_files, check_sealed_inputs, round_inputs
 
 
@@ -29,8 +29,9 @@ class SealError(WarmthError):
     """Sealing was refused; nothing was written."""
 
 
-def _expected_round_files(data_dir: Path, round_id: str) -> tuple[dict[str, tuple[int, str]], dict[str, str]]:
-    """What a build of data_dir publishes under rounds/<round>/ (path → (bytes, sha256)), and the inputs' digests."""
+def _expected_round_files(data_dir: Path, round_id: str) -> tuple[dict[str, tuple[int, str]], dict[str, str], list[dict]]:
+    """What a build of data_dir publishes under rounds/<round>/ (path → (bytes, sha256)), the inputs' digests,
+    and the redactions already applied to the round (their entries for the seal line)."""
     try:
         dataset = read_dataset(data_dir)
     except DataError as exc:
@@ -45,10 +46,11 @@ def _expected_round_files(data_dir: Path, round_id: str) -> tuple[dict[str, tupl
         for rel, table in record_tables(dataset.records, dataset.campaign):
             if rel.startswith(prefix):
                 expected[rel] = write_records_csv(table, Path(tmp) / rel)
-    return expected, dataset.digests
+    redactions = [r.ledger_entry(None) for r in dataset.redactions if r.round == round_id]
+    return expected, dataset.digests, redactions
 
 
-def _site_sums(site_data_dir: Path) -> dict[str, str]:
+def site_sums(site_data_dir: Path) -> dict[str, str]:
     sums = site_data_dir / "SHA256SUMS"
     if not sums.is_file():
         return {}
@@ -71,6 +73,7 @@ class _Plan:
     inputs: list[dict]  # the round's input files: path, bytes, sha256
     site_round: Path  # the site's rounds/<round>/ folder, checked against the inputs
     expected: dict[str, tuple[int, str]]  # what the site must publish there (path → bytes, sha256)
+    redactions: list[dict]  # redactions applied to the round before it is sealed (the sealed files never held the values)
 
     @property
     def archive(self) -> Path:
@@ -134,7 +137,7 @@ def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on
         )
     # The site must publish exactly what the current inputs give: a site built
     # before an input changed would seal files that no longer match the inputs.
-    expected, digests = _expected_round_files(data_dir, round_id)
+    expected, digests, redactions = _expected_round_files(data_dir, round_id)
     _site_matches(site_data_dir, expected)
     input_entries = [entry(rel, inputs[rel]) for rel in sorted(inputs)]
     changed = [e["path"] for e in input_entries if digests.get(e["path"]) != e["sha256"]]
@@ -142,7 +145,7 @@ def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on
         raise SealError(
             "封存过程中输入文件被改动，请重试。/ Input files changed while sealing; try again.\n" + "\n".join(f"  - {p}" for p in changed)
         )
-    return _Plan(data_dir, round_id, sealed_on, campaign.digest, manifests, input_entries, site_round, expected)
+    return _Plan(data_dir, round_id, sealed_on, campaign.digest, manifests, input_entries, site_round, expected, redactions)
 
 
 def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
@@ -159,7 +162,7 @@ def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
             + "\n".join(p.format() for p in damaged)
         )
     for manifest in manifests:
-        if manifest["round"] == round_id:
+        if manifest["round"] == round_id and "sealed_on" in manifest:
             raise SealError(
                 f"批次 {round_id} 已于 {manifest['sealed_on']} 封存，不能再次封存。\n"
                 f"Round {round_id} was already sealed on {manifest['sealed_on']}; it cannot be sealed again."
@@ -167,7 +170,8 @@ def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
     tampered = check_sealed_inputs(data_dir, manifests) + archive_files(data_dir, manifests)[1]
     if tampered:
         raise SealError(
-            "已封存批次的文件被改过，先从 git 恢复再封存。/ Files of sealed rounds changed; restore them from git before sealing.\n"
+            "已封存批次的文件被改过，先从 git 恢复再封存（如果是为了删除个人信息，先运行 make redact）。/ "
+            "Files of sealed rounds changed; restore them from git before sealing (to take down personal data, run make redact first).\n"
             + "\n".join(p.format() for p in tampered)
         )
     return manifests
@@ -175,12 +179,12 @@ def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
 
 def _site_matches(site_data_dir: Path, expected: dict[str, tuple[int, str]]) -> None:
     """The site's round files (and its SHA256SUMS) are exactly what the current data gives."""
-    site_sums = _site_sums(site_data_dir)
+    sums = site_sums(site_data_dir)
     stale = []
     for rel, (size, sha) in sorted(expected.items()):
         file = site_data_dir / rel
         actual = file_digest(file) if file.is_file() else None
-        if actual != (size, sha) or (rel in site_sums and site_sums[rel] != sha) or (site_sums and rel not in site_sums):
+        if actual != (size, sha) or (rel in sums and sums[rel] != sha) or (sums and rel not in sums):
             stale.append(rel)
     if stale:
         raise SealError(
@@ -218,6 +222,7 @@ def _archive(plan: _Plan) -> list[dict]:
 def _append(plan: _Plan, published: list[dict]) -> dict:
     """Append the round's manifest to the ledger; without it there is no seal, so the archive goes too."""
     manifest = {
+        "format": FORMAT,
         "round": plan.round_id,
         "sealed_on": plan.sealed_on,
         "previous": manifest_hash(plan.manifests[-1]) if plan.manifests else ZERO_HASH,
@@ -225,6 +230,8 @@ def _append(plan: _Plan, published: list[dict]) -> dict:
         "inputs": plan.inputs,
         "published": published,
     }
+    if plan.redactions:
+        manifest["redactions"] = plan.redactions
     try:
         old = plan.ledger.read_bytes() if plan.ledger.exists() else b""
         if old and not old.endswith(b"\n"):
