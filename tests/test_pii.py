@@ -478,3 +478,11 @@ def test_a_list_of_amounts_with_decimals_is_not_a_number():
     assert pii.mask("身份证 511102.19900101.1239") != "身份证 511102.19900101.1239"  # dots between ID groups still join
     assert pii.mask("一510511，165428，165428") == "一510511，165428，165428"  # a list of figures, Luhn by chance
     assert pii.mask("扣扣100.00") == "扣扣100.00"  # an amount after a QQ cue is no QQ number
+
+
+def test_hashes_are_shown_whole():
+    """A SHA-256 digest with a long digit run is a hash, not a number: messages print it in full."""
+    digest = "401b130" + "1234567890123456" + "3839a" + "0" * 36
+    assert len(digest) == 64
+    assert pii.mask(f"previous 应为 {digest}（上一行的 SHA-256）") == f"previous 应为 {digest}（上一行的 SHA-256）"
+    assert pii.mask("身份证号 11010519491231002X") == "身份证号 1101**********002X"

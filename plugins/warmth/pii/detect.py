@@ -139,9 +139,16 @@ def _find(folded: str, allowed: Allowed) -> list[Match]:
     found.extend(find_words(folded, allowed.phones))
     if allowed.phones:
         found = [f for f in found if f.kind not in PHONE_KINDS or not allowed_phone(folded[f.start : f.end], allowed.phones)]
+    if found and "a" <= max(folded):  # SHA-256 digests and recipient refs are hex, not numbers
+        allowed_spans += [m.span() for m in HEX_DIGEST.finditer(folded) if not m.group().isdigit()]
     if allowed_spans:
         found = [f for f in found if not any(a <= f.start and f.end <= b for a, b in allowed_spans)]
     return found
+
+
+# A SHA-256 digest or a recipient ref: 32 to 64 lowercase hex characters standing alone. Its digit
+# runs are part of a hash (a ledger message prints full hashes), not an ID or a card number.
+HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
 
 
 PHONE_KINDS = frozenset({"mobile", "landline"})
