@@ -387,6 +387,8 @@ CODES: tuple[Code, ...] = (
                        "redactions must be a non-empty list of {{id, target, field, reason, date, value_sha256}}."),
         "redaction-id": ("删除编号 {value} 在账本中出现两次。", "Redaction {value} appears twice in the ledger."),
         "redaction-before-seal": ("批次 {value} 的删除行出现在它的封存行之前。", "A redaction line of round {value} comes before the round was sealed."),
+        "signature": ("signature 应为 64 字节 Ed25519 签名的 base64（标准写法，带 = 补齐）。",
+                      "signature must be the base64 (standard, padded) of a 64-byte Ed25519 signature."),
     }),
     Code("ledger-chain", "账本哈希链断开", "ledger chain broken", _one(
         "哈希链断开：previous 应为 {expected}（上一行的 SHA-256），实为 {previous}。上一行或这一行被改过、删过或调换过。",
@@ -394,6 +396,24 @@ CODES: tuple[Code, ...] = (
     )),
     Code("ledger-duplicate-round", "批次重复封存", "round sealed twice", _one(
         "批次 {round} 已在第 {first} 行封存过。", "Round {round} was already sealed on line {first}.",
+    )),
+    Code("ledger-public-key", "账本公钥不对", "ledger public key unusable", {
+        "malformed": ("{path} 不是 Ed25519 公钥（PEM 格式，-----BEGIN PUBLIC KEY-----）。请从 git 恢复 make signkey 写出的原文件。",
+                      "{path} is not an Ed25519 public key (PEM, -----BEGIN PUBLIC KEY-----). Restore the file make signkey wrote from git."),
+        "missing": ("账本第 {line} 行有签名，但数据文件夹里没有公钥 {path}，签名无法核对。请从 git 恢复公钥文件。",
+                    "Ledger line {line} is signed, but the data folder has no public key {path} to check it with. Restore the key file from git."),
+    }),
+    Code("ledger-signature-missing", "账本行没有签名", "ledger line not signed", _one(
+        "这一行没有签名，但它之前的第 {first} 行已经签名：开始签名以后，每一行都必须用工会的私钥签名。"
+        "这一行可能是没有私钥的人写入或改动的；请从 git 恢复账本，再用 make seal / make redact（SIGNKEY=…）重新写入。",
+        "This line is not signed, but line {first} before it is: once lines are signed, every later line must be signed "
+        "with the union's key. It may have been written or changed by someone without the key; restore the ledger from git "
+        "and write the line again with make seal / make redact (SIGNKEY=…).",
+    )),
+    Code("ledger-signature-bad", "账本签名不符", "ledger signature does not verify", _one(
+        "这一行的签名与公钥 {path}（指纹 {fingerprint}）不符：这一行在签名之后被改过，或者不是用工会的私钥签的。请从 git 恢复账本。",
+        "This line's signature does not verify with the public key {path} (fingerprint {fingerprint}): the line was changed "
+        "after it was signed, or it was not signed with the union's key. Restore the ledger from git.",
     )),
     Code("sealed-input-changed", "已封存的输入文件被改动", "sealed input changed", {
         "gone": ("批次 {round} 已于 {sealed_on} 封存，这个输入文件不见了。请从 git 恢复原文件。",

@@ -18,10 +18,13 @@ REDACTIONS_FILE = "redactions.csv"
 ROUNDS_DIR = "rounds"
 LEDGER_FILE = "ledger.jsonl"
 SEALED_DIR = "sealed"
+# the union's Ed25519 public key for the ledger's signatures (committed in data/, published at /data/ under the same name)
+PUBLIC_KEY_FILE = "ledger-public-key.pem"
 
 # --- the built site (output) ---------------------------------------------------
 DATA_DIR = "data"  # the downloads: /data/…
 SUMS_FILE = "SHA256SUMS"
+HEADS_FILE = "ledger-heads.txt"  # one line per ledger line: the head hash after it, its date, round and kind
 # A folder is taken for a previous build (and may be replaced) only when it holds this file.
 OUTPUT_MARKER = PurePosixPath(DATA_DIR) / SUMS_FILE
 

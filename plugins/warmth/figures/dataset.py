@@ -33,6 +33,7 @@ from warmth.intake.validate import validate_allocations, validate_records
 from warmth.ledger.chain import check_chain, latest_by_round, read_ledger
 from warmth.ledger.redactions import pending, pending_problems, recorded_problems, resolve_files
 from warmth.ledger.sealed import archive_files, check_sealed_inputs
+from warmth.ledger.signing import read_public_key, signature_problems
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Dataset:
     corrections: list[dict]  # every correction applied (data/corrections.csv), in order, redacted values marked
     redactions: list[Redaction]  # every redaction applied (data/redactions.csv), with its round where it has one
     pending: dict[str, list[Redaction]]  # sealed round → redactions the ledger does not record yet (make redact)
+    public_key: bytes | None  # the union's Ed25519 public key (data/ledger-public-key.pem), checked; None before make signkey
     submissions: pd.DataFrame | None  # when each report arrived (data/submissions.csv), if kept
     data_dir: Path  # the folder read
 
@@ -83,9 +85,9 @@ def read_dataset(data_dir: Path, steps: Steps | None = None, *, pending_redactio
         corrections, correction_problems = load_corrections(data_dir, campaign)
         frame, applied_problems, history = apply_corrections(table.frame, corrections)
         problems += correction_problems + applied_problems
-        manifests, ledger_problems = _read_ledger(data_dir)
+        manifests, public_key, ledger_problems = _read_ledger(data_dir)
         if not ledger_problems:
-            ledger_problems = check_chain(manifests)
+            ledger_problems = check_chain(manifests) or signature_problems(manifests, public_key)
         redactions, redaction_problems = load_redactions(data_dir, campaign)
         frame, history, applied_problems, redactions = apply_redactions(table.frame, frame, history, redactions)
         redaction_problems += applied_problems
@@ -131,7 +133,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None, *, pending_redactio
     return Dataset(
         campaign=campaign, records=records, allocations=allocations, agg=agg, digests=digests, privacy=privacy,
         checked=checked, ledger=manifests, sealed=sealed, findings=findings, corrections=history, submissions=submissions,
-        redactions=redactions, pending=waiting, data_dir=data_dir,
+        redactions=redactions, pending=waiting, public_key=public_key, data_dir=data_dir,
     )
 
 
@@ -153,11 +155,12 @@ def sealed_values(archived: dict[str, Path]) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _read_ledger(data_dir: Path) -> tuple[list[dict], list[Problem]]:
+def _read_ledger(data_dir: Path) -> tuple[list[dict], bytes | None, list[Problem]]:
+    """The ledger's lines and the public key its signatures are checked with, or the problems reading them."""
     try:
-        return read_ledger(data_dir / LEDGER_FILE), []
+        return read_ledger(data_dir / LEDGER_FILE), read_public_key(data_dir), []
     except DataError as err:
-        return [], err.problems
+        return [], None, err.problems
 
 
 def _published_entry(manifests: list[dict], rel: str) -> tuple[int, str]:

@@ -37,10 +37,20 @@ changes no hash. Everything else in a line is covered as in format 1.
   "value_sha256"}``; ``value_sha256`` is the SHA-256 of the value removed from
   the sealed files (null when they did not hold it), never the value.
 
-The content a line commits to is ``canonical(commitment(line))``: the chain
-hashes it, and the Ed25519 signatures a later release adds will sign exactly
-these bytes (stored beside them, outside the commitment), so a signature too
-survives a file name being taken down.
+**Signatures.** A format-2 line written once the union has an Ed25519 key
+(``make signkey``; its public key in ``data/ledger-public-key.pem``) carries
+``"signature"``: the standard base64 (with padding) of the 64-byte Ed25519
+signature of ``signed_payload(line)`` = ``canonical(commitment(line without
+its "signature"))``, UTF-8. The signature is part of the line, so the chain
+hash (``manifest_hash``, the next line's ``previous``) covers the signed line,
+signature included; and since it signs the commitment form, it survives a file
+name being taken down. Lines written before signing existed (format 1, and
+format 2 without ``signature``) stay unsigned; once one line is signed, every
+later line must be (ledger/signing.py checks the signatures).
+
+The *head hash* after line n is ``manifest_hash`` of line n: the next line's
+``previous``, and what an auditor keeps to check later that today's ledger
+still begins with the lines they saw (ledger/heads.py).
 
 Everything here is a pure function of the ledger's bytes and lines; sealing
 (staff/seal.py) and redacting (staff/redact.py) write it.
@@ -48,6 +58,8 @@ Everything here is a pure function of the ledger's bytes and lines; sealing
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -64,6 +76,8 @@ MANIFEST_KEYS = ("round", "sealed_on", "previous", "campaign", "inputs", "publis
 SEAL_KEYS = ("format", *MANIFEST_KEYS)
 REDACTION_KEYS = ("format", "round", "redacted_on", "previous", "campaign", "inputs", "published", "redactions")
 REDACTION_ENTRY_KEYS = ("id", "target", "field", "reason", "date", "value_sha256")
+SIGNATURE = "signature"  # format 2: base64 of the Ed25519 signature of signed_payload(line)
+SIGNATURE_BYTES = 64
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -98,6 +112,29 @@ def manifest_hash(manifest: dict) -> str:
     For a format-1 line that is the SHA-256 of the line itself, without the newline.
     """
     return hashlib.sha256(canonical(commitment(manifest)).encode("utf-8")).hexdigest()
+
+
+def unsigned(manifest: dict) -> dict:
+    """The line without its signature: what the signature signs (in commitment form)."""
+    return {k: v for k, v in manifest.items() if k != SIGNATURE}
+
+
+def signed_payload(manifest: dict) -> bytes:
+    """The bytes an Ed25519 signature of the line signs: ``canonical(commitment(line without "signature"))``, UTF-8."""
+    return canonical(commitment(unsigned(manifest))).encode("utf-8")
+
+
+def signature_bytes(manifest: dict) -> bytes | None:
+    """The line's signature, decoded; None when the line is unsigned or the field is malformed."""
+    value = manifest.get(SIGNATURE) if isinstance(manifest, dict) and "format" in manifest else None
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    ok = len(raw) == SIGNATURE_BYTES and base64.b64encode(raw).decode("ascii") == value
+    return raw if ok else None
 
 
 def is_redaction(manifest: dict) -> bool:
@@ -262,9 +299,11 @@ def _manifest_problems(manifest: dict, row: int) -> list[Problem]:
         return keys
     problems = []
     if "format" in manifest:
-        extra = sorted(set(manifest) - set(REDACTION_KEYS if is_redaction(manifest) else (*SEAL_KEYS, "redactions")))
+        extra = sorted(set(manifest) - {*(REDACTION_KEYS if is_redaction(manifest) else (*SEAL_KEYS, "redactions")), SIGNATURE})
         if extra:
             problems.append(_problem(row, ", ".join(extra), "extra-fields"))
+        if SIGNATURE in manifest and signature_bytes(manifest) is None:
+            problems.append(_problem(row, SIGNATURE, "signature"))
     rnd = manifest["round"]
     if not isinstance(rnd, str) or not re.fullmatch(r"[0-9a-z][0-9a-z_-]*", rnd):
         problems.append(_problem(row, str(rnd), "round"))
