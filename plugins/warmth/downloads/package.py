@@ -154,6 +154,8 @@ TITLES = {
     "summary/by-round.csv": "按批次汇总 / by round",
     "summary/allocated-vs-disbursed.csv": "拨付与发放对照 / allocated vs disbursed",
     "ledger.jsonl": "封存账本（哈希链）/ ledger of sealed rounds",
+    "ledger-heads.txt": "账本各行之后的最新哈希（供自行留存）/ the ledger's head hash after each line",
+    "ledger-public-key.pem": "账本签名公钥（Ed25519）/ the union's public key for the ledger's signatures",
     "findings.csv": "核查结果 / findings",
     "corrections.csv": "更正记录 / corrections",
     "summary/campaign-table.csv": "送温暖工程统计表 / campaign table by destination",

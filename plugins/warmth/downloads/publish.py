@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from warmth.core.files import atomic_write
-from warmth.core.layout import DATA_DIR, LEDGER_FILE, SUMS_FILE
+from warmth.core.layout import DATA_DIR, HEADS_FILE, LEDGER_FILE, PUBLIC_KEY_FILE, SUMS_FILE
 from warmth.downloads.download import Download
 from warmth.downloads.package import TITLES, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
@@ -29,6 +29,7 @@ from warmth.downloads.tables import (
     summary_files,
 )
 from warmth.figures.dataset import Dataset
+from warmth.ledger.heads import heads_text
 
 
 def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]:
@@ -38,7 +39,9 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     sha256)) are published exactly as sealed, whatever the current data would
     give — except, in the build ``make redact`` checks, a round with pending
     redactions, published as its archive with them applied (downloads/redacted.py);
-    the ledger is published as /data/ledger.jsonl once a round is sealed.
+    the ledger is published as /data/ledger.jsonl once a round is sealed, with
+    the head hash after each of its lines in /data/ledger-heads.txt (ledger/heads.py),
+    and the union's public key as /data/ledger-public-key.pem once it has one.
     """
     campaign = ds.campaign
     data_out = Path(out) / DATA_DIR
@@ -67,6 +70,9 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     small["summary/campaign-table.xlsx"] = campaign_table_xlsx(table, campaign)
     if ds.ledger:
         small[LEDGER_FILE] = (ds.data_dir / LEDGER_FILE).read_bytes()
+        small[HEADS_FILE] = heads_text(ds.ledger)
+    if ds.public_key is not None:
+        small[PUBLIC_KEY_FILE] = ds.public_key
     for rel, payload in small.items():
         atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))

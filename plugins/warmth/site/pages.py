@@ -15,7 +15,9 @@ from warmth.core.campaign import Campaign
 from warmth.figures.aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
 from warmth.figures.dataset import Dataset
 from warmth.figures.findings import RULES, for_district, for_source, summary
-from warmth.ledger.chain import is_redaction, manifest_hash, without_path
+from warmth.ledger.chain import SIGNATURE, is_redaction, manifest_hash, without_path
+from warmth.ledger.heads import heads
+from warmth.ledger.signing import fingerprint, short_fingerprint
 
 
 @dataclass
@@ -256,8 +258,9 @@ def downloads_page(campaign: Campaign) -> Page:
     return Page("downloads/index.html", "warmth_downloads", "数据下载与校验")
 
 
-def ledger_page(ledger: list[dict]) -> Page:
-    """The sealed rounds, the redactions recorded since, and their hash chain (data/ledger.jsonl).
+def ledger_page(ledger: list[dict], public_key: bytes | None = None) -> Page:
+    """The sealed rounds, the redactions recorded since, and their hash chain (data/ledger.jsonl);
+    every head hash with its date, round and kind; the union's public key and its fingerprint.
 
     An input whose name was taken down shows only the SHA-256 of the name (``path_sha256``).
     """
@@ -266,11 +269,15 @@ def ledger_page(ledger: list[dict]) -> Page:
             "round": m["round"], "sealed_on": m.get("sealed_on") or m.get("redacted_on"), "redacted": is_redaction(m),
             "previous": m["previous"], "hash": manifest_hash(m), "campaign": m["campaign"], "line": i,
             "inputs": [{**e, "path_sha256": without_path(e)["path_sha256"]} if "path" not in e else e for e in m["inputs"]],
-            "published": m["published"], "redactions": m.get("redactions", []),
+            "published": m["published"], "redactions": m.get("redactions", []), "signature": m.get(SIGNATURE),
         }
         for i, m in enumerate(ledger, start=1)
     ]
-    return Page("ledger/index.html", "warmth_ledger", "封存账本", {"manifests": rows})
+    key = None
+    if public_key is not None:
+        full = fingerprint(public_key)
+        key = {"pem": public_key.decode("ascii"), "fingerprint": full, "short": short_fingerprint(full)}
+    return Page("ledger/index.html", "warmth_ledger", "封存账本", {"manifests": rows, "heads": heads(ledger), "public_key": key})
 
 
 def corrections_page(corrections: list[dict]) -> Page:
@@ -326,7 +333,7 @@ def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
     pages += [category_page(agg, campaign, c, silent) for c in campaign.categories]
     pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
-    pages.append(ledger_page(list(ds.ledger)))
+    pages.append(ledger_page(list(ds.ledger), ds.public_key))
     pages.append(corrections_page(ds.published_corrections))
     pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": ds.campaign_table}))
     pages.append(findings_page(findings))
