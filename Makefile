@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen anonymize audit-report seal redact verify requirements
+.PHONY: site publish test lint check serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -56,6 +56,13 @@ KEY ?=
 keygen: $(RUNTIME)
 	$(PY) -m warmth keygen --key $(or $(KEY),campaign.key)
 
+# The union's ledger signing key: SIGNKEY=… or $$WARMTH_SIGNKEY, else ledger-signing.key (make seal and make redact sign with it).
+SIGNKEY ?=
+SIGNING := $(if $(SIGNKEY), --signkey "$(SIGNKEY)")
+## Create the union's ledger signing key once: the private key (never overwritten; keep it offline) and data/ledger-public-key.pem (commit it).
+signkey: $(RUNTIME)
+	$(PY) -m warmth signkey --data $(DATA) --key "$(or $(SIGNKEY),$(WARMTH_SIGNKEY),ledger-signing.key)"
+
 ## Real-name table → public records: make anonymize IN=private/汇总表.xlsx OUT=public/shawan.csv [REJECTS=private/rejects.csv] [REPLACE=1]
 ## (never into data/: check the result with make check FILE=…, then put it in place). The key: KEY=… or $$WARMTH_KEY_FILE, else campaign.key.
 anonymize: $(RUNTIME)
@@ -72,19 +79,22 @@ audit-report: $(RUNTIME)
 ## After publishing a round: make seal ROUND=2012-01 (archives it in data/sealed/ and appends to data/ledger.jsonl; commit both)
 seal: $(RUNTIME)
 	$(if $(ROUND),,$(error 请指定批次 ROUND=… / give the round: ROUND=…))
-	$(PY) -m warmth seal --data $(DATA) --output $(OUTPUT) --round $(ROUND)
+	$(PY) -m warmth seal --data $(DATA) --output $(OUTPUT) --round $(ROUND)$(SIGNING)
 
 ## After adding lines to data/redactions.csv that concern sealed rounds: make redact
 ## (builds with the pending redactions, rewrites data/sealed/ and appends to data/ledger.jsonl, builds again; commit both)
 redact: $(RUNTIME)
 	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT) --pending-redactions
-	$(PY) -m warmth redact --data $(DATA) --output $(OUTPUT)
+	$(PY) -m warmth redact --data $(DATA) --output $(OUTPUT)$(SIGNING)
 	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT)
 
 ## The auditor's check of a built site or a downloaded /data/ folder: make verify SITE=output
+## [SINCE=<an earlier ledger.jsonl or head hash>] [PUBKEY=<the union's public key, from its notice>]
 SITE ?= $(OUTPUT)
+SINCE ?=
+PUBKEY ?=
 verify: $(RUNTIME)
-	$(PY) -m warmth verify "$(SITE)"
+	$(PY) -m warmth verify "$(SITE)"$(if $(SINCE), --since "$(SINCE)")$(if $(PUBKEY), --pubkey "$(PUBKEY)")
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

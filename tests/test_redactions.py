@@ -47,9 +47,9 @@ def build(root: Path, data: Path, site: Path, *extra: str) -> subprocess.Complet
     return cli(root, "build", "--data", str(data), "--output", str(site), "--no-cache", *extra)
 
 
-def make_redact(root: Path, data: Path, site: Path) -> list[subprocess.CompletedProcess]:
-    """Run the Makefile's ``redact`` recipe line by line, as ``make redact DATA=… OUTPUT=…`` would (without the
-    project's build cache); stop at the first that fails."""
+def make_redact(root: Path, data: Path, site: Path, signkey: Path | None = None) -> list[subprocess.CompletedProcess]:
+    """Run the Makefile's ``redact`` recipe line by line, as ``make redact DATA=… OUTPUT=… [SIGNKEY=…]`` would
+    (without the project's build cache); stop at the first that fails."""
     text = (root / "Makefile").read_text(encoding="utf-8")
     recipe = []
     for line in text.split("\nredact:", 1)[1].splitlines()[1:]:
@@ -59,7 +59,9 @@ def make_redact(root: Path, data: Path, site: Path) -> list[subprocess.Completed
     assert len(recipe) == 3, recipe
     done = []
     for line in recipe:
-        words = shlex.split(line.replace("$(PY)", "PY").replace("$(DATA)", str(data)).replace("$(OUTPUT)", str(site)))
+        signing = f' --signkey "{signkey}"' if signkey else ""
+        line = line.replace("$(PY)", "PY").replace("$(DATA)", str(data)).replace("$(OUTPUT)", str(site)).replace("$(SIGNING)", signing)
+        words = shlex.split(line)
         assert words[:3] == ["PY", "-m", "warmth"], line
         args = [*words[3:], *(["--no-cache"] if words[3] == "build" else [])]
         done.append(cli(root, *args))
@@ -476,5 +478,5 @@ def test_make_redact_is_the_three_commands(root):
     text = (root / "Makefile").read_text(encoding="utf-8")
     recipe = text.split("\nredact:", 1)[1].split("\n\n", 1)[0]
     assert "build --data $(DATA) --output $(OUTPUT) --pending-redactions" in recipe
-    assert "redact --data $(DATA) --output $(OUTPUT)" in recipe
+    assert "redact --data $(DATA) --output $(OUTPUT)$(SIGNING)" in recipe
     assert recipe.rstrip().endswith("$(PY) -m warmth build --data $(DATA) --output $(OUTPUT)")

@@ -115,6 +115,66 @@ def _cmd_keygen(args) -> int:
     return 0
 
 
+def _cmd_signkey(args) -> int:
+    from warmth.core.layout import LEDGER_FILE
+    from warmth.ledger.chain import read_ledger
+    from warmth.ledger.heads import head_hash
+    from warmth.ledger.signing import fingerprint, short_fingerprint
+    from warmth.staff.signing import signkey
+
+    data = Path(args.data)
+    path, pem = signkey(Path(args.key), data)
+    full = fingerprint(pem)
+    print(
+        f"已生成账本签名私钥：{path}（仅本人可读；git 不会提交 *.key）。请离线备份，绝不放进 data/、网站或代码库；"
+        f"make seal 和 make redact 用它签名（SIGNKEY=… 或环境变量 WARMTH_SIGNKEY）。\n"
+        f"Signing key written: {path} (owner-only; git ignores *.key). Back it up offline and never put it in data/, a site "
+        f"or the repository; make seal and make redact sign with it (SIGNKEY=… or WARMTH_SIGNKEY).\n"
+        f"公钥已写入 {data / 'ledger-public-key.pem'}：请提交到 git，网站会发布在 /data/ledger-public-key.pem。"
+        f"请在正式公告中公布公钥和指纹 / The public key is in {data / 'ledger-public-key.pem'}: commit it; the site "
+        f"publishes it at /data/ledger-public-key.pem. Put the key and its fingerprint in the official notice:\n"
+        f"{pem.decode('ascii')}"
+        f"公钥指纹（SHA-256）/ fingerprint: {full}\n短指纹 / short fingerprint: {short_fingerprint(full)}"
+    )
+    head = head_hash(read_ledger(data / LEDGER_FILE))
+    if head:
+        print(
+            f"账本现有的行都没有签名；下一次 make seal 起每一行都签名。请把当前的账本最新哈希一并写入公告：{head}\n"
+            f"The ledger's lines so far are unsigned; from the next make seal on every line is signed. Put the current "
+            f"ledger head hash in the same notice: {head}"
+        )
+    return 0
+
+
+def _signing_key(arg: str | None):
+    """The signing key given (--signkey, $WARMTH_SIGNKEY, or ./ledger-signing.key), loaded; None when there is none."""
+    from warmth.staff.signing import find_signing_key, load_signing_key
+
+    path = find_signing_key(Path(arg) if arg else None)
+    return load_signing_key(path) if path is not None else None
+
+
+def _print_head(data: Path) -> None:
+    """The ledger's new head hash, for the round's official notice, and whether the line is signed."""
+    from warmth.core.layout import LEDGER_FILE
+    from warmth.ledger.chain import SIGNATURE, read_ledger
+    from warmth.ledger.heads import head_hash
+    from warmth.ledger.signing import fingerprint, read_public_key, short_fingerprint
+
+    manifests = read_ledger(data / LEDGER_FILE)
+    head = head_hash(manifests)
+    print(f"账本最新哈希（请写入本批次公告）：{head}\nLedger head hash (put it in this round's official notice): {head}")
+    pem = read_public_key(data)
+    if SIGNATURE in manifests[-1] and pem is not None:
+        short = short_fingerprint(fingerprint(pem))
+        print(f"这一行已用工会的签名密钥签名（公钥短指纹 {short}）。/ The line is signed with the union's key (fingerprint {short}).")
+    else:
+        print(
+            "注意：这一行没有签名（工会还没有签名密钥：make signkey）。/ Note: this line is not signed (no signing key yet: make signkey).",
+            file=sys.stderr,
+        )
+
+
 def _cmd_anonymize(args) -> int:
     from warmth.staff.anonymize import anonymize, format_rejected
     from warmth.staff.keys import load_key
@@ -147,12 +207,14 @@ def _cmd_seal(args) -> int:
 
     from warmth.staff.seal import seal
 
-    manifest = seal(Path(args.data), args.round, Path(args.output) / "data", sealed_on=args.date or dt.date.today().isoformat())
+    key = _signing_key(args.signkey)
+    manifest = seal(Path(args.data), args.round, Path(args.output) / "data", sealed_on=args.date or dt.date.today().isoformat(), key=key)
     print(
         f"批次 {manifest['round']} 已封存：{len(manifest['inputs'])} 个原始文件、{len(manifest['published'])} 个公开文件。"
         f"请把 {Path(args.data) / 'ledger.jsonl'} 和 {Path(args.data) / 'sealed' / manifest['round']} 提交到 git。\n"
         f"Round {manifest['round']} sealed. Commit data/ledger.jsonl and data/sealed/{manifest['round']}/."
     )
+    _print_head(Path(args.data))
     return 0
 
 
@@ -161,7 +223,8 @@ def _cmd_redact(args) -> int:
 
     from warmth.staff.redact import redact
 
-    lines = redact(Path(args.data), Path(args.output) / "data", redacted_on=args.date or dt.date.today().isoformat())
+    key = _signing_key(args.signkey)
+    lines = redact(Path(args.data), Path(args.output) / "data", redacted_on=args.date or dt.date.today().isoformat(), key=key)
     if not lines:
         print("没有需要记入账本的删除：已封存的批次都不缺。/ No redaction of a sealed round is waiting for the ledger.")
         return 0
@@ -174,13 +237,14 @@ def _cmd_redact(args) -> int:
         "Build again (make site) and publish, then commit data/ledger.jsonl, data/sealed/, data/redactions.csv and the "
         "edited input files together (old versions in the git history still hold the value and need separate handling)."
     )
+    _print_head(Path(args.data))
     return 0
 
 
 def _cmd_verify(args) -> int:
     from warmth.audit.verify import verify
 
-    report = verify(Path(args.site))
+    report = verify(Path(args.site), since=args.since, pubkey=Path(args.pubkey) if args.pubkey else None)
     print(report.format())
     return 0 if report.ok else 1
 
@@ -238,6 +302,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--key", default="campaign.key", help="密钥文件（放在数据和网站文件夹之外）/ key file")
     p.set_defaults(func=_cmd_keygen)
 
+    p = sub.add_parser("signkey", help="生成账本签名密钥（工会一次）/ create the union's ledger signing key, once")
+    p.add_argument("--key", default="ledger-signing.key", help="私钥文件（*.key，放在数据和网站文件夹之外）/ the private key file")
+    p.add_argument("--data", default="data", help="公钥写入这里 / the public key is written here")
+    p.set_defaults(func=_cmd_signkey)
+
     p = sub.add_parser("anonymize", help="实名制汇总表 → 公开记录 / real-name table → public records")
     p.add_argument("--key", default=None, help="密钥文件；默认取环境变量 WARMTH_KEY_FILE / key file")
     p.add_argument("--table", required=True, help="实名制汇总表（.xlsx 或 .csv）/ the real-name table")
@@ -258,16 +327,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", default="output", help="刚生成并发布的网站 / the site just built and published")
     p.add_argument("--round", required=True)
     p.add_argument("--date", default=None, help="封存日期，默认今天 / seal date (default today)")
+    p.add_argument("--signkey", default=None,
+                   help="签名私钥；默认取环境变量 WARMTH_SIGNKEY，或当前文件夹的 ledger-signing.key / the signing key")
     p.set_defaults(func=_cmd_seal)
 
     p = sub.add_parser("redact", help="把已封存批次中的删除记入账本 / record take-downs of sealed rounds in the ledger")
     p.add_argument("--data", default="data")
     p.add_argument("--output", default="output", help="刚用 --pending-redactions 生成的网站 / the site just built with --pending-redactions")
     p.add_argument("--date", default=None, help="删除日期，默认今天 / date (default today)")
+    p.add_argument("--signkey", default=None,
+                   help="签名私钥；默认取环境变量 WARMTH_SIGNKEY，或当前文件夹的 ledger-signing.key / the signing key")
     p.set_defaults(func=_cmd_redact)
 
     p = sub.add_parser("verify", help="审计核对下载的数据 / the auditor's check")
     p.add_argument("site", help="网站文件夹或下载的 data 文件夹 / a built site or a downloaded /data/ folder")
+    p.add_argument("--since", default=None,
+                   help="以前保存的 ledger.jsonl 或最新哈希：核对它仍是今天账本的开头 / an earlier ledger.jsonl or head hash")
+    p.add_argument("--pubkey", default=None, help="公告中的工会公钥（PEM）：核对每一行的签名 / the union's public key, from its notice")
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("serve", help="本地预览并在修改后自动重建 / preview locally, rebuilding on change")

@@ -24,6 +24,9 @@ from warmth.pii.idcard import normalize_id
 KEY_ENV = "WARMTH_KEY_FILE"
 DEFAULT_KEY_NAME = "campaign.key"
 KEY_BYTES = 32
+# the union's ledger signing key (staff/signing.py): another key, found the same way
+SIGNKEY_ENV = "WARMTH_SIGNKEY"
+DEFAULT_SIGNKEY = "ledger-signing.key"
 
 
 class KeyFileError(WarmthError):

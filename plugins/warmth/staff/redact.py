@@ -9,7 +9,8 @@ name of every renamed input file (``file:`` redactions) from the format-2
 lines that list it, and appends one redaction line per round: the redactions
 (never a value, at most its SHA-256) and the round's new inputs and published
 files. Refuses (RedactError, nothing written) whenever that cannot be done
-exactly; writes only ``data/sealed/`` and ``data/ledger.jsonl``.
+exactly; writes only ``data/sealed/`` and ``data/ledger.jsonl``. Each line is
+signed with the union's key once it has one (staff/signing.py), as make seal's are.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from warmth.core.files import atomic_write, file_digest, text_sha256
 from warmth.core.layout import LEDGER_FILE, ROUNDS_DIR, SEALED_DIR
@@ -32,7 +35,9 @@ from warmth.intake.redactions import Redaction
 from warmth.ledger.chain import FORMAT, canonical, entry, manifest_hash
 from warmth.ledger.redactions import hide_paths
 from warmth.ledger.sealed import round_inputs
+from warmth.ledger.signing import sign_line
 from warmth.staff.seal import site_sums
+from warmth.staff.signing import signer
 
 # What a take-down may never change in a sealed round: which records, and where their money went.
 MONEY = ("round", "district", "fund_source", "aid_type", "amount_yuan")
@@ -51,8 +56,11 @@ class _Round:
     line: dict  # the redaction line, without "previous"
 
 
-def redact(data_dir: Path, site_data_dir: Path, *, redacted_on: str) -> list[dict]:
-    """Record every pending redaction of a sealed round; return the lines appended ([] when none is pending)."""
+def redact(data_dir: Path, site_data_dir: Path, *, redacted_on: str, key: Ed25519PrivateKey | None = None) -> list[dict]:
+    """Record every pending redaction of a sealed round; return the lines appended ([] when none is pending).
+
+    Each line is signed with ``key``: refused without one once the data folder holds the union's public key.
+    """
     data_dir, site_data_dir = Path(data_dir), Path(site_data_dir)
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", redacted_on or ""):
         raise RedactError(f"删除日期应为 YYYY-MM-DD：{redacted_on!r} / the date must be YYYY-MM-DD")
@@ -69,6 +77,7 @@ def redact(data_dir: Path, site_data_dir: Path, *, redacted_on: str) -> list[dic
         ) from None
     if not ds.pending:
         return []
+    key = signer(data_dir, key)
     rewritten = pending_files(ds)
     _site_matches(site_data_dir, {rel: payload for rel, (payload, _) in rewritten.items()})
     rounds = [_plan(ds, rnd, rewritten, redacted_on) for rnd in sorted(ds.pending)]
@@ -77,7 +86,7 @@ def redact(data_dir: Path, site_data_dir: Path, *, redacted_on: str) -> list[dic
     lines = []
     for planned in rounds:
         line = {**planned.line, "previous": manifest_hash((ledger + lines)[-1])}
-        lines.append(line)
+        lines.append(sign_line(line, key) if key is not None else line)
     _write(data_dir, rounds, ledger + lines)
     return lines
 

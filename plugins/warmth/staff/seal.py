@@ -1,4 +1,5 @@
-"""``make seal``: archive a published round and append its manifest to the ledger (format 2, ledger/chain.py).
+"""``make seal``: archive a published round and append its manifest to the ledger (format 2, ledger/chain.py),
+signed with the union's key once it has one (staff/signing.py).
 
 Sealing writes only ``data/sealed/<round>/`` and ``data/ledger.jsonl``, and
 refuses (SealError, nothing written) whenever the round, the ledger or the
@@ -15,6 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from warmth.core.campaign import load_campaign
 from warmth.core.files import atomic_write, current_umask, file_digest
 from warmth.core.layout import CAMPAIGN_FILE, LEDGER_FILE, ROUNDS_DIR, SEALED_DIR
@@ -23,6 +26,8 @@ from warmth.downloads.records import record_tables, write_records_csv
 from warmth.figures.dataset import read_dataset
 from warmth.ledger.chain import FORMAT, ZERO_HASH, canonical, check_chain, entry, manifest_hash, read_ledger
 from warmth.ledger.sealed import archive_files, check_sealed_inputs, round_inputs
+from warmth.ledger.signing import read_public_key, sign_line, signature_problems
+from warmth.staff.signing import signer
 
 
 class SealError(WarmthError):
@@ -74,6 +79,7 @@ class _Plan:
     site_round: Path  # the site's rounds/<round>/ folder, checked against the inputs
     expected: dict[str, tuple[int, str]]  # what the site must publish there (path → bytes, sha256)
     redactions: list[dict]  # redactions applied to the round before it is sealed (the sealed files never held the values)
+    key: Ed25519PrivateKey | None  # signs the line; None only while the union has published no public key
 
     @property
     def archive(self) -> Path:
@@ -84,7 +90,7 @@ class _Plan:
         return self.data_dir / LEDGER_FILE
 
 
-def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) -> dict:
+def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str, key: Ed25519PrivateKey | None = None) -> dict:
     """Seal one round: archive its published files and append its manifest to the ledger.
 
     ``site_data_dir`` is the /data/ folder of the site built from ``data_dir``
@@ -93,14 +99,15 @@ def seal(data_dir: Path, round_id: str, site_data_dir: Path, *, sealed_on: str) 
     that site, or the site's files are not what the current inputs give (build
     again first); also when the ledger itself is damaged. Writes only
     ``data_dir/sealed/<round>/`` and ``data_dir/ledger.jsonl``; if writing the
-    ledger fails, the archive is removed again.
+    ledger fails, the archive is removed again. The line is signed with ``key``; refused without a key once
+    the data folder holds the union's public key, and with a key that is not that public key's.
     """
-    plan = _preconditions(Path(data_dir), round_id, Path(site_data_dir), sealed_on)
+    plan = _preconditions(Path(data_dir), round_id, Path(site_data_dir), sealed_on, key)
     published = _archive(plan)
     return _append(plan, published)
 
 
-def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on: str) -> _Plan:
+def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on: str, key: Ed25519PrivateKey | None) -> _Plan:
     """Every check, before anything is written; SealError on the first that fails."""
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", sealed_on):
@@ -115,6 +122,7 @@ def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on
             f"批次 {round_id!r} 没有在 campaign.toml 中声明（已声明：{'、'.join(campaign.round_ids)}），不能封存。\n"
             f"Round {round_id!r} is not declared in campaign.toml (declared: {', '.join(campaign.round_ids)}); refused."
         )
+    key = signer(data_dir, key)
     manifests = _intact_ledger(data_dir, round_id)
     inputs = round_inputs(data_dir, round_id)
     if not inputs:
@@ -145,7 +153,7 @@ def _preconditions(data_dir: Path, round_id: str, site_data_dir: Path, sealed_on
         raise SealError(
             "封存过程中输入文件被改动，请重试。/ Input files changed while sealing; try again.\n" + "\n".join(f"  - {p}" for p in changed)
         )
-    return _Plan(data_dir, round_id, sealed_on, campaign.digest, manifests, input_entries, site_round, expected, redactions)
+    return _Plan(data_dir, round_id, sealed_on, campaign.digest, manifests, input_entries, site_round, expected, redactions, key)
 
 
 def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
@@ -155,7 +163,7 @@ def _intact_ledger(data_dir: Path, round_id: str) -> list[dict]:
     except DataError as exc:
         manifests, damaged = [], exc.problems
     else:
-        damaged = check_chain(manifests)
+        damaged = check_chain(manifests) or signature_problems(manifests, read_public_key(data_dir))
     if damaged:
         raise SealError(
             "账本 ledger.jsonl 已损坏，先从 git 恢复再封存。/ The ledger is damaged; restore it from git before sealing.\n"
@@ -232,6 +240,8 @@ def _append(plan: _Plan, published: list[dict]) -> dict:
     }
     if plan.redactions:
         manifest["redactions"] = plan.redactions
+    if plan.key is not None:
+        manifest = sign_line(manifest, plan.key)
     try:
         old = plan.ledger.read_bytes() if plan.ledger.exists() else b""
         if old and not old.endswith(b"\n"):

@@ -5,7 +5,8 @@ something precious. So a target that exists is refused unless the command
 was given ``--replace`` (``REPLACE=1`` in the Makefile), and two kinds are
 refused even then:
 
-- a key file: the configured key (``$WARMTH_KEY_FILE``, ``campaign.key``), any
+- a key file: the configured key (``$WARMTH_KEY_FILE``, ``campaign.key``), the
+  ledger signing key (``$WARMTH_SIGNKEY``, ``ledger-signing.key``), any
   file named ``*.key`` (or ``*.key.*``, a backup), and any file of exactly 32
   bytes, the size of a key (nothing these commands write is that small);
 - any file the command reads: the real-name table, the incoming file.
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from warmth.core.files import atomic_write
 from warmth.core.problems import ConfigError
-from warmth.staff.keys import DEFAULT_KEY_NAME, KEY_BYTES, KEY_ENV
+from warmth.staff.keys import DEFAULT_KEY_NAME, DEFAULT_SIGNKEY, KEY_BYTES, KEY_ENV, SIGNKEY_ENV
 
 HOW_TO_REPLACE_ZH = "如确实要用新内容替换它，请加上 REPLACE=1（直接运行命令时加 --replace）；否则请换一个文件名。"
 HOW_TO_REPLACE_EN = "To replace it with the new content, add REPLACE=1 (--replace on the command line); otherwise choose another name."
@@ -32,9 +33,11 @@ class TargetError(ConfigError):
 
 
 def configured_keys(*more: Path | None) -> list[Path]:
-    """The key files a command may know of: ``more`` (e.g. its --key), $WARMTH_KEY_FILE, campaign.key."""
+    """The key files a command may know of: ``more`` (e.g. its --key), $WARMTH_KEY_FILE, campaign.key,
+    and the ledger signing key ($WARMTH_SIGNKEY, ledger-signing.key)."""
     env = os.environ.get(KEY_ENV, "").strip()
-    return [Path(p) for p in (*more, env or None, DEFAULT_KEY_NAME) if p]
+    sign = os.environ.get(SIGNKEY_ENV, "").strip()
+    return [Path(p) for p in (*more, env or None, DEFAULT_KEY_NAME, sign or None, DEFAULT_SIGNKEY) if p]
 
 
 def _same(a: Path, b: Path) -> bool:
