@@ -19,7 +19,12 @@ The auditor's own reading of ``ledger.jsonl``, sharing no code with the build
   ``path_sha256`` = SHA-256 of the path's UTF-8 bytes;
 - each line's ``previous`` is the hash of the line before it; the first
   line's is 64 zeros. A round has one seal line; its redaction lines follow
-  it, and the latest line of a round gives its files as they are now.
+  it, and the latest line of a round gives its files as they are now;
+- a format-2 line may carry ``signature``: the standard base64 of a 64-byte
+  Ed25519 signature of its *payload*, the canonical commitment form of the
+  line without its ``signature`` (UTF-8). The line's hash covers the line
+  with its signature (audit/signatures.py checks them);
+- the *head hash* after a line is that line's hash (audit/heads.py).
 
 Every problem names its line (1 = the first), the rule broken and what is
 wrong, Chinese first, with full hashes.
@@ -27,6 +32,8 @@ wrong, Chinese first, with full hashes.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 import json
@@ -42,6 +49,7 @@ MANIFEST_KEYS = ("round", "sealed_on", "previous", "campaign", "inputs", "publis
 SEAL_KEYS = ("format", *MANIFEST_KEYS)
 REDACTION_KEYS = ("format", "round", "redacted_on", "previous", "campaign", "inputs", "published", "redactions")
 REDACTION_ENTRY_KEYS = ("id", "target", "field", "reason", "date", "value_sha256")
+SIGNATURE = "signature"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _ROUND = re.compile(r"[0-9a-z][0-9a-z_-]*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -84,6 +92,10 @@ class Ledger:
                 found[rnd] = m
         return found
 
+    def hashes(self) -> list[str]:
+        """Each line's hash, in order: the head hash after that line."""
+        return [line_hash(m) for m in self.manifests]
+
     def redactions(self) -> list[tuple[int, str, dict]]:
         """Every redaction the ledger records: (line, round, entry)."""
         return [
@@ -117,6 +129,23 @@ def commitment(manifest: dict) -> dict:
                 for e in manifest[key]
             ]
     return out
+
+
+def payload(manifest: dict) -> bytes:
+    """What a line's signature signs: the canonical commitment form of the line without ``signature``, UTF-8."""
+    return canonical(commitment({k: v for k, v in manifest.items() if k != SIGNATURE})).encode("utf-8")
+
+
+def signature(manifest: dict) -> bytes | None:
+    """A format-2 line's signature, decoded (64 bytes); None when it has none or it is malformed."""
+    value = manifest.get(SIGNATURE) if "format" in manifest else None
+    if not isinstance(value, str):
+        return None
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == 64 and base64.b64encode(raw).decode("ascii") == value else None
 
 
 def line_hash(manifest: dict) -> str:
@@ -228,9 +257,12 @@ def _manifest_problems(manifest: dict, number: int) -> list[Problem]:
         return keys
     problems = []
     if "format" in manifest:
-        extra = sorted(set(manifest) - set(REDACTION_KEYS if is_redaction(manifest) else (*SEAL_KEYS, "redactions")))
+        extra = sorted(set(manifest) - {*(REDACTION_KEYS if is_redaction(manifest) else (*SEAL_KEYS, "redactions")), SIGNATURE})
         if extra:
             problems.append(Problem(number, ", ".join(extra), "ledger-format", "清单有不认识的字段。", "The manifest has unknown fields."))
+        if SIGNATURE in manifest and signature(manifest) is None:
+            problems.append(Problem(number, SIGNATURE, "ledger-format", "signature 应为 64 字节 Ed25519 签名的 base64（标准写法，带 = 补齐）。",
+                                    "signature must be the base64 (standard, padded) of a 64-byte Ed25519 signature."))
     rnd = manifest["round"]
     if not isinstance(rnd, str) or not _ROUND.fullmatch(rnd):
         problems.append(Problem(number, str(rnd), "ledger-format", "批次编号格式不对。", "Malformed round id."))

@@ -1,13 +1,18 @@
-"""The ledger of sealed rounds: its hash chain, every sealed round's published files as sealed, the redactions.
+"""The ledger of sealed rounds: its hash chain, every sealed round's published files as sealed, the redactions,
+and what anchors it (`anchor_checks`: its signatures, its head hashes, an auditor's earlier copy).
 
 One function per check; `read_published_ledger` gives them the ledger (None when none is published).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from warmth.audit.chain import Ledger, is_redaction, read_ledger
 from warmth.audit.folder import LEDGER, DataFolder
+from warmth.audit.heads import check_heads, check_since
 from warmth.audit.report import Check
+from warmth.audit.signatures import SIGNATURES_NAME, check_signatures
 
 CHAIN_NAME = ("账本哈希链 ledger.jsonl", "ledger.jsonl hash chain intact")
 SEALED_NAME = ("已封存批次的公开文件与账本一致", "published files of sealed rounds match the ledger")
@@ -83,3 +88,16 @@ def check_redactions(ledger: Ledger | None) -> Check:
             f"被删除值的 SHA-256 / SHA-256 of the value removed: {value}）"
         )
     return Check(*REDACTIONS_NAME, True, "\n".join(rows), listing=True)
+
+
+def anchor_checks(folder: DataFolder, ledger: Ledger | None, since: str | None, pubkey: Path | None) -> list[Check]:
+    """What ties the published ledger to something outside the site: ledger-heads.txt, the signatures
+    (checked with ``pubkey``, the key from the union's notice), and the auditor's earlier copy (``since``)."""
+    checks = []
+    if ledger is not None:
+        checks += [check_heads(folder, ledger), check_signatures(folder, ledger, pubkey)]
+    elif pubkey is not None:
+        checks.append(Check(*SIGNATURES_NAME, True, "未发布账本：没有要核对的签名 / no ledger published: no signature to check"))
+    if since is not None:
+        checks.append(check_since(ledger, since))
+    return checks

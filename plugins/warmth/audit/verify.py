@@ -8,9 +8,11 @@ with the Python standard library alone:
    (checksums.py);
 2. datapackage.json: every resource's bytes and ``sha256:`` hash (checksums.py);
 3. the ledger of sealed rounds (when ``ledger.jsonl`` is published): the hash
-   chain (format 1 and format 2), every sealed round's published files against
-   its latest line, and a list of every redaction it records (chain.py reads
-   it, sealed.py checks);
+   chain (format 1 and format 2), ledger-heads.txt, the signatures (with the
+   union's public key and openssl), an earlier copy given with SINCE, every
+   sealed round's published files against its latest line, and a list of
+   every redaction it records (chain.py reads it; sealed.py, heads.py and
+   signatures.py check);
 4. every figure re-computed from the record files with nothing but the csv
    module and Decimal: ``disbursements.csv`` is streamed once into `Totals`
    (totals.py); the summaries and allocated vs disbursed are compared with it
@@ -30,7 +32,7 @@ from warmth.audit.csvfiles import CsvFiles, Unreadable, check_format
 from warmth.audit.folder import CAMPAIGN_TABLE, SUMMARIES, SUMS, DataFolder
 from warmth.audit.parts import check_parts, parts_name
 from warmth.audit.report import Check, Report
-from warmth.audit.sealed import check_chain, check_redactions, check_sealed_files, read_published_ledger
+from warmth.audit.sealed import anchor_checks, check_chain, check_redactions, check_sealed_files, read_published_ledger
 from warmth.audit.summaries import (
     ALLOC_VS_NAME,
     check_allocated_vs_disbursed,
@@ -53,8 +55,12 @@ def data_folder(folder: Path) -> Path | None:
     return None
 
 
-def verify(folder: Path) -> Report:
-    """Check everything that can be checked from a published /data/ folder; write nothing."""
+def verify(folder: Path, *, since: str | None = None, pubkey: Path | None = None) -> Report:
+    """Check everything that can be checked from a published /data/ folder; write nothing.
+
+    ``since``: an earlier copy of ledger.jsonl, or a head hash, that today's ledger must begin with;
+    ``pubkey``: the union's public key (from its notice) to check the ledger's signatures with.
+    """
     folder = Path(folder)
     data = data_folder(folder)
     if data is None:
@@ -64,15 +70,16 @@ def verify(folder: Path) -> Report:
                    f"{folder} 及 {folder / 'data'} 中都没有 SHA256SUMS：请给出网站文件夹或下载的 data 文件夹。\n"
                    f"No SHA256SUMS in {folder} or {folder / 'data'}: give a built site or a downloaded data folder.")],
         )
-    return Report(folder, data, run_checks(DataFolder(data)))
+    return Report(folder, data, run_checks(DataFolder(data), since=since, pubkey=pubkey))
 
 
-def run_checks(folder: DataFolder) -> list[Check]:
+def run_checks(folder: DataFolder, *, since: str | None = None, pubkey: Path | None = None) -> list[Check]:
     """Every check, in the order they are printed."""
     sums = read_sums(folder)
     checks = [check_sums(folder, sums), check_sums_complete(folder, sums), check_datapackage(folder)]
     ledger = read_published_ledger(folder)
     checks.append(check_chain(ledger))
+    checks += anchor_checks(folder, ledger, since, pubkey)
     if ledger is not None:
         checks.append(check_sealed_files(folder, ledger))
         checks.append(check_redactions(ledger))
