@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from makefile import recipe
 
 from warmth.core.layout import LEDGER_FILE, PUBLIC_KEY_FILE
 from warmth.ledger.chain import canonical, commitment, manifest_hash, read_ledger, signed_payload
@@ -39,8 +40,7 @@ def make(root: Path, target: str, *, cwd: Path | None = None, env: dict | None =
     """``make <target> VAR=…``: each command line of the recipe (``make -n``), run with this Python; stops at the first
     that fails. Builds run without the project's cache. The result has every step's output and the last exit code."""
     args = [f"{k}={v}" for k, v in variables.items()]
-    dry = subprocess.run(["make", "-n", "-s", target, *args, "RUNTIME=", f"PY={sys.executable}"],
-                         cwd=root, capture_output=True, text=True, check=True).stdout
+    dry = "\n".join(recipe(root, target, *args, f"PY={sys.executable}"))
     result = subprocess.CompletedProcess(dry, 0, "", "")
     for line in dry.splitlines():
         words = shlex.split(line)
@@ -414,8 +414,8 @@ def test_readme_checks_one_entry_by_hand_with_plain_openssl(root, campaign, tmp_
 
 
 def test_the_makefile_passes_signkey_since_and_pubkey(root):
-    def dry(*args: str) -> str:
-        return subprocess.run(["make", "-n", *args, "RUNTIME="], cwd=root, capture_output=True, text=True, check=True).stdout
+    def dry(target: str, *args: str) -> str:
+        return "\n".join(recipe(root, target, *args))
 
     assert '--signkey "k.key"' in dry("seal", "ROUND=2012-01", "SIGNKEY=k.key")
     assert "--signkey" not in dry("seal", "ROUND=2012-01")
