@@ -231,6 +231,14 @@ def test_a_build_killed_after_staging_leaves_the_output_and_the_next_build_no_de
 
 
 def test_a_build_killed_in_the_swap_leaves_a_complete_output(tmp_path, root, setup):
+    from warmth.site.swap import exchange
+
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    (tmp_path / "x" / "was-x").touch()
+    if not exchange(tmp_path / "x", tmp_path / "y"):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here (the fallback is tested below)")
+    assert (tmp_path / "y" / "was-x").exists() and not (tmp_path / "x" / "was-x").exists()
     data, conf, _ = setup
     out = tmp_path / "site"
     built(root, data, out, conf)
@@ -304,6 +312,21 @@ def test_two_builds_started_together_both_succeed(tmp_path, root, setup):
     assert debris(out) == []
     assert_complete(out)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("data", "cache", "conf.py", "a.log", "b.log")) == ["site"]
+
+
+def test_builds_into_two_outputs_fill_one_cache_together(tmp_path, root, setup):
+    data, conf, cache = setup
+    shutil.rmtree(cache / "records")  # both builds write the record files and race to store them
+    outs, logs = [tmp_path / "a", tmp_path / "b"], [tmp_path / "a.log", tmp_path / "b.log"]
+    procs = [start(root, data, out, conf, log) for out, log in zip(outs, logs)]
+    for proc, log in zip(procs, logs):
+        assert proc.wait(timeout=PATIENCE) == 0, log.read_text(encoding="utf-8")[-3000:]
+    for out in outs:
+        assert_complete(out)
+        assert debris(out) == []
+    assert tree(outs[0]) == tree(outs[1])
+    entry = record_entry(cache)  # exactly one entry, no temporary folder left
+    assert sorted(p.name for p in (cache / "records").iterdir()) == sorted([".lock", entry.name])
 
 
 def test_a_build_refuses_when_the_other_does_not_finish_in_time(tmp_path, root, setup):
