@@ -27,6 +27,8 @@ $(DEV): $(RUNTIME) requirements-dev.txt
 	@touch $@
 
 ## Build DATA (default data/) into OUTPUT (default output/); the old output stays if the build fails.
+## OUTPUT must be empty or a site built here (its .warmth-build marker); builds into one OUTPUT take turns
+## (WARMTH_BUILD_WAIT=<seconds> bounds the wait, default 600).
 site: $(RUNTIME)
 	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT)
 
@@ -118,5 +120,9 @@ requirements:
 	  { echo "# Generated from $$f.in by pip-compile (pip-tools): make requirements. Do not edit by hand."; grep -v '^# Generated from' $$f.txt; } > $$f.txt.new && mv $$f.txt.new $$f.txt; \
 	done
 
+# what killed builds left beside OUTPUT (the next build removes it too)
+OUTPUT_NAME := $(notdir $(patsubst %/,%,$(OUTPUT)))
+OUTPUT_PARENT := $(dir $(patsubst %/,%,$(OUTPUT)))
+
 clean:
-	rm -rf $(OUTPUT) preview .cache bench
+	rm -rf $(OUTPUT) preview .cache bench $(OUTPUT_PARENT).$(OUTPUT_NAME).tmp-* $(OUTPUT_PARENT).$(OUTPUT_NAME).old-*

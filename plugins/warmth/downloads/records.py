@@ -1,17 +1,16 @@
 """The published record files: disbursements.csv for all rounds, each round and each destination.
 
 Record files can hold a million rows, so they are written once per distinct
-input (pyarrow's CSV writer, never DataFrame.to_csv) into a content-addressed
-cache and linked into each build.
+input (pyarrow's CSV writer, never DataFrame.to_csv) and kept in a
+content-addressed cache (downloads/cache.py), from which each build gets its
+own checked copy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +23,10 @@ import pyarrow.csv as pacsv
 from warmth.core.campaign import Campaign
 from warmth.core.files import BOM
 from warmth.core.schema import COLUMN_NAMES
+from warmth.downloads.cache import cache_lock, discard, fetch, read_manifest, store
 from warmth.downloads.download import Download
+
+log = logging.getLogger("warmth")
 
 
 def _arrow(series: pd.Series) -> pa.Array:
@@ -128,38 +130,37 @@ def record_tables(typed: pd.DataFrame, campaign: Campaign):
 
 
 def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, cache_key: str, cache_dir: Path | None) -> list[Download]:
-    """Write (or link from the cache) every record file; return their downloads."""
-    cached = cache_dir / "records" / cache_key if cache_dir else None
-    manifest_path = cached / "manifest.json" if cached else None
-    if manifest_path is None or not manifest_path.exists():
-        if cached:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-        target = Path(tempfile.mkdtemp(prefix=".records-", dir=cached.parent if cached else data_out.parent))
-        jobs = list(record_tables(typed, campaign))
-        # Arrow formats CSV without holding the GIL, so two writers use both cores.
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            results = pool.map(lambda job: write_records_csv(job[1], target / job[0]), jobs)
-            manifest = {rel: list(result) for (rel, _), result in zip(jobs, results)}
-        (target / "manifest.json").write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
-        if cached:
-            shutil.rmtree(cached, ignore_errors=True)
-            os.replace(target, cached)
-        else:
-            cached = target
-        manifest_path = cached / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    downloads = []
-    for rel, (size, sha) in sorted(manifest.items()):
-        dest = data_out / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(cached / rel, dest)
-        except OSError:
-            shutil.copyfile(cached / rel, dest)
-        downloads.append(Download(rel, size, sha))
+    """Write every record file into ``data_out`` (or copy it from the cache, checked); return their downloads."""
     if cache_dir is None:
-        shutil.rmtree(cached, ignore_errors=True)
+        return _write_all(typed, campaign, data_out)
+    records = cache_dir / "records"
+    entry = records / cache_key
+    with cache_lock(records):
+        manifest = read_manifest(entry)
+        if manifest is not None:
+            wrong = fetch(entry, manifest, data_out)
+            if not wrong:
+                return [Download(rel, size, sha) for rel, (size, sha) in sorted(manifest.items())]
+            log.warning(
+                "缓存中的记录文件与其校验和不符（可能被直接修改过）：%s；已丢弃这份缓存并重新生成。\n"
+                "Cached record files do not match their checksums (edited in place?): %s; the cache entry was discarded "
+                "and the files written afresh.", ", ".join(wrong), ", ".join(wrong),
+            )  # fmt: skip
+            for rel in manifest:
+                (data_out / rel).unlink(missing_ok=True)
+        if entry.exists():
+            discard(entry)
+        downloads = _write_all(typed, campaign, data_out)
+        store(entry, data_out, {d.path: (d.bytes, d.sha256) for d in downloads})
     return downloads
+
+
+def _write_all(typed: pd.DataFrame, campaign: Campaign, data_out: Path) -> list[Download]:
+    jobs = list(record_tables(typed, campaign))
+    # Arrow formats CSV without holding the GIL, so two writers use both cores.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda job: write_records_csv(job[1], data_out / job[0]), jobs))
+    return sorted((Download(rel, size, sha) for (rel, _), (size, sha) in zip(jobs, results)), key=lambda d: d.path)
 
 
 def records_key(digests: dict[str, str]) -> str:

@@ -2,7 +2,10 @@
 
 - Any error Pelican only *logs* (a plugin that fails to import, a template
   error) fails the build, instead of Pelican's exit 0.
-- A failed build leaves the previous output exactly as it was.
+- A failed build leaves the previous output exactly as it was; a killed one
+  leaves at worst a staging folder, removed by the next build (site/swap.py).
+- One build at a time into one output (site/lock.py); only a folder the
+  build itself marked is ever replaced (site/target.py).
 - Pelican's log de-duplication state is reset, so in-process builds (tests)
   never hide a repeated warning.
 """
@@ -14,7 +17,6 @@ import io
 import logging
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,14 @@ from pathlib import Path
 from pelican import Pelican, signals
 from pelican.settings import read_settings
 
-from warmth.core.layout import OUTPUT_MARKER
+from warmth.core.files import atomic_write
+from warmth.core.layout import BUILD_MARKER, SUMS_PATH, marker_bytes
 from warmth.core.problems import BuildError, ConfigError
 from warmth.site.generator import BuildReport, WarmthGenerator
+from warmth.site.lock import output_lock
 from warmth.site.scan import personal_data_in_pages, third_party_requests
+from warmth.site.swap import new_staging, pause_for_tests, swap_in, sweep
+from warmth.site.target import check_replaceable, refuse_project_folders
 
 log = logging.getLogger("warmth")
 
@@ -56,24 +62,6 @@ def _reset_pelican_log_state() -> None:
     LimitFilter._group_count.clear()
 
 
-def _check_output_target(output: Path, root: Path, sources: list[Path]) -> None:
-    """Refuse an output folder that is, contains or lies inside the project's sources."""
-    output = output.resolve()
-    for path in [root, *sources]:
-        path = path.resolve()
-        inside = path != root and path in output.parents
-        if output == path or output in path.parents or inside:
-            raise ConfigError(
-                f"输出文件夹 {output} 是项目自己的文件夹（或包含 {path}），生成网站会覆盖它，已拒绝。\n"
-                f"Output folder {output} is, or contains, the project's own folder {path}; refused."
-            )
-    if output.exists() and any(output.iterdir()) and not (output / OUTPUT_MARKER).exists():
-        raise ConfigError(
-            f"输出文件夹 {output} 不是空的，也不是之前生成的网站，已拒绝覆盖。\n"
-            f"Output folder {output} is not empty and is not a previous build; refusing to replace it."
-        )
-
-
 def build_site(
     root: Path,
     *,
@@ -82,10 +70,13 @@ def build_site(
     settings_file: Path | None = None,
     cache: Path | None | str = "",
     overrides: dict | None = None,
+    wait: float | None = None,
 ) -> BuildResult:
     """Build ``data`` into ``output`` with the settings file; raise WarmthError on failure.
 
     ``cache`` "" keeps the settings' cache, None disables it, a path replaces it.
+    ``wait``: seconds to wait for another build into the same output (None:
+    $WARMTH_BUILD_WAIT, else 600), then refuse.
     """
 
     start = time.perf_counter()
@@ -97,10 +88,24 @@ def build_site(
         raise ConfigError(f"找不到设置文件 {settings_file} / settings file not found")
     if not data.is_dir():
         raise ConfigError(f"找不到数据文件夹 {data} / data folder not found: {data}")
-    _check_output_target(output, root, [data, root / "content", root / "theme", root / "plugins"])
-
+    refuse_project_folders(output, root, [data, root / "content", root / "theme", root / "plugins"])
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.tmp-", dir=output.parent))
+    with output_lock(output, wait):
+        sweep(output)
+        check_replaceable(output)
+        staging = new_staging(output)
+        report = _build_into(staging, root, data, settings_file, cache, overrides)
+        pause_for_tests("staged")
+        try:
+            swap_in(staging, output)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)  # nothing was swapped: the previous output stands
+            raise
+    return BuildResult(output, time.perf_counter() - start, report)
+
+
+def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cache, overrides: dict | None) -> BuildReport:
+    """Build into ``staging`` and check the result; on any failure remove it and raise."""
     override = {
         "OUTPUT_PATH": str(staging),
         "WARMTH_DATA": str(data),
@@ -142,7 +147,7 @@ def build_site(
                 "构建过程中出现错误，网站未生成。/ Errors were logged during the build; the site was not built.\n"
                 + "\n".join(f"  - {m}" for m in collector.messages)
             )
-        if not (staging / OUTPUT_MARKER).exists():
+        if not (staging / SUMS_PATH).exists():
             raise BuildError(
                 f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
             )
@@ -161,6 +166,7 @@ def build_site(
                 "Pages would load resources from third parties; the site was not built:\n"
                 + "\n".join(f"  - {page}: {url}" for page, url in external)
             )
+        atomic_write(staging / BUILD_MARKER, marker_bytes())  # last: only a checked, complete site is marked
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -168,19 +174,4 @@ def build_site(
         os.chdir(cwd)
         root_logger.removeHandler(collector)
         signals.all_generators_finalized.disconnect(catch)
-
-    _swap_in(staging, output)
-    return BuildResult(output, time.perf_counter() - start, report)
-
-
-def _swap_in(staging: Path, output: Path) -> None:
-    """Replace ``output`` with ``staging`` using renames only (same parent folder)."""
-    os.chmod(staging, 0o755)  # mkdtemp makes it 0700
-    old = None
-    if output.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
-        os.rmdir(old)
-        os.replace(output, old)
-    os.replace(staging, output)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return report

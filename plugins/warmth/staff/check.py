@@ -17,7 +17,7 @@ import pandas as pd
 
 from warmth.core.campaign import load_campaign
 from warmth.core.files import BOM
-from warmth.core.layout import CAMPAIGN_FILE
+from warmth.core.layout import CAMPAIGN_FILE, looks_like_site
 from warmth.core.problems import ConfigError, DataError, Problem
 from warmth.core.schema import FORMULA_START, RECORD_COLUMNS
 from warmth.downloads.plain import append_text_row
@@ -77,7 +77,7 @@ def check_file(data_dir: Path, path: Path) -> list[Problem]:
 
 def _refuse_inside(target: Path, protected: list[Path]) -> None:
     target = target.resolve()
-    if any((folder / "data" / "SHA256SUMS").is_file() for folder in [target, *target.parents]):
+    if any(looks_like_site(folder) for folder in [target, *target.parents]):  # the build's marker, or data/SHA256SUMS
         raise ConfigError(
             f"报告不能写进已生成的网站：{target}\nThe report must not be written inside a built site: {target}"
         )
