@@ -15,7 +15,10 @@ with the Python standard library alone:
    module and Decimal: ``disbursements.csv`` is streamed once into `Totals`
    (totals.py); the summaries and allocated vs disbursed are compared with it
    (summaries.py), and so is each round's and destination's record file (parts.py);
-5. the format promised to auditors: UTF-8 with BOM, every field quoted,
+5. every record of a sealed round is in disbursements.csv as sealed, or a
+   published correction or a recorded redaction explains the difference
+   (history.py), seen in that same read;
+6. the format promised to auditors: UTF-8 with BOM, every field quoted,
    every amount with exactly two decimals (csvfiles.py).
 
 report.py holds the verdicts (`Check`, `Report`); folder.py the file names and hashes.
@@ -25,9 +28,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from warmth.audit.chain import Ledger
 from warmth.audit.checksums import check_datapackage, check_sums, check_sums_complete, read_sums
 from warmth.audit.csvfiles import CsvFiles, Unreadable, check_format
 from warmth.audit.folder import CAMPAIGN_TABLE, SUMMARIES, SUMS, DataFolder
+from warmth.audit.history import HISTORY_NAME, Explanations, SealedRecords
 from warmth.audit.parts import check_parts, parts_name
 from warmth.audit.report import Check, Report
 from warmth.audit.sealed import check_chain, check_redactions, check_sealed_files, read_published_ledger
@@ -77,18 +82,20 @@ def run_checks(folder: DataFolder) -> list[Check]:
         checks.append(check_sealed_files(folder, ledger))
         checks.append(check_redactions(ledger))
     csvs = CsvFiles(folder)
-    checks += _record_checks(csvs, ledger.sealed_rounds() if ledger is not None else frozenset())
+    checks += _record_checks(csvs, ledger)
     checks.append(check_format(csvs))
     return checks
 
 
-def _record_checks(csvs: CsvFiles, sealed: frozenset[str]) -> list[Check]:
-    """The checks that re-compute from disbursements.csv; all fail, saying why, when it cannot be read."""
+def _record_checks(csvs: CsvFiles, ledger: Ledger | None) -> list[Check]:
+    """The checks that re-compute from disbursements.csv, read once; all fail, saying why, when it cannot be read."""
+    sealed = ledger.sealed_rounds() if ledger is not None else frozenset()
+    history = SealedRecords(csvs, ledger, Explanations.read(csvs, ledger))
     try:
-        totals = read_totals(csvs)
+        totals = read_totals(csvs, [history])
     except Unreadable as exc:
         why = f"无法重新计算 / cannot re-compute: {exc}"
-        names = [*map(summary_name, SUMMARIES), ALLOC_VS_NAME, parts_name("round"), parts_name("district")]
+        names = [*map(summary_name, SUMMARIES), ALLOC_VS_NAME, parts_name("round"), parts_name("district"), HISTORY_NAME]
         return [Check(*name, False, why) for name in names]
     checks = [check_summary(csvs, totals, rel) for rel in SUMMARIES]
     checks.append(check_allocated_vs_disbursed(csvs, totals))
@@ -96,4 +103,5 @@ def _record_checks(csvs: CsvFiles, sealed: frozenset[str]) -> list[Check]:
     checks.append(check_parts(csvs, totals, "district", sealed))
     if csvs.folder.exists(CAMPAIGN_TABLE):
         checks.append(check_campaign_table(csvs, totals))
+    checks.append(history.check())
     return checks
