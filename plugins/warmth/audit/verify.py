@@ -18,7 +18,10 @@ with the Python standard library alone:
 5. every record of a sealed round is in disbursements.csv as sealed, or a
    published correction or a recorded redaction explains the difference
    (history.py), seen in that same read;
-6. the format promised to auditors: UTF-8 with BOM, every field quoted,
+6. findings.csv: the rules the public data allows re-computed with campaign.json,
+   the others (they need withheld fields) checked for consistency and said to be
+   so (rules.py, findings.py, declared.py), seen in that same read;
+7. the format promised to auditors: UTF-8 with BOM, every field quoted,
    every amount with exactly two decimals (csvfiles.py).
 
 report.py holds the verdicts (`Check`, `Report`); folder.py the file names and hashes.
@@ -31,6 +34,7 @@ from pathlib import Path
 from warmth.audit.chain import Ledger
 from warmth.audit.checksums import check_datapackage, check_sums, check_sums_complete, read_sums
 from warmth.audit.csvfiles import CsvFiles, Unreadable, check_format
+from warmth.audit.findings import FindingsCheck, failed_findings
 from warmth.audit.folder import CAMPAIGN_TABLE, SUMMARIES, SUMS, DataFolder
 from warmth.audit.history import HISTORY_NAME, Explanations, SealedRecords
 from warmth.audit.parts import check_parts, parts_name
@@ -91,12 +95,13 @@ def _record_checks(csvs: CsvFiles, ledger: Ledger | None) -> list[Check]:
     """The checks that re-compute from disbursements.csv, read once; all fail, saying why, when it cannot be read."""
     sealed = ledger.sealed_rounds() if ledger is not None else frozenset()
     history = SealedRecords(csvs, ledger, Explanations.read(csvs, ledger))
+    findings = FindingsCheck(csvs)
     try:
-        totals = read_totals(csvs, [history])
+        totals = read_totals(csvs, [history, *findings.watchers()])
     except Unreadable as exc:
         why = f"无法重新计算 / cannot re-compute: {exc}"
         names = [*map(summary_name, SUMMARIES), ALLOC_VS_NAME, parts_name("round"), parts_name("district"), HISTORY_NAME]
-        return [Check(*name, False, why) for name in names]
+        return [Check(*name, False, why) for name in names] + failed_findings(why)
     checks = [check_summary(csvs, totals, rel) for rel in SUMMARIES]
     checks.append(check_allocated_vs_disbursed(csvs, totals))
     checks.append(check_parts(csvs, totals, "round", sealed))
@@ -104,4 +109,5 @@ def _record_checks(csvs: CsvFiles, ledger: Ledger | None) -> list[Check]:
     if csvs.folder.exists(CAMPAIGN_TABLE):
         checks.append(check_campaign_table(csvs, totals))
     checks.append(history.check())
+    checks += findings.checks(totals)
     return checks

@@ -1,10 +1,10 @@
 """Publish: every download under /data/, byte-stable, with sizes and SHA-256.
 
 The record files come from downloads/records.py (cached by content), the small
-tables from downloads/tables.py, the description from downloads/package.py;
-sealed rounds are published exactly as archived. Every CSV and .xlsx cell is
-then read back (downloads/plain.py: nothing a spreadsheet would run as a
-formula). SHA256SUMS is written last.
+tables from downloads/tables.py, the description and campaign.json from
+downloads/package.py; sealed rounds are published exactly as archived. Every CSV and .xlsx cell is then
+read back (downloads/plain.py: nothing a spreadsheet would run as a formula).
+SHA256SUMS is written last.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import shutil
 from pathlib import Path
 
 from warmth.core.files import atomic_write
-from warmth.core.layout import DATA_DIR, LEDGER_FILE, SUMS_FILE
+from warmth.core.layout import CAMPAIGN_JSON_FILE, DATA_DIR, LEDGER_FILE, SUMS_FILE
 from warmth.downloads.download import Download
-from warmth.downloads.package import TITLES, datapackage, sha256sums, title_for
+from warmth.downloads.package import TITLES, campaign_json, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
 from warmth.downloads.records import records_key, write_record_files
 from warmth.downloads.redacted import pending_files
@@ -67,6 +67,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     small["summary/campaign-table.xlsx"] = campaign_table_xlsx(table, campaign)
     if ds.ledger:
         small[LEDGER_FILE] = (ds.data_dir / LEDGER_FILE).read_bytes()
+    small[CAMPAIGN_JSON_FILE] = campaign_json(campaign, report_dates_recorded=ds.submissions is not None)
     for rel, payload in small.items():
         atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
