@@ -5,7 +5,8 @@ folder (``<folder>/SHA256SUMS``), it checks — reading only, writing nothing,
 with the Python standard library alone:
 
 1. SHA256SUMS: every listed file exists with that hash, every file is listed
-   (checksums.py);
+   (checksums.py); all.zip holds exactly those files and all.zip.sha256 is its
+   hash, when they are there (archive.py);
 2. datapackage.json: every resource's bytes and ``sha256:`` hash (checksums.py);
 3. the ledger of sealed rounds (when ``ledger.jsonl`` is published): the hash
    chain (format 1 and format 2), every sealed round's published files against
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from warmth.audit.archive import check_archive
 from warmth.audit.chain import Ledger
 from warmth.audit.checksums import check_datapackage, check_sums, check_sums_complete, read_sums
 from warmth.audit.csvfiles import CsvFiles, Unreadable, check_format
@@ -79,7 +81,7 @@ def verify(folder: Path) -> Report:
 def run_checks(folder: DataFolder) -> list[Check]:
     """Every check, in the order they are printed."""
     sums = read_sums(folder)
-    checks = [check_sums(folder, sums), check_sums_complete(folder, sums), check_datapackage(folder)]
+    checks = [check_sums(folder, sums), check_sums_complete(folder, sums), check_archive(folder), check_datapackage(folder)]
     ledger = read_published_ledger(folder)
     checks.append(check_chain(ledger))
     if ledger is not None:

@@ -4,7 +4,8 @@ The record files come from downloads/records.py (cached by content), the small
 tables from downloads/tables.py, the description and campaign.json from
 downloads/package.py; sealed rounds are published exactly as archived. Every CSV and .xlsx cell is then
 read back (downloads/plain.py: nothing a spreadsheet would run as a formula).
-SHA256SUMS is written last.
+SHA256SUMS is written after every file it lists; all.zip, which holds them all
+and SHA256SUMS too, comes last, with its own checksum (downloads/archive.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from warmth.core.files import atomic_write
 from warmth.core.layout import CAMPAIGN_JSON_FILE, DATA_DIR, LEDGER_FILE, SUMS_FILE
+from warmth.downloads.archive import publish_archive
 from warmth.downloads.download import Download
 from warmth.downloads.package import TITLES, campaign_json, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
@@ -32,7 +34,7 @@ from warmth.figures.dataset import Dataset
 
 
 def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]:
-    """Write everything under ``out``/data/; return the downloads, SHA256SUMS last.
+    """Write everything under ``out``/data/; return the downloads: SHA256SUMS, all.zip and all.zip.sha256 last.
 
     Sealed rounds (``ds.sealed``: path under /data/ → (archived file, bytes,
     sha256)) are published exactly as sealed, whatever the current data would
@@ -80,4 +82,5 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     atomic_write(data_out / SUMS_FILE, sums)
     downloads = sorted(downloads, key=lambda d: d.path)
     downloads.append(Download(SUMS_FILE, len(sums), hashlib.sha256(sums).hexdigest(), "校验和清单 / checksums"))
-    return downloads
+    beside = publish_archive(data_out, downloads, sums, cache_dir)
+    return downloads + [Download(d.path, d.bytes, d.sha256, TITLES[d.path]) for d in beside]
