@@ -82,9 +82,10 @@ redact: $(RUNTIME)
 	$(PY) -m warmth build --data $(DATA) --output $(OUTPUT)
 
 ## The auditor's check of a built site or a downloaded /data/ folder: make verify SITE=output
+## (the standard library alone: any Python 3.9+, no virtual environment; the site's /data/verify.py is the same code)
 SITE ?= $(OUTPUT)
-verify: $(RUNTIME)
-	$(PY) -m warmth verify "$(SITE)"
+verify:
+	$(PYTHON) -m warmth.audit "$(SITE)"
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

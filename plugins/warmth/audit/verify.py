@@ -25,7 +25,8 @@ with the Python standard library alone:
 7. the format promised to auditors: UTF-8 with BOM, every field quoted,
    every amount with exactly two decimals (csvfiles.py).
 
-report.py holds the verdicts (`Check`, `Report`); folder.py the file names and hashes.
+report.py holds the verdicts (`Check`, `Report`); folder.py the file names and hashes;
+command.py the command line (``make verify``, and ``python3 verify.py`` in the kit).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ SEALED_DIR = "sealed"
 DATA_DIR = "data"  # the downloads: /data/…
 SUMS_FILE = "SHA256SUMS"
 CAMPAIGN_JSON_FILE = "campaign.json"  # the declared campaign, for the auditor's re-computation of findings
+KIT_FILE = "verify.py"  # the auditor's check, one standard-library file
 # A folder is taken for a previous build (and may be replaced) only when it holds this file.
 OUTPUT_MARKER = PurePosixPath(DATA_DIR) / SUMS_FILE
 

@@ -2,7 +2,8 @@
 
 The record files come from downloads/records.py (cached by content), the small
 tables from downloads/tables.py, the description and campaign.json from
-downloads/package.py; sealed rounds are published exactly as archived. Every CSV and .xlsx cell is then
+downloads/package.py, the auditor's verify.py from downloads/kit.py; sealed
+rounds are published exactly as archived. Every CSV and .xlsx cell is then
 read back (downloads/plain.py: nothing a spreadsheet would run as a formula).
 SHA256SUMS is written after every file it lists; all.zip, which holds them all
 and SHA256SUMS too, comes last, with its own checksum (downloads/archive.py).
@@ -15,9 +16,10 @@ import shutil
 from pathlib import Path
 
 from warmth.core.files import atomic_write
-from warmth.core.layout import CAMPAIGN_JSON_FILE, DATA_DIR, LEDGER_FILE, SUMS_FILE
+from warmth.core.layout import CAMPAIGN_JSON_FILE, DATA_DIR, KIT_FILE, LEDGER_FILE, SUMS_FILE
 from warmth.downloads.archive import publish_archive
 from warmth.downloads.download import Download
+from warmth.downloads.kit import auditor_kit
 from warmth.downloads.package import TITLES, campaign_json, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
 from warmth.downloads.records import records_key, write_record_files
@@ -70,6 +72,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     if ds.ledger:
         small[LEDGER_FILE] = (ds.data_dir / LEDGER_FILE).read_bytes()
     small[CAMPAIGN_JSON_FILE] = campaign_json(campaign, report_dates_recorded=ds.submissions is not None)
+    small[KIT_FILE] = auditor_kit()
     for rel, payload in small.items():
         atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
