@@ -92,11 +92,12 @@ redact: $(RUNTIME)
 
 ## The auditor's check of a built site or a downloaded /data/ folder: make verify SITE=output
 ## [SINCE=<an earlier ledger.jsonl or head hash>] [PUBKEY=<the union's public key, from its notice>]
+## (the standard library alone: any Python 3.9+, no virtual environment; the site's /data/verify.py is the same code)
 SITE ?= $(OUTPUT)
 SINCE ?=
 PUBKEY ?=
-verify: $(RUNTIME)
-	$(PY) -m warmth verify "$(SITE)"$(if $(SINCE), --since "$(SINCE)")$(if $(PUBKEY), --pubkey "$(PUBKEY)")
+verify:
+	$(PYTHON) -m warmth.audit "$(SITE)"$(if $(SINCE), --since "$(SINCE)")$(if $(PUBKEY), --pubkey "$(PUBKEY)")
 
 ## Preview on http://127.0.0.1:$(PORT)/, rebuilding when data/, content/, theme/ or plugins/ change.
 serve: $(RUNTIME)

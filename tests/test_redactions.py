@@ -21,8 +21,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_verify import _audit_problems, _build_problems, resum
+from test_verify import SEALED, _audit_problems, _build_problems, resum
 
+from warmth.audit.history import HISTORY_NAME
+from warmth.audit.verify import verify
 from warmth.core.layout import LEDGER_FILE
 from warmth.core.schema import RECORD_COLUMNS, header_map, normalize_header
 from warmth.ledger.chain import ZERO_HASH, canonical, check_chain, manifest_hash, read_ledger, without_path
@@ -31,6 +33,7 @@ from warmth.ledger.redactions import hide_paths
 from conftest import make_data
 from independent import read_rows
 
+HISTORY = HISTORY_NAME[1]
 NAME = "欧阳娜娜"  # a bare name: the gate cannot tell it from a word, so it slips through
 OTHER = "上官婉儿"  # another, in a test of its own
 MARK = "[已删除]"
@@ -189,6 +192,15 @@ def test_a_round_sealed_with_a_name_can_be_redacted_and_verify_passes_afterwards
     assert verified.returncode == 0, verified.stdout
     listed = [row for row in verified.stdout.splitlines() if row.strip().startswith("R1:")]
     assert len(listed) == 1 and all(part in listed[0] for part in ("2012-01", "note", "备注里写了受助人姓名", "2012-02-01", sha(NAME)))
+    # every sealed record is as sealed: the archive was rewritten with the take-down, so nothing differs
+    assert "✓ 已封存批次的每条记录" in verified.stdout and "0 differences" in verified.stdout
+    # had the old archive been published, the ledger check catches it, and the note's difference is the recorded redaction
+    old = site.parent / "old-archive"
+    shutil.copytree(site, old)
+    (old / "data/rounds/2012-01/disbursements.csv").write_bytes(old_archive)
+    resum(old / "data")
+    report = {c.name_en: c for c in verify(old).checks}
+    assert not report[SEALED].ok and report[HISTORY].ok and "1 redacted" in report[HISTORY].detail, report[HISTORY].detail
     page = (site / "ledger/index.html").read_text(encoding="utf-8")
     assert "删除记录" in page and "备注里写了受助人姓名" in page and sha(NAME) in page
 

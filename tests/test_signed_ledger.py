@@ -40,12 +40,12 @@ def make(root: Path, target: str, *, cwd: Path | None = None, env: dict | None =
     """``make <target> VAR=…``: each command line of the recipe (``make -n``), run with this Python; stops at the first
     that fails. Builds run without the project's cache. The result has every step's output and the last exit code."""
     args = [f"{k}={v}" for k, v in variables.items()]
-    dry = "\n".join(recipe(root, target, *args, f"PY={sys.executable}"))
+    dry = "\n".join(recipe(root, target, *args, f"PY={sys.executable}", f"PYTHON={sys.executable}"))
     result = subprocess.CompletedProcess(dry, 0, "", "")
     for line in dry.splitlines():
         words = shlex.split(line)
-        assert words[:3] == [sys.executable, "-m", "warmth"], line
-        if words[3] == "build":
+        assert words[:2] == [sys.executable, "-m"] and words[2] in ("warmth", "warmth.audit"), line
+        if words[2:4] == ["warmth", "build"]:
             words.append("--no-cache")
         step = subprocess.run(words, cwd=cwd or root, capture_output=True, text=True, timeout=600,
                               env={**os.environ, "PYTHONPATH": str(root / "plugins"), **(env or {})})
@@ -286,6 +286,28 @@ def test_verify_checks_every_signature_with_openssl_and_the_key_from_the_notice(
     wrong = verify(root, campaign["site"], PUBKEY=str(other))
     assert wrong.returncode == 1 and "the signature does not verify with the key" in wrong.stdout
     assert "the site's ledger-public-key.pem is not your key" in wrong.stdout
+
+
+@needs_openssl
+def test_the_kit_takes_the_key_and_an_earlier_head_too(campaign, tmp_path):
+    """/data/verify.py, run alone with no project on the path, checks signatures and SINCE as make verify does."""
+    notice = tmp_path / "union-public-key.pem"
+    shutil.copyfile(campaign["data"] / PUBLIC_KEY_FILE, notice)
+    data = campaign["site"] / "data"
+    head = head_printed(campaign["first"].stdout)
+
+    def kit(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-I", "-S", str(data / "verify.py"), str(data), *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600)
+
+    ok = kit("--pubkey", str(notice), "--since", head)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "openssl 核对了 1 个签名，全部相符" in ok.stdout and "added since: 第 2 行" in ok.stdout
+    other = tmp_path / "other.pem"
+    other.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert kit("--pubkey", str(other)).returncode == 1
+    assert kit("--since", "ab" * 32).returncode == 1
 
 
 @needs_openssl

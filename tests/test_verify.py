@@ -21,6 +21,7 @@ from warmth.audit.totals import read_totals
 from warmth.audit.verify import Report, verify
 from warmth.core.layout import LEDGER_FILE
 from warmth.core.problems import DataError
+from warmth.downloads.archive import write_zip
 from warmth.ledger.chain import canonical, check_chain, read_ledger
 from warmth.pii.detect import mask
 from warmth.site.build import build_site
@@ -33,6 +34,7 @@ SUMS_ALL = "SHA256SUMS lists every file under /data/"
 PACKAGE = "datapackage.json: bytes and sha256 of every resource"
 CHAIN = "ledger.jsonl hash chain intact"
 SEALED = "published files of sealed rounds match the ledger"
+ARCHIVE = "all.zip holds exactly the other files, and all.zip.sha256 is its SHA-256"
 ROUNDS = "rounds/<round>/disbursements.csv = the round's rows of disbursements.csv"
 DISTRICTS = "districts/<slug>/disbursements.csv = the destination's rows of disbursements.csv"
 FORMAT = "CSV format: UTF-8 with BOM, every field quoted, amounts with exactly two decimals"
@@ -52,13 +54,24 @@ def sha(path: Path) -> str:
 
 
 def resum(data: Path) -> None:
-    """Rewrite SHA256SUMS to match the files as they are now (a careful forger would)."""
+    """Rewrite SHA256SUMS to match the files as they are now, and all.zip and its checksum when there is one
+    (a careful forger would)."""
     lines = [
         f"{sha(p)}  {p.relative_to(data).as_posix()}\n"
         for p in sorted(data.rglob("*"))
-        if p.is_file() and p.name != "SHA256SUMS"
+        if p.is_file() and p.relative_to(data).as_posix() not in ("SHA256SUMS", "all.zip", "all.zip.sha256")
     ]
     (data / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+    if (data / "all.zip").exists():
+        rezip(data)
+
+
+def rezip(data: Path) -> None:
+    """Write all.zip again from the folder as SHA256SUMS lists it, and its .sha256."""
+    names = [line.split("  ", 1)[1] for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines()] + ["SHA256SUMS"]
+    (data / "all.zip").unlink(missing_ok=True)
+    _size, digest = write_zip(data, names, data / "all.zip")
+    (data / "all.zip.sha256").write_text(f"{digest}  all.zip\n", encoding="ascii")
 
 
 def replace_once(path: Path, old: bytes, new: bytes) -> None:
@@ -112,7 +125,7 @@ def test_a_built_site_passes_every_check(built):
     report = verify(built[1])
     assert report.ok, report.format()
     names = [c.name_en for c in report.checks]
-    for name in [SUMS_OK, SUMS_ALL, PACKAGE, CHAIN, ROUNDS, DISTRICTS, FORMAT, ALLOC_VS, *map(recomputed, SUMMARIES)]:
+    for name in [SUMS_OK, SUMS_ALL, ARCHIVE, PACKAGE, CHAIN, ROUNDS, DISTRICTS, FORMAT, ALLOC_VS, *map(recomputed, SUMMARIES)]:
         assert name in names
     text = report.format()
     assert text.count("✓") == len(report.checks) and "✗" not in text
@@ -144,8 +157,9 @@ def test_one_changed_byte_in_a_summary_is_caught_and_named(site):
     replace_once(path, b'"871509.55"', b'"871509.56"')  # 市中区's total, one fen more
     report = verify(site)
     problems = failed(report)
-    assert set(problems) == {SUMS_OK, PACKAGE, recomputed("summary/by-district.csv")}
+    assert set(problems) == {SUMS_OK, PACKAGE, ARCHIVE, recomputed("summary/by-district.csv")}
     assert "summary/by-district.csv: SHA-256 不符 / checksum mismatch" in problems[SUMS_OK]
+    assert "all.zip: summary/by-district.csv 与文件夹里的文件内容不同 / differs from the file in the folder" in problems[ARCHIVE]
     assert "summary/by-district.csv" in problems[PACKAGE]
     detail = problems[recomputed("summary/by-district.csv")]
     assert "summary/by-district.csv 第2行 (row 2) 市中区" in detail

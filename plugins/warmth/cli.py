@@ -242,11 +242,9 @@ def _cmd_redact(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from warmth.audit.verify import verify
+    from warmth.audit.command import main as verify_main  # the same command as make verify and /data/verify.py
 
-    report = verify(Path(args.site), since=args.since, pubkey=Path(args.pubkey) if args.pubkey else None)
-    print(report.format())
-    return 0 if report.ok else 1
+    return verify_main([args.site, *(["--since", args.since] if args.since else []), *(["--pubkey", args.pubkey] if args.pubkey else [])])
 
 
 def _cmd_serve(args) -> int:

@@ -15,6 +15,13 @@ ALLOCATIONS = "allocations.csv"
 ALLOC_VS = "summary/allocated-vs-disbursed.csv"
 CAMPAIGN_TABLE = "summary/campaign-table.csv"
 LEDGER = "ledger.jsonl"
+CORRECTIONS = "corrections.csv"
+FINDINGS = "findings.csv"
+CAMPAIGN = "campaign.json"  # the declared campaign: names, earmarks, rounds and deadlines, closed or not
+KIT = "verify.py"  # this program, bundled into one file
+ARCHIVE = "all.zip"  # every file below in one zip
+ARCHIVE_SUM = "all.zip.sha256"  # its SHA-256: the zip holds SHA256SUMS, so SHA256SUMS cannot list it
+BESIDE = (ARCHIVE, ARCHIVE_SUM)  # published beside the files SHA256SUMS lists
 # each summary file and the column of disbursements.csv it sums by
 SUMMARIES = {
     "summary/by-district.csv": "district",
@@ -26,7 +33,7 @@ SUMMARIES = {
 }
 # files a file manager or an unzip tool may leave in a downloaded folder
 LITTER = {".DS_Store", "Thumbs.db", "desktop.ini"}
-_CHUNK = 1 << 20
+CHUNK = 1 << 20  # bytes read at a time
 
 
 def safe_path(rel: str) -> bool:
@@ -55,7 +62,7 @@ class DataFolder:
             h = hashlib.sha256()
             size = 0
             with open(self.path / rel, "rb") as handle:
-                while chunk := handle.read(_CHUNK):
+                while chunk := handle.read(CHUNK):
                     h.update(chunk)
                     size += len(chunk)
             self._digests[rel] = (size, h.hexdigest())

@@ -30,7 +30,7 @@ from warmth.audit.report import Check
 HEADS = "ledger-heads.txt"
 HEADS_NAME = ("账本各行哈希 ledger-heads.txt", "ledger-heads.txt matches the ledger")
 SINCE_NAME = ("以前保存的账本仍是今天账本的开头（SINCE）", "the earlier ledger is the beginning of today's (SINCE)")
-_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
+_HEAD_HASH = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def describe(number: int, manifest: dict) -> str:
@@ -80,7 +80,7 @@ def check_since(ledger: Ledger | None, since: str) -> Check:
     """Today's ledger still begins with the auditor's earlier copy, or contains their head hash."""
     text = since.strip()
     path = Path(text)
-    if _HEX64.fullmatch(text) and not path.is_file():
+    if _HEAD_HASH.fullmatch(text) and not path.is_file():
         return _since_hash(ledger, text.lower())
     if not path.is_file():
         return Check(*SINCE_NAME, False, f"找不到文件 {text}，它也不是 64 位十六进制的最新哈希 / "

@@ -90,7 +90,7 @@ def check_summary(csvs: CsvFiles, totals: Totals, rel: str) -> Check:
     return Check.of(name, issues, f"{len(table) - 1} 行，与 {RECORDS} 一致 / rows, match {RECORDS}")
 
 
-def _allocated(table: list[list[str]], issues: list[str]) -> dict[tuple[str, str], Decimal]:
+def allocated_amounts(table: list[list[str]], issues: list[str]) -> dict[tuple[str, str], Decimal]:
     """allocations.csv: (fund_source, district) → amount allocated."""
     allocated: dict[tuple[str, str], Decimal] = {}
     for number, row in enumerate(table[1:], 2):
@@ -114,7 +114,7 @@ def check_allocated_vs_disbursed(csvs: CsvFiles, totals: Totals) -> Check:
     if wrong_header:
         return Check.of(ALLOC_VS_NAME, [wrong_header], "")
     issues = _bad_rows_note(totals)
-    allocated = _allocated(allocations, issues)
+    allocated = allocated_amounts(allocations, issues)
     pairs = totals.pairs
     seen = set()
     for number, row in enumerate(table[1:], 2):

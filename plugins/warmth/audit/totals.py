@@ -4,16 +4,18 @@ A record file may hold a million rows: it is read once, row by row, into a
 `Totals` value. Each row feeds the sums, the (fund source, destination) pairs,
 the campaign table's money and people, and a running SHA-256 per round and per
 destination that a round's or destination's own record file is compared with.
+Checks that need more from the same rows (the sealed records, the findings) pass
+a `Watcher`: it sees the header, then every well-formed row, in this one read.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from warmth.audit.csvfiles import CsvFiles, Unreadable, decimal
 from warmth.audit.folder import RECORDS, SUMMARIES
@@ -32,6 +34,13 @@ class Digest(NamedTuple):
 
     records: int
     sha256: str
+
+
+class Watcher(Protocol):
+    """What a check needs from the rows of disbursements.csv, collected in the one read of it."""
+
+    def start(self, header: list[str]) -> Callable[[list[str]], None] | None:
+        """Given the header: the function to call with every row of as many fields, or None to see no rows."""
 
 
 def row_token(fields: list[str]) -> bytes:
@@ -60,8 +69,11 @@ class Totals:
         return self.rounds if key == "round" else self.districts
 
 
-def read_totals(csvs: CsvFiles) -> Totals:
-    """Stream ``disbursements.csv`` once; Unreadable when it is missing, lacks a column or cannot be parsed."""
+def read_totals(csvs: CsvFiles, watchers: Sequence[Watcher] = ()) -> Totals:
+    """Stream ``disbursements.csv`` once, showing each row to the watchers too.
+
+    Unreadable when it is missing, lacks a column or cannot be parsed.
+    """
     rows = csvs.rows(RECORDS)
     header = next(rows, None)
     missing = [c for c in NEEDED if header is None or c not in header]
@@ -83,10 +95,13 @@ def read_totals(csvs: CsvFiles) -> Totals:
     district_counts: dict[str, int] = defaultdict(int)
     bad: list[int] = []
     width = len(header)
+    seeing = [see for see in (w.start(list(header)) for w in watchers) if see is not None]
     for number, fields in enumerate(rows, 2):
         if len(fields) != width:
             bad.append(number)
             continue
+        for see in seeing:
+            see(fields)
         amount = decimal(fields[amount_at])
         if amount is None:
             bad.append(number)

@@ -5,7 +5,8 @@ folder (``<folder>/SHA256SUMS``), it checks — reading only, writing nothing,
 with the Python standard library alone:
 
 1. SHA256SUMS: every listed file exists with that hash, every file is listed
-   (checksums.py);
+   (checksums.py); all.zip holds exactly those files and all.zip.sha256 is its
+   hash, when they are there (archive.py);
 2. datapackage.json: every resource's bytes and ``sha256:`` hash (checksums.py);
 3. the ledger of sealed rounds (when ``ledger.jsonl`` is published): the hash
    chain (format 1 and format 2), ledger-heads.txt, the signatures (with the
@@ -17,19 +18,30 @@ with the Python standard library alone:
    module and Decimal: ``disbursements.csv`` is streamed once into `Totals`
    (totals.py); the summaries and allocated vs disbursed are compared with it
    (summaries.py), and so is each round's and destination's record file (parts.py);
-5. the format promised to auditors: UTF-8 with BOM, every field quoted,
+5. every record of a sealed round is in disbursements.csv as sealed, or a
+   published correction or a recorded redaction explains the difference
+   (history.py), seen in that same read;
+6. findings.csv: the rules the public data allows re-computed with campaign.json,
+   the others (they need withheld fields) checked for consistency and said to be
+   so (rules.py, findings.py, declared.py), seen in that same read;
+7. the format promised to auditors: UTF-8 with BOM, every field quoted,
    every amount with exactly two decimals (csvfiles.py).
 
-report.py holds the verdicts (`Check`, `Report`); folder.py the file names and hashes.
+report.py holds the verdicts (`Check`, `Report`); folder.py the file names and hashes;
+command.py the command line (``make verify``, and ``python3 verify.py`` in the kit).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from warmth.audit.archive import check_archive
+from warmth.audit.chain import Ledger
 from warmth.audit.checksums import check_datapackage, check_sums, check_sums_complete, read_sums
 from warmth.audit.csvfiles import CsvFiles, Unreadable, check_format
+from warmth.audit.findings import FindingsCheck, failed_findings
 from warmth.audit.folder import CAMPAIGN_TABLE, SUMMARIES, SUMS, DataFolder
+from warmth.audit.history import HISTORY_NAME, Explanations, SealedRecords
 from warmth.audit.parts import check_parts, parts_name
 from warmth.audit.report import Check, Report
 from warmth.audit.sealed import anchor_checks, check_chain, check_redactions, check_sealed_files, read_published_ledger
@@ -76,7 +88,7 @@ def verify(folder: Path, *, since: str | None = None, pubkey: Path | None = None
 def run_checks(folder: DataFolder, *, since: str | None = None, pubkey: Path | None = None) -> list[Check]:
     """Every check, in the order they are printed."""
     sums = read_sums(folder)
-    checks = [check_sums(folder, sums), check_sums_complete(folder, sums), check_datapackage(folder)]
+    checks = [check_sums(folder, sums), check_sums_complete(folder, sums), check_archive(folder), check_datapackage(folder)]
     ledger = read_published_ledger(folder)
     checks.append(check_chain(ledger))
     checks += anchor_checks(folder, ledger, since, pubkey)
@@ -84,23 +96,28 @@ def run_checks(folder: DataFolder, *, since: str | None = None, pubkey: Path | N
         checks.append(check_sealed_files(folder, ledger))
         checks.append(check_redactions(ledger))
     csvs = CsvFiles(folder)
-    checks += _record_checks(csvs, ledger.sealed_rounds() if ledger is not None else frozenset())
+    checks += _record_checks(csvs, ledger)
     checks.append(check_format(csvs))
     return checks
 
 
-def _record_checks(csvs: CsvFiles, sealed: frozenset[str]) -> list[Check]:
-    """The checks that re-compute from disbursements.csv; all fail, saying why, when it cannot be read."""
+def _record_checks(csvs: CsvFiles, ledger: Ledger | None) -> list[Check]:
+    """The checks that re-compute from disbursements.csv, read once; all fail, saying why, when it cannot be read."""
+    sealed = ledger.sealed_rounds() if ledger is not None else frozenset()
+    history = SealedRecords(csvs, ledger, Explanations.read(csvs, ledger))
+    findings = FindingsCheck(csvs)
     try:
-        totals = read_totals(csvs)
+        totals = read_totals(csvs, [history, *findings.watchers()])
     except Unreadable as exc:
         why = f"无法重新计算 / cannot re-compute: {exc}"
-        names = [*map(summary_name, SUMMARIES), ALLOC_VS_NAME, parts_name("round"), parts_name("district")]
-        return [Check(*name, False, why) for name in names]
+        names = [*map(summary_name, SUMMARIES), ALLOC_VS_NAME, parts_name("round"), parts_name("district"), HISTORY_NAME]
+        return [Check(*name, False, why) for name in names] + failed_findings(why)
     checks = [check_summary(csvs, totals, rel) for rel in SUMMARIES]
     checks.append(check_allocated_vs_disbursed(csvs, totals))
     checks.append(check_parts(csvs, totals, "round", sealed))
     checks.append(check_parts(csvs, totals, "district", sealed))
     if csvs.folder.exists(CAMPAIGN_TABLE):
         checks.append(check_campaign_table(csvs, totals))
+    checks.append(history.check())
+    checks += findings.checks(totals)
     return checks

@@ -63,6 +63,8 @@ def looks_like_site(folder: Path) -> bool:
     """
     folder = Path(folder)
     return (folder / BUILD_MARKER).is_file() or (folder / SUMS_PATH).is_file()
+CAMPAIGN_JSON_FILE = "campaign.json"  # the declared campaign, for the auditor's re-computation of findings
+KIT_FILE = "verify.py"  # the auditor's check, one standard-library file
 
 
 def inside_built_site(path: Path) -> bool:

@@ -1,7 +1,8 @@
-"""The data package: datapackage.json (Frictionless) and SHA256SUMS, with each file's title.
+"""The data package: datapackage.json (Frictionless), campaign.json and SHA256SUMS, with each file's title.
 
 Every schema comes from the column declarations in core/schema.py, the same
-ones the writers use.
+ones the writers use. campaign.json is what the campaign declares, for the
+auditor's re-computation of the findings.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from warmth.core.schema import (
     Column,
 )
 from warmth.downloads.download import Download
+from warmth.figures.findings.rules import HARDSHIP_GROUP
 
 # How published records differ from what districts send (README "Privacy").
 WITHHELD = "Withheld for privacy: always empty (it would link records of one person)."
@@ -136,6 +138,47 @@ def datapackage(campaign: Campaign, downloads: list[Download], table: dict | Non
     return (json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
+CAMPAIGN_FORMAT = 1
+
+
+def campaign_json(campaign: Campaign, report_dates_recorded: bool) -> bytes:
+    """/data/campaign.json: the declared names, earmarks, rounds and deadlines, k, closed or not (deterministic bytes).
+
+    ``report_dates_recorded``: staff keep data/submissions.csv (when each report
+    arrived); the dates are not published, only that they exist, since the
+    missing-report rule depends on them.
+    """
+    def named(item) -> dict:
+        return {"name": item.name, "slug": item.slug}
+
+    declared = {
+        "format": CAMPAIGN_FORMAT,
+        "title": campaign.title,
+        "organization": campaign.organization,
+        "notice_number": campaign.notice_number,
+        "sample_data": campaign.sample_data,
+        "start": campaign.start.isoformat(),
+        "end": campaign.end.isoformat(),
+        "closed": campaign.closed,
+        "report_dates_recorded": report_dates_recorded,
+        "rounds": [{"id": r.id, "label": r.label, "deadline": r.deadline.isoformat()} for r in campaign.rounds],
+        "destinations": [named(d) for d in campaign.destinations],
+        "fund_sources": [{**named(s), "categories": list(s.categories)} for s in campaign.fund_sources],
+        "categories": [named(c) for c in campaign.categories],
+        "recipient_groups": [named(g) for g in campaign.recipient_groups],
+        "hardship_group": HARDSHIP_GROUP,
+        "privacy": {
+            "min_group_size": campaign.min_group_size,
+            "other_label": campaign.other_label,
+            "other_unit_label": campaign.other_unit_label,
+            "other_item_label": campaign.other_item_label,
+            "sensitive_categories": list(campaign.sensitive_categories),
+            "withheld": list(campaign.withheld),
+        },
+    }
+    return (json.dumps(declared, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
 def sha256sums(downloads: list[Download]) -> bytes:
     """``sha256sum -c`` format, one line per file under /data/, sorted by path."""
     lines = [f"{d.sha256}  {d.path}\n" for d in sorted(downloads, key=lambda d: d.path)]
@@ -160,6 +203,10 @@ TITLES = {
     "corrections.csv": "更正记录 / corrections",
     "summary/campaign-table.csv": "送温暖工程统计表 / campaign table by destination",
     "summary/campaign-table.xlsx": "送温暖工程统计表（Excel）/ campaign table (Excel)",
+    "campaign.json": "活动声明：批次与截止日期、区县、专款用途等 / the declared campaign: rounds, destinations, earmarks",
+    "verify.py": "审计核对程序（Python 3.9 及以上，无需安装）/ the auditor's check (Python 3.9+, nothing to install)",
+    "all.zip": "全部下载文件，一个压缩包 / every file above in one zip",
+    "all.zip.sha256": "all.zip 的校验和 / SHA-256 of all.zip",
 }
 
 

@@ -1,10 +1,12 @@
 """Publish: every download under /data/, byte-stable, with sizes and SHA-256.
 
 The record files come from downloads/records.py (cached by content), the small
-tables from downloads/tables.py, the description from downloads/package.py;
-sealed rounds are published exactly as archived. Every CSV and .xlsx cell is
-then read back (downloads/plain.py: nothing a spreadsheet would run as a
-formula). SHA256SUMS is written last.
+tables from downloads/tables.py, the description and campaign.json from
+downloads/package.py, the auditor's verify.py from downloads/kit.py; sealed
+rounds are published exactly as archived. Every CSV and .xlsx cell is then
+read back (downloads/plain.py: nothing a spreadsheet would run as a formula).
+SHA256SUMS is written after every file it lists; all.zip, which holds them all
+and SHA256SUMS too, comes last, with its own checksum (downloads/archive.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import shutil
 from pathlib import Path
 
 from warmth.core.files import atomic_write
-from warmth.core.layout import DATA_DIR, HEADS_FILE, LEDGER_FILE, PUBLIC_KEY_FILE, SUMS_FILE
+from warmth.core.layout import CAMPAIGN_JSON_FILE, DATA_DIR, HEADS_FILE, KIT_FILE, LEDGER_FILE, PUBLIC_KEY_FILE, SUMS_FILE
+from warmth.downloads.archive import publish_archive
 from warmth.downloads.download import Download
-from warmth.downloads.package import TITLES, datapackage, sha256sums, title_for
+from warmth.downloads.kit import auditor_kit
+from warmth.downloads.package import TITLES, campaign_json, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
 from warmth.downloads.records import records_key, write_record_files
 from warmth.downloads.redacted import pending_files
@@ -33,7 +37,7 @@ from warmth.ledger.heads import heads_text
 
 
 def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]:
-    """Write everything under ``out``/data/; return the downloads, SHA256SUMS last.
+    """Write everything under ``out``/data/; return the downloads: SHA256SUMS, all.zip and all.zip.sha256 last.
 
     Sealed rounds (``ds.sealed``: path under /data/ → (archived file, bytes,
     sha256)) are published exactly as sealed, whatever the current data would
@@ -73,6 +77,8 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
         small[HEADS_FILE] = heads_text(ds.ledger)
     if ds.public_key is not None:
         small[PUBLIC_KEY_FILE] = ds.public_key
+    small[CAMPAIGN_JSON_FILE] = campaign_json(campaign, report_dates_recorded=ds.submissions is not None)
+    small[KIT_FILE] = auditor_kit()
     for rel, payload in small.items():
         atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
@@ -85,4 +91,5 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     atomic_write(data_out / SUMS_FILE, sums)
     downloads = sorted(downloads, key=lambda d: d.path)
     downloads.append(Download(SUMS_FILE, len(sums), hashlib.sha256(sums).hexdigest(), "校验和清单 / checksums"))
-    return downloads
+    beside = publish_archive(data_out, downloads, sums, cache_dir)
+    return downloads + [Download(d.path, d.bytes, d.sha256, TITLES[d.path]) for d in beside]
