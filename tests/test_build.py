@@ -53,6 +53,7 @@ def test_every_page_exists_and_says_sample(default_site, root):
     expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]
     expected += [f"categories/{s['slug']}/index.html" for s in c["categories"]]
     expected += [f"rounds/{r['id']}/index.html" for r in c["rounds"]]
+    expected += ["districts/index.html", "sources/index.html", "categories/index.html", "rounds/index.html", "404.html"]
     for rel in expected:
         assert (default_site / rel).is_file(), rel
     pages = list(default_site.rglob("*.html"))
