@@ -1,6 +1,6 @@
 # Two commands set up everything on a fresh machine (Python 3.11 + make):
-#   make site   build the site from data/ into output/
-#   make test   run the whole test suite
+#   make site   build the site from data/ into output/ (the first run downloads about 600 MB of packages)
+#   make test   run the whole test suite, the browser tests included (installs Chromium on Debian as root)
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements
+.PHONY: site publish test lint check serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -36,8 +36,24 @@ site: $(RUNTIME)
 publish: $(RUNTIME)
 	WARMTH_SITEURL=$(SITEURL) $(PY) -m warmth build --data $(DATA) --output $(OUTPUT) --settings publishconf.py
 
-## Lint and run every test.
-test: $(DEV)
+# The browser the browser tests drive (tests/test_browser.py): Debian's Chromium. Playwright
+# cannot download its own here; WARMTH_CHROMIUM=<path> uses another Chromium.
+CHROMIUM ?= $(or $(WARMTH_CHROMIUM),/usr/bin/chromium)
+export WARMTH_CHROMIUM := $(CHROMIUM)
+
+## Make sure Chromium is there for the browser tests: installed with apt-get on Debian as root, else a message.
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && grep -qi '^ID=debian' /etc/os-release 2>/dev/null; then \
+	  echo "安装 Chromium（浏览器测试用）/ installing Chromium for the browser tests"; \
+	  apt-get update && apt-get install -y chromium; \
+	else \
+	  echo "未找到 Chromium 浏览器（$(CHROMIUM)），浏览器测试将跳过。请安装 Chromium（Debian/Ubuntu：sudo apt-get install chromium），或设置 WARMTH_CHROMIUM=<浏览器路径>。"; \
+	  echo "Chromium not found at $(CHROMIUM): the browser tests will be skipped. Install it (Debian/Ubuntu: sudo apt-get install chromium) or set WARMTH_CHROMIUM=<path>."; \
+	fi
+
+## Lint and run every test (the browser tests need Chromium: see browser).
+test: $(DEV) browser
 	$(PY) -m ruff check plugins tests scripts pelicanconf.py publishconf.py
 	$(PY) -m pytest
 

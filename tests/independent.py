@@ -246,7 +246,7 @@ def findings(data: Path, site_rows: list[dict]) -> set[tuple]:
     earmark, first_missing, first_late = defaultdict(list), defaultdict(list), defaultdict(list)
     ref_dests, ref_items, repeat = defaultdict(set), defaultdict(list), defaultdict(list)
     ref_records = defaultdict(list)
-    reported, reported_dests = set(), set()
+    reported = set()
     for row, pub in zip(rows, public):
         rid, dist, src, cat, grp, amount, ref = (
             row["record_id"], row["district"], row["fund_source"], row["category"], row["recipient_group"], row["fen"],
@@ -255,7 +255,6 @@ def findings(data: Path, site_rows: list[dict]) -> set[tuple]:
         pair_ids[(src, dist)].append(rid)
         pair_fen[(src, dist)] += amount
         reported.add((row["round"], dist))
-        reported_dests.add(dist)
         cat_shown, grp_shown = pub["category"] == cat, pub["recipient_group"] == grp
         if earmarks[src] and cat not in earmarks[src]:
             earmark[(dist, src, cat if cat_shown else "")].append((rid, amount, cat_shown))
@@ -276,7 +275,8 @@ def findings(data: Path, site_rows: list[dict]) -> set[tuple]:
         if spent > given:
             ids = sorted(pair_ids[pair])
             expected.add(("over-allocation", pair[1], pair[0], " ".join(ids[:ID_LIMIT]), len(ids), spent - given))
-        elif given > spent and pair[1] in reported_dests:  # nothing reported at all: a missing report instead
+        elif given > spent and all((rnd["id"], pair[1]) in reported for rnd in camp["rounds"]):
+            # a report missing (or none at all): the balance is not known, the missing report is the finding
             expected.add(("unspent-balance", pair[1], pair[0], "", 0, given - spent))
     for (dist, src, _cat), items in earmark.items():
         listed = sorted(rid for rid, _, is_shown in items if is_shown)

@@ -53,6 +53,7 @@ def test_every_page_exists_and_says_sample(default_site, root):
     expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]
     expected += [f"categories/{s['slug']}/index.html" for s in c["categories"]]
     expected += [f"rounds/{r['id']}/index.html" for r in c["rounds"]]
+    expected += ["districts/index.html", "sources/index.html", "categories/index.html", "rounds/index.html", "404.html"]
     for rel in expected:
         assert (default_site / rel).is_file(), rel
     pages = list(default_site.rglob("*.html"))
@@ -255,7 +256,13 @@ def test_source_pages_show_allocated_vs_disbursed(default_site, root):
         allocated = sum((yuan(a["amount_yuan"]) for a in alloc if a["fund_source"] == src["name"]), Decimal(0))
         spent = sum((yuan(r["amount_yuan"]) for r in rows if r["fund_source"] == src["name"]), Decimal(0))
         assert (stats["拨付总额"], stats["发放总额"]) == (shown(allocated), shown(spent)), src["name"]
-        assert stats["结余"] == shown(allocated - spent).replace("¥-", "-¥"), src["name"]
+        # a destination with a report missing (沐川县, round 2012-02) has no known balance: left out of the 结余
+        sent = {(r["district"], r["round"]) for r in rows}
+        complete = {d["name"] for d in c["destinations"] if all((d["name"], rnd["id"]) in sent for rnd in c["rounds"])}
+        assert "沐川县" not in complete and len(complete) == len(c["destinations"]) - 1
+        given = sum((yuan(a["amount_yuan"]) for a in alloc if a["fund_source"] == src["name"] and a["district"] in complete), Decimal(0))
+        out = sum((yuan(r["amount_yuan"]) for r in rows if r["fund_source"] == src["name"] and r["district"] in complete), Decimal(0))
+        assert stats["结余"] == shown(given - out).replace("¥-", "-¥"), src["name"]
 
 
 def test_same_input_gives_byte_identical_output(tmp_path, root, cache_dir):

@@ -94,7 +94,8 @@ def tree(folder: Path) -> dict[str, str]:
 
 
 def assert_complete(site: Path) -> None:
-    """A whole site: its marker, its pages, and data/SHA256SUMS listing every download with its SHA-256."""
+    """A whole site: its marker, its pages, and data/SHA256SUMS listing every download with its SHA-256
+    (all but all.zip and all.zip.sha256, which hold or sum SHA256SUMS itself: README, "Downloads")."""
     assert is_marked_build(site), site
     assert (site / "index.html").is_file() and (site / "downloads/index.html").is_file()
     data = site / "data"
@@ -102,7 +103,7 @@ def assert_complete(site: Path) -> None:
     for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         sha, rel = line.split("  ", 1)
         listed[rel] = sha
-    files = {p.relative_to(data).as_posix(): digest(p) for p in data.rglob("*") if p.is_file() and p.name != "SHA256SUMS"}
+    files = {p.relative_to(data).as_posix(): digest(p) for p in data.rglob("*") if p.is_file() and p.name not in ("SHA256SUMS", "all.zip", "all.zip.sha256")}
     assert files == listed
     assert "disbursements.csv" in files
 

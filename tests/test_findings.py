@@ -174,14 +174,24 @@ def test_over_allocation_lists_at_most_fifty_ids(tmp_path, root):
 
 
 def test_unspent_balance_only_when_the_campaign_is_over(planted):
-    found = by_rule(findings_of(planted), "unspent-balance")
+    # 市中区 sent no records in round 2012-02 but its report arrived (it disbursed nothing more): all its reports are in
+    subs, _ = load_submissions(write_submissions(planted, [["2012-02", "市中区", "2012-02-20"]]), read_dataset(planted).campaign)
+    found = by_rule(findings_of(planted, submissions=subs), "unspent-balance")
     assert [key_of(f) for f in found] == [
         ("市中区", CAI, "", 0, 70000),
         # 金口河区 was allocated money but sent no report at all: that is a missing report, not unspent money
     ]
-    assert "金口河区" in {f["district"] for f in by_rule(findings_of(planted), "missing-report")}
+    assert "金口河区" in {f["district"] for f in by_rule(findings_of(planted, submissions=subs), "missing-report")}
     assert "¥700.00" in found[0]["explanation_zh"]
-    assert by_rule(findings_of(planted, campaign_over=False), "unspent-balance") == []
+    assert by_rule(findings_of(planted, submissions=subs, campaign_over=False), "unspent-balance") == []
+
+
+def test_no_unspent_balance_beside_a_missing_report(planted):
+    """A destination whose report for a round is missing has not said what it spent: its balance is not
+    "unspent" money (README "Findings"); the missing report is the finding."""
+    f = findings_of(planted)
+    assert by_rule(f, "unspent-balance") == []  # 市中区 has 700.00 left, but its 2012-02 report is missing
+    assert any(x["district"] == "市中区" and "2012-02" in x["explanation_zh"] for x in by_rule(f, "missing-report"))
 
 
 def test_earmark(planted):
@@ -379,7 +389,7 @@ def test_summary_and_slices(planted):
     assert [r["code"] for r in rows] == list(RULE_CODES)
     got = {r["code"]: (r["count"], r["amount_fen"]) for r in rows}
     assert got["over-allocation"] == (2, 10050 + 53500)
-    assert got["unspent-balance"] == (1, 70000)  # 金口河区 reported nothing: a missing report instead
+    assert got["unspent-balance"] == (0, 0)  # 市中区's 2012-02 report and all of 金口河区's are missing instead
     assert got["earmark"] == (2, 4070 + 27500)
     assert got["late-report"] == (0, 0)
     assert got["missing-report"] == (21, 0)

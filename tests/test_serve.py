@@ -255,3 +255,28 @@ def test_serve_builds_serves_on_loopback_rebuilds_on_a_data_change_and_stops_on_
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_preview_answers_a_missing_page_with_the_sites_404_page(tmp_path):
+    import functools
+    import http.server
+    import urllib.error
+
+    from warmth.site.serve import _Handler
+
+    (tmp_path / "404.html").write_text("<h1>找不到这个页面</h1>", encoding="utf-8")
+    (tmp_path / "index.html").write_text("home", encoding="utf-8")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Handler, output=tmp_path))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with urllib.request.urlopen(base + "/", timeout=WAIT) as ok:
+            assert ok.read() == b"home"
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base + "/no/such/page/", timeout=WAIT)
+        assert missing.value.code == 404 and "找不到这个页面" in missing.value.read().decode("utf-8")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=WAIT)

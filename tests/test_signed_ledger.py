@@ -208,8 +208,9 @@ def test_the_ledger_page_lists_every_head_and_the_public_key(campaign):
     ledger = read_ledger(data / LEDGER_FILE)
     heads = page[page.index('id="heads"'):page.index('id="round-2012-01"')]
     for number, manifest in enumerate(ledger, 1):
-        row = re.search(rf'<td class="num">{number}</td><td>{manifest["sealed_on"]}</td><td>{manifest["round"]}</td>'
-                        rf'<td>封存</td><td><code class="hash">{manifest_hash(manifest)}</code>', heads)
+        row = re.search(rf'<th scope="row" class="num">第 {number} 行</th><td data-label="日期">{manifest["sealed_on"]}</td>'
+                        rf'<td data-label="批次">{manifest["round"]}</td><td data-label="类别">封存</td>'
+                        rf'<td class="explain" data-label="该行之后的最新哈希"><code class="hash">{manifest_hash(manifest)}</code>', heads)
         assert row, number
     assert "（当前最新）" in heads and heads.count("未签名") == 1 and heads.count("已签名") == 1
     full = re.search(r"fingerprint: ([0-9a-f]{64})", campaign["signkey"].stdout).group(1)

@@ -19,7 +19,7 @@ from warmth.audit.csvfiles import CsvFiles, Unreadable, decimal, money
 from warmth.audit.declared import Declared, NotDeclared, read_declared
 from warmth.audit.folder import ALLOCATIONS, CAMPAIGN, FINDINGS, RECORDS
 from warmth.audit.report import Check
-from warmth.audit.rules import NEEDS, SEVERITY, Finding, RuleInputs, Tally, expected
+from warmth.audit.rules import NEEDS, SEVERITY, Finding, RuleInputs, Tally, expected, unspent_balances, with_empty_round
 from warmth.audit.summaries import allocated_amounts
 from warmth.audit.totals import Totals
 
@@ -106,7 +106,15 @@ def check_findings(
     computed = expected(inputs, totals, allocated)
     hidden = [f for f in published if f.rule == "earmark" and not f.record_ids]
     exact_rules = {*EXACT, *(() if declared.report_dates_recorded else ("missing-report", "late-report"))}
-    _compare(computed, [f for f in published if f.rule in exact_rules and f not in hidden], issues)
+    maybe = set()  # dates of arrival kept, not published: a destination with an empty round may have a report missing
+    if declared.report_dates_recorded:
+        incomplete = with_empty_round(inputs)
+        maybe = {f for f in unspent_balances(inputs, totals, allocated) if f.district in incomplete}
+    for f in published:
+        if f.rule == "unspent-balance" and f not in maybe and f.district in {m.district for m in maybe}:
+            issues.append(f"{FINDINGS} unspent-balance {f.district} × {f.fund_source}: {_describe(f)}，与拨付和发放之差不符 / "
+                          "not the allocation less what was disbursed")
+    _compare(computed, [f for f in published if f.rule in exact_rules and f not in hidden and f not in maybe], issues)
     caveats = []
     seen = set()
     for f in hidden:  # earmark breaches among records published as 其他: one row per destination × source
@@ -141,9 +149,11 @@ def _reports(published: list[Finding], inputs: RuleInputs, declared: Declared, i
         elif f.rule == "late-report" and not any((c.records, c.amount) == (f.records, f.amount) for c in cells):
             issues.append(f"{FINDINGS} late-report {f.district}: {_describe(f)} 不是该区县任何批次的记录数和金额 / matches none of its rounds")
     return (
-        "missing-report、late-report：各区县报送的收到日期有记录但不公开，只核对了未报送的批次没有记录、逾期报送的条数和金额与某一批次相同 / "
+        "missing-report、late-report：各区县报送的收到日期有记录但不公开，只核对了未报送的批次没有记录、逾期报送的条数和金额与某一批次相同；"
+        "有批次没有记录的区县，其资金未用完（unspent-balance）可有可无（未报送时不列），列出的只核对了金额 / "
         "the dates reports arrived are kept but not published: only checked that a missing report has no records and a late one "
-        "holds one round's records and money"
+        "holds one round's records and money; a destination with a round without records may or may not have unspent-balance "
+        "rows (none while a report is missing): those listed are checked for their amount only"
     )
 
 

@@ -26,6 +26,10 @@ PUBLIC_KEY_FILE = "ledger-public-key.pem"
 DATA_DIR = "data"  # the downloads: /data/…
 SUMS_FILE = "SHA256SUMS"
 HEADS_FILE = "ledger-heads.txt"  # one line per ledger line: the head hash after it, its date, round and kind
+CAMPAIGN_JSON_FILE = "campaign.json"  # the declared campaign, for the auditor's re-computation of findings
+KIT_FILE = "verify.py"  # the auditor's check, one standard-library file
+ARCHIVE_FILE = "all.zip"  # every other download in one zip; not in SHA256SUMS (it holds SHA256SUMS)
+ARCHIVE_SUM_FILE = "all.zip.sha256"  # all.zip's SHA-256, sha256sum -c form
 SUMS_PATH = PurePosixPath(DATA_DIR) / SUMS_FILE  # written last by every build
 # The build's own mark at the root of every site it builds (never under /data/,
 # never in SHA256SUMS). Only a folder holding it is taken for a previous build
@@ -63,8 +67,7 @@ def looks_like_site(folder: Path) -> bool:
     """
     folder = Path(folder)
     return (folder / BUILD_MARKER).is_file() or (folder / SUMS_PATH).is_file()
-CAMPAIGN_JSON_FILE = "campaign.json"  # the declared campaign, for the auditor's re-computation of findings
-KIT_FILE = "verify.py"  # the auditor's check, one standard-library file
+
 
 
 def inside_built_site(path: Path) -> bool:

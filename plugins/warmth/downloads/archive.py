@@ -25,10 +25,9 @@ import zlib
 from pathlib import Path
 
 from warmth.core.files import atomic_write
+from warmth.core.layout import ARCHIVE_FILE, ARCHIVE_SUM_FILE
 from warmth.downloads.download import Download
 
-ARCHIVE_FILE = "all.zip"
-ARCHIVE_SUM_FILE = "all.zip.sha256"
 FORMAT = 1  # change when the bytes this module writes change
 LEVEL = 3  # measured at 1M records (528 MB): 32.5 MB in 1.4 s of CPU; level 6 gives 24.9 MB in 3.7 s, level 1 40.2 MB in 1.3 s
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip entry can hold

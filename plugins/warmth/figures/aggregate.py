@@ -212,6 +212,26 @@ def report_status(cube: pd.DataFrame, campaign: Campaign) -> list[dict]:
     return table
 
 
+def missing_reports(status: list[dict], campaign: Campaign, submissions: pd.DataFrame | None = None) -> dict[str, list[str]]:
+    """Destination → the ids of the rounds whose report is missing, for destinations with any.
+
+    A report is missing when the round has no records from the destination and
+    data/submissions.csv (if kept) does not say it arrived — the same test as the
+    findings' (findings.reports.reports_missing). ``status`` is `report_status`'.
+    Until every report of a destination is in, its balance is not known: pages
+    show it as 未报送, never as what is left over.
+    """
+    received = set()
+    if submissions is not None and len(submissions):
+        received = set(zip(submissions["district"].astype(str), submissions["round"].astype(str)))
+    missing = {}
+    for row in status:
+        rounds = [rnd.id for rnd, cell in zip(campaign.rounds, row["cells"]) if cell is None and (row["name"], rnd.id) not in received]
+        if rounds:
+            missing[row["name"]] = rounds
+    return missing
+
+
 def latest_round(cube: pd.DataFrame, campaign: Campaign):
     """The last declared round that has any records, or None."""
     present = set(cube["round"].astype(str))

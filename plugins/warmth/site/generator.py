@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import markdown
 from markupsafe import Markup
@@ -28,9 +30,10 @@ from warmth.downloads.download import Download
 from warmth.downloads.publish import publish
 from warmth.figures.dataset import Dataset, read_dataset
 from warmth.figures.findings import summary
+from warmth.site.basics import data_as_of, feed_entries, index_pages, round_dates, site_urls
 from warmth.site.chartjob import ChartJob
 from warmth.site.filters import FILTERS
-from warmth.site.pages import Page, all_pages
+from warmth.site.pages import Page, all_pages, reporting
 from warmth.site.sanitize import clean_html
 
 log = logging.getLogger("warmth")
@@ -109,6 +112,7 @@ class WarmthGenerator(Generator):
             "categories": campaign.categories,
             "rounds": campaign.rounds,
             "privacy": self.dataset.privacy,
+            "as_of": data_as_of(self.dataset),  # 数据截至: from the data, never the clock
         }
         for row in summary(self.dataset.findings):
             if row["count"]:
@@ -120,7 +124,8 @@ class WarmthGenerator(Generator):
         ds = self.dataset
         out = Path(self.output_path)
         with self.steps.step("pages", "整理页面数据"):
-            pages = all_pages(ds, self.narratives)
+            rep = reporting(ds)
+            pages = all_pages(ds, self.narratives, rep) + index_pages(ds, rep)
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the
@@ -138,15 +143,39 @@ class WarmthGenerator(Generator):
             charts_dir.mkdir(parents=True, exist_ok=True)
             for chart, svg in zip(charts, svgs):
                 (charts_dir / f"{chart.name}.svg").write_bytes(svg)
+                chart.width, chart.height = svg_size(svg)
         with self.steps.step("render", "生成网页"):
             by_path = {d.path: d for d in downloads}
             for page in pages:
                 self._write_page(writer, page, downloads=downloads, downloads_by_path=by_path)
+            self._write_basics(writer, pages, round_dates(ds))
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),
             allowed_emails=ds.campaign.own_emails,
             allowed_phones=ds.campaign.own_phones,
         )
+
+    def _write_basics(self, writer, pages: list[Page], dates: dict[str, str]) -> None:
+        """404.html, feed.xml, sitemap.xml, robots.txt and favicon.ico at the site's root.
+
+        The 404 page is served at any depth, so its links start at the root ("/…", under SITEURL's
+        path when the site lives in a sub-folder); the feed, sitemap and robots.txt are read by
+        machines elsewhere and use SITEURL itself (absolute when publishing).
+        """
+        siteurl = self.settings.get("SITEURL", "")
+        root = urlsplit(siteurl).path.rstrip("/")
+        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面")
+        urls = site_urls(pages, [page.url for page in self.context.get("pages", [])])
+        entries = feed_entries(self.dataset, dates)
+        for name, template, extra in (
+            ("feed.xml", "warmth_feed.xml", {"entries": entries, "updated": max((e["date"] for e in entries), default="")}),
+            ("sitemap.xml", "warmth_sitemap.xml", {"urls": urls}),
+            ("robots.txt", "warmth_robots.txt", {}),
+        ):
+            writer.write_file(name, self.env.get_template(template), self.context, relative_urls=False, SITEURL=siteurl, **extra)
+        icon = Path(self.theme) / "static" / "favicon.ico"
+        if icon.is_file():
+            (Path(self.output_path) / "favicon.ico").write_bytes(icon.read_bytes())
 
     def _write_page(self, writer, page: Page, **extra) -> None:
         writer.write_file(
@@ -160,6 +189,15 @@ class WarmthGenerator(Generator):
             **extra,
             **page.data,
         )
+
+
+def svg_size(svg: bytes) -> tuple[int | None, int | None]:
+    """An SVG's width and height in CSS px (matplotlib writes them in pt), or (None, None)."""
+    head = svg[:2000].decode("utf-8", "replace")
+    found = [re.search(rf'<svg[^>]*\b{side}="([\d.]+)pt"', head) for side in ("width", "height")]
+    if not all(found):
+        return None, None
+    return tuple(round(float(m.group(1)) * 4 / 3) for m in found)
 
 
 def get_generators(pelican) -> type[Generator]:

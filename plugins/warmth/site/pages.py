@@ -12,7 +12,16 @@ import pandas as pd
 
 from warmth.core import money
 from warmth.core.campaign import Campaign
-from warmth.figures.aggregate import Aggregates, breakdown, flows, latest_round, matrix, report_status, select
+from warmth.figures.aggregate import (
+    Aggregates,
+    breakdown,
+    flows,
+    latest_round,
+    matrix,
+    missing_reports,
+    report_status,
+    select,
+)
 from warmth.figures.dataset import Dataset
 from warmth.figures.findings import RULES, for_district, for_source, summary
 from warmth.ledger.chain import SIGNATURE, is_redaction, manifest_hash, without_path
@@ -29,6 +38,8 @@ class Chart:
     alt: str
     kind: str  # "bar" or "flow"
     payload: dict
+    width: int | None = None  # CSS px, once drawn (the <img>'s size, so the page does not jump)
+    height: int | None = None
 
 
 @dataclass
@@ -45,31 +56,51 @@ def never_reported(status: list[dict]) -> set[str]:
     return {row["name"] for row in status if not any(row["cells"])}
 
 
-def _bar(name: str, title: str, rows: list[dict]) -> Chart:
-    """A bar chart of a breakdown; destinations that have not reported get no bar."""
-    silent = [r["label"] for r in rows if not r["reported"]]
-    rows = [r for r in rows if r["reported"]]
-    shown = [r for r in rows if r["fen"] > 0]
-    if shown:
-        top = max(shown, key=lambda r: r["fen"])
-        low = min(shown, key=lambda r: r["fen"])
-        alt = (
-            f"条形图：{title}。共 {len(shown)} 项，最多的是{top['label']}（{money.yuan(top['fen'])}），"
-            f"最少的是{low['label']}（{money.yuan(low['fen'])}）。各项数字见图下的表格。"
-        )
-    else:
-        alt = f"条形图：{title}。暂无数据。"
-    if silent:
-        alt += f"尚未报送、图中未画出：{'、'.join(silent)}。"
-    return Chart(name, title, alt, "bar", {"rows": [[r["label"], r["fen"]] for r in rows], "title": title})
+@dataclass(frozen=True)
+class Reporting:
+    """Who has reported what: every page that shows a destination's money needs it."""
+
+    status: list[dict]  # figures.aggregate.report_status, with when each report arrived
+    silent: set[str]  # destinations with no records at all
+    missing: dict[str, list[str]]  # destination → ids of the rounds whose report is missing
+
+
+def mark_missing(rows: list[dict], rep: Reporting, campaign: Campaign) -> list[dict]:
+    """A destination breakdown's rows, each with ``missing``: the labels of the rounds it has not reported
+    (empty for a destination that sent nothing at all: that row says 未报送 instead of a figure)."""
+    labels = {r.id: r.label for r in campaign.rounds}
+    for row in rows:
+        row["missing"] = [labels[i] for i in rep.missing.get(row["name"], [])] if row["reported"] else []
+    return rows
+
+
+def bars(title: str, rows: list[dict]) -> dict:
+    """An HTML bar chart of a breakdown (theme's ``m.bars``): each row's bar as a share of the largest.
+
+    Text in the page rather than a picture, so it stays readable at any width and font size; the
+    template words its text alternative from ``top``, ``low`` and the rows not drawn.
+    """
+    drawn = [r for r in rows if r["reported"]]
+    most = max((r["fen"] for r in drawn), default=0)
+    shown = [r for r in drawn if r["fen"] > 0]
+    return {
+        "title": title,
+        "rows": [{**r, "width": round(r["fen"] * 1000 / most) / 10 if most else 0.0} for r in rows],
+        "count": len(shown),
+        "top": max(shown, key=lambda r: r["fen"]) if shown else None,
+        "low": min(shown, key=lambda r: r["fen"]) if shown else None,
+        "silent": [r["label"] for r in rows if not r["reported"]],
+        "incomplete": [r for r in drawn if r.get("missing")],
+    }
 
 
 def _totals(cube: pd.DataFrame) -> dict:
     return {"records": int(cube["records"].sum()), "fen": int(cube["fen"].sum())}
 
 
-def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, silent: set[str], **where: str) -> list[dict]:
-    """Allocated vs disbursed; ``disbursed`` is None where the destination has not reported."""
+def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, silent: set[str], incomplete: dict, **where: str) -> list[dict]:
+    """Allocated vs disbursed; ``disbursed`` is None where the destination has not reported at all,
+    ``balance`` None also where one of its reports is missing (``incomplete``: `missing_reports`)."""
     table = alloc
     for column, value in where.items():
         table = table[table[column] == value]
@@ -87,7 +118,7 @@ def _allocation_rows(alloc: pd.DataFrame, campaign: Campaign, silent: set[str], 
                 "district_slug": campaign.slug_of("destinations", dest),
                 "allocated": int(allocated),
                 "disbursed": None if dest in silent else int(disbursed),
-                "balance": None if dest in silent else int(balance),
+                "balance": None if dest in silent or dest in incomplete else int(balance),
             }
         )
     return rows
@@ -102,9 +133,9 @@ def _sum_rows(rows: list[dict]) -> dict:
     return totals
 
 
-def home_page(agg: Aggregates, campaign: Campaign, status: list, silent: set[str]) -> Page:
+def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
     cube = agg.cube
-    by_district = breakdown(cube, "district", campaign, unreported=silent)
+    by_district = mark_missing(breakdown(cube, "district", campaign, unreported=rep.silent), rep, campaign)
     latest = latest_round(cube, campaign)
     latest_info = None
     if latest is not None:
@@ -115,7 +146,7 @@ def home_page(agg: Aggregates, campaign: Campaign, status: list, silent: set[str
         f"资金流向图：左列为{len(set(s for s, _, _ in sc))}个资金来源，中列为救助类别，右列为区县，"
         f"色带宽度与金额成正比，合计 {money.yuan(agg.total_fen)}。同样的数字见图下“资金流向明细”表。"
     )
-    allocations = _allocation_rows(agg.allocations, campaign, silent)
+    allocations = _allocation_rows(agg.allocations, campaign, rep.silent, rep.missing)
     return Page(
         "index.html",
         "warmth_home",
@@ -134,8 +165,10 @@ def home_page(agg: Aggregates, campaign: Campaign, status: list, silent: set[str
             "by_recipient_group": breakdown(cube, "recipient_group", campaign),
             "flows_source_category": sc,
             "flows_category_district": cd,
-            "status": status,
+            "status": rep.status,
             "latest": latest_info,
+            "incomplete": rep.missing,
+            "bars": bars("各区县发放金额", by_district),
             "allocation_totals": _sum_rows(allocations),
         },
         [
@@ -153,18 +186,18 @@ def home_page(agg: Aggregates, campaign: Campaign, status: list, silent: set[str
                     "title": "资金流向：来源 → 类别 → 区县",
                 },
             ),
-            _bar("by-district", "各区县发放金额", by_district),
         ],
     )
 
 
-def destination_page(agg: Aggregates, campaign: Campaign, dest, status: list) -> Page:
+def destination_page(agg: Aggregates, campaign: Campaign, dest, rep: Reporting) -> Page:
     cube = select(agg.cube, district=dest.name)
     goods = agg.goods[agg.goods["district"] == dest.name]
     by_category = breakdown(cube, "category", campaign)
-    status = next(row for row in status if row["name"] == dest.name)
+    status = next(row for row in rep.status if row["name"] == dest.name)
     reported = any(status["cells"])
-    allocations = _allocation_rows(agg.allocations, campaign, set() if reported else {dest.name}, district=dest.name)
+    allocations = _allocation_rows(agg.allocations, campaign, rep.silent, rep.missing, district=dest.name)
+    labels = {r.id: r.label for r in campaign.rounds}
     return Page(
         f"districts/{dest.slug}/index.html",
         "warmth_district",
@@ -184,16 +217,17 @@ def destination_page(agg: Aggregates, campaign: Campaign, dest, status: list) ->
             "allocations": allocations,
             "allocation_totals": _sum_rows(allocations),
             "status": status,
+            "missing": [labels[i] for i in rep.missing.get(dest.name, [])],
             "records_path": f"districts/{dest.slug}/disbursements.csv",
+            "bars": bars(f"{dest.name}：各救助类别发放金额", by_category),
         },
-        [_bar(f"district-{dest.slug}", f"{dest.name}：各救助类别发放金额", by_category)] if reported else [],
     )
 
 
-def source_page(agg: Aggregates, campaign: Campaign, source, silent: set[str]) -> Page:
+def source_page(agg: Aggregates, campaign: Campaign, source, rep: Reporting) -> Page:
     cube = select(agg.cube, fund_source=source.name)
-    by_district = breakdown(cube, "district", campaign, unreported=silent)
-    allocations = _allocation_rows(agg.allocations, campaign, silent, fund_source=source.name)
+    by_district = mark_missing(breakdown(cube, "district", campaign, unreported=rep.silent), rep, campaign)
+    allocations = _allocation_rows(agg.allocations, campaign, rep.silent, rep.missing, fund_source=source.name)
     return Page(
         f"sources/{source.slug}/index.html",
         "warmth_source",
@@ -207,14 +241,15 @@ def source_page(agg: Aggregates, campaign: Campaign, source, silent: set[str]) -
             "by_category": breakdown(cube, "category", campaign),
             "allocations": allocations,
             "allocation_totals": _sum_rows(allocations),
+            "incomplete": rep.missing,
+            "bars": bars(f"{source.name}：各区县发放金额", by_district),
         },
-        [_bar(f"source-{source.slug}", f"{source.name}：各区县发放金额", by_district)],
     )
 
 
-def category_page(agg: Aggregates, campaign: Campaign, category, silent: set[str]) -> Page:
+def category_page(agg: Aggregates, campaign: Campaign, category, rep: Reporting) -> Page:
     cube = select(agg.cube, category=category.name)
-    by_district = breakdown(cube, "district", campaign, unreported=silent)
+    by_district = mark_missing(breakdown(cube, "district", campaign, unreported=rep.silent), rep, campaign)
     return Page(
         f"categories/{category.slug}/index.html",
         "warmth_category",
@@ -227,8 +262,8 @@ def category_page(agg: Aggregates, campaign: Campaign, category, silent: set[str
             "by_recipient_group": breakdown(cube, "recipient_group", campaign),
             "by_aid_type": breakdown(cube, "aid_type", campaign),
             "sources_allowed": [s for s in campaign.fund_sources if category.name in s.categories],
+            "bars": bars(f"{category.name}：各区县发放金额", by_district),
         },
-        [_bar(f"category-{category.slug}", f"{category.name}：各区县发放金额", by_district)],
     )
 
 
@@ -321,16 +356,22 @@ def mark_received(status: list[dict], campaign: Campaign, submissions: pd.DataFr
             row.setdefault("received", []).append({"on": on, "late": bool(on and on > rnd.deadline.isoformat())})
 
 
-def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
+def reporting(ds: Dataset) -> Reporting:
+    """Who has reported what, with when each report arrived."""
+    status = report_status(ds.agg.cube, ds.campaign)
+    mark_received(status, ds.campaign, ds.submissions)
+    return Reporting(status, never_reported(status), missing_reports(status, ds.campaign, ds.submissions))
+
+
+def all_pages(ds: Dataset, narratives: dict[str, str], rep: Reporting | None = None) -> list[Page]:
     """Every data page of the site, from the dataset and the staff's round narratives."""
     agg, campaign, findings = ds.agg, ds.campaign, ds.findings
-    status = report_status(agg.cube, campaign)
-    mark_received(status, campaign, ds.submissions)
-    silent = never_reported(status)
-    pages = [home_page(agg, campaign, status, silent)]
-    pages += [destination_page(agg, campaign, d, status) for d in campaign.destinations]
-    pages += [source_page(agg, campaign, s, silent) for s in campaign.fund_sources]
-    pages += [category_page(agg, campaign, c, silent) for c in campaign.categories]
+    rep = rep or reporting(ds)
+    status = rep.status
+    pages = [home_page(agg, campaign, rep)]
+    pages += [destination_page(agg, campaign, d, rep) for d in campaign.destinations]
+    pages += [source_page(agg, campaign, s, rep) for s in campaign.fund_sources]
+    pages += [category_page(agg, campaign, c, rep) for c in campaign.categories]
     pages += [round_page(agg, campaign, r, narratives.get(r.id, ""), status) for r in campaign.rounds]
     pages.append(downloads_page(campaign))
     pages.append(ledger_page(list(ds.ledger), ds.public_key))

@@ -8,7 +8,7 @@ auditor's copy of the downloads with their notes beside it.
 Sites built before the marker existed have none. Such a folder is replaced
 only when it is exactly what a build leaves: index.html at its root,
 data/SHA256SUMS listing every other file under data/ with that SHA-256 (hashed
-in parallel threads), and nothing else but the kinds of file a site is made of
+in parallel threads; all.zip by all.zip.sha256), and nothing else but the kinds of file a site is made of
 (pages, charts, styles, images) — no link, no hidden file, no notes. Otherwise
 staff are asked to delete it once by hand.
 """
@@ -22,13 +22,14 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from warmth.core.layout import BUILD_MARKER, DATA_DIR, SUMS_FILE, is_marked_build
+from warmth.core.layout import ARCHIVE_FILE, ARCHIVE_SUM_FILE, BUILD_MARKER, DATA_DIR, SUMS_FILE, is_marked_build
 from warmth.core.problems import ConfigError
 
 log = logging.getLogger("warmth")
 
 # the kinds of file a build puts outside /data/ (pages, charts, the theme, content images)
 SITE_KINDS = {".html", ".svg", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".xml"}
+SITE_FILES = {"robots.txt"}  # files of other kinds a build makes, by their path
 _SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
@@ -83,6 +84,12 @@ def earlier_build_mismatch(folder: Path) -> tuple[str, str] | None:
         if match is None:
             return "data/SHA256SUMS 的格式不对", "data/SHA256SUMS is not in sha256sum's format"
         listed[match.group(2)] = match.group(1)
+    archive_sum = data / ARCHIVE_SUM_FILE  # all.zip holds SHA256SUMS, so all.zip.sha256 lists it instead
+    if archive_sum.is_file() and not archive_sum.is_symlink():
+        match = _SUMS_LINE.fullmatch(archive_sum.read_text(encoding="utf-8", errors="replace")[:4096].strip())
+        if match is None or match.group(2) != ARCHIVE_FILE:
+            return f"data/{ARCHIVE_SUM_FILE} 的格式不对", f"data/{ARCHIVE_SUM_FILE} is not in sha256sum's format"
+        listed[ARCHIVE_FILE] = match.group(1)
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
@@ -93,9 +100,9 @@ def earlier_build_mismatch(folder: Path) -> tuple[str, str] | None:
                 return f"含有隐藏文件或链接：{rel}", f"it holds a hidden file or a link: {rel}"
             if name in filenames:
                 under_data = rel.startswith(f"{DATA_DIR}/")
-                if under_data and rel != f"{DATA_DIR}/{SUMS_FILE}":
+                if under_data and rel not in (f"{DATA_DIR}/{SUMS_FILE}", f"{DATA_DIR}/{ARCHIVE_SUM_FILE}"):
                     found.append(rel.removeprefix(f"{DATA_DIR}/"))
-                elif not under_data and path.suffix.lower() not in SITE_KINDS:
+                elif not under_data and path.suffix.lower() not in SITE_KINDS and rel not in SITE_FILES:
                     return f"含有网站以外的文件：{rel}", f"it holds a file a build does not make: {rel}"
     if sorted(found) != sorted(listed):
         odd = sorted(set(found) ^ set(listed))[0]

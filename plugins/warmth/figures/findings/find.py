@@ -14,7 +14,7 @@ from warmth.core.campaign import Campaign
 from warmth.figures.findings.context import Context, rows_table
 from warmth.figures.findings.fairness import multi_district, repeat
 from warmth.figures.findings.filing import file_first
-from warmth.figures.findings.reports import reports
+from warmth.figures.findings.reports import reports, reports_missing
 from warmth.figures.findings.rules import COLUMNS, DISTRICT_SEPARATOR, RULES
 from warmth.figures.findings.spending import earmark, over_allocation, pair_totals, unspent
 
@@ -55,7 +55,7 @@ def find(
     pair, disbursed, allocated = pair_totals(ctx, allocations)
     parts = [
         over_allocation(ctx, pair, disbursed, allocated),
-        unspent(ctx, disbursed, allocated) if campaign_over else rows_table("unspent-balance", []),
+        unspent(ctx, disbursed, allocated, reports_missing(ctx, submissions)) if campaign_over else rows_table("unspent-balance", []),
         earmark(ctx),
         file_first(ctx, "file-first-missing"),
         file_first(ctx, "file-first-late"),

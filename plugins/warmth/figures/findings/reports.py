@@ -13,14 +13,19 @@ from warmth.figures.findings.arrays import codes_of
 from warmth.figures.findings.context import Context, finding_row, rows_table
 
 
-def reports(ctx: Context, submissions: pd.DataFrame | None, campaign_over: bool) -> list[pa.Table]:
-    campaign = ctx.campaign
+def _cells(ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Records and fen per round × destination cell (ri * nD + di)."""
     nR, nD = len(ctx.rounds), len(ctx.dests)
     valid = (ctx.r >= 0) & (ctx.d >= 0)
     cell = ctx.r[valid] * nD + ctx.d[valid]
     count = np.bincount(cell, minlength=nR * nD).astype(np.int64)
     fen = np.zeros(nR * nD, dtype=np.int64)
     np.add.at(fen, cell, ctx.amount[valid])
+    return count, fen
+
+
+def _received(ctx: Context, submissions: pd.DataFrame | None) -> dict[tuple[int, int], str]:
+    """(round, destination) → the ISO date its report arrived (the first row of data/submissions.csv)."""
     received: dict[tuple[int, int], str] = {}
     if submissions is not None and len(submissions):
         r = codes_of(submissions["round"].astype(str), ctx.rounds)
@@ -29,6 +34,30 @@ def reports(ctx: Context, submissions: pd.DataFrame | None, campaign_over: bool)
             iso = parse_date(on)
             if ri >= 0 and di >= 0 and iso and (ri, di) not in received:
                 received[(ri, di)] = iso
+    return received
+
+
+def reports_missing(ctx: Context, submissions: pd.DataFrame | None) -> np.ndarray:
+    """Per destination: whether any round's report is missing (no records, no report received).
+
+    Until all its reports are in, what a destination has left of its allocations is not known:
+    the unspent rule skips it, as pages show its balance as 未报送 (figures.aggregate.missing_reports).
+    """
+    nD = len(ctx.dests)
+    count, _ = _cells(ctx)
+    received = _received(ctx, submissions)
+    missing = np.zeros(nD, dtype=bool)
+    for ri in range(len(ctx.rounds)):
+        for di in range(nD):
+            missing[di] |= not count[ri * nD + di] and (ri, di) not in received
+    return missing
+
+
+def reports(ctx: Context, submissions: pd.DataFrame | None, campaign_over: bool) -> list[pa.Table]:
+    campaign = ctx.campaign
+    nD = len(ctx.dests)
+    count, fen = _cells(ctx)
+    received = _received(ctx, submissions)
     late, missing = [], []
     for (ri, di), on in received.items():
         rnd, dist = campaign.rounds[ri], ctx.dests[di]

@@ -60,14 +60,19 @@ def over_allocation(ctx: Context, pair, disbursed, allocated) -> pa.Table:
     return rows_table("over-allocation", out)
 
 
-def unspent(ctx: Context, disbursed, allocated) -> pa.Table:
+def unspent(ctx: Context, disbursed, allocated, incomplete: np.ndarray) -> pa.Table:
+    """Money left of an allocation, for destinations whose every report is in.
+
+    ``incomplete`` (per destination, `reports.reports_missing`): a destination with a
+    report missing has not said what it spent, so its balance is not money left
+    unspent — the missing report is the finding (README "Findings").
+    """
     nD = len(ctx.dests)
     out = []
-    reported = np.bincount(ctx.d[ctx.d >= 0], minlength=nD) > 0
     for p in np.flatnonzero(allocated > disbursed).tolist():
         s, d = divmod(p, nD)
-        if not reported[d]:
-            continue  # nothing reported at all: that is a missing report, not money left unspent
+        if incomplete[d]:
+            continue
         src, dist = ctx.sources[s], ctx.dests[d]
         balance = int(allocated[p] - disbursed[p])
         zh = (
