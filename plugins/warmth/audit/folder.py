@@ -15,6 +15,9 @@ ALLOCATIONS = "allocations.csv"
 ALLOC_VS = "summary/allocated-vs-disbursed.csv"
 CAMPAIGN_TABLE = "summary/campaign-table.csv"
 LEDGER = "ledger.jsonl"
+# derived folders for the site's browser features (receipt lookup, filters): each has its own
+# SHA256SUMS, which the top one lists; their files are not datapackage resources
+DERIVED = ("lookup", "browse")
 # each summary file and the column of disbursements.csv it sums by
 SUMMARIES = {
     "summary/by-district.csv": "district",
@@ -62,4 +65,4 @@ class DataFolder:
         return self._digests[rel]
 
     def csv_files(self) -> list[str]:
-        return [rel for rel in self.files if rel.endswith(".csv")]
+        return [rel for rel in self.files if rel.endswith(".csv") and rel.split("/", 1)[0] not in DERIVED]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from warmth.core.files import atomic_write
 from warmth.core.layout import DATA_DIR, LEDGER_FILE, SUMS_FILE
+from warmth.downloads.browse import write_browse_files
 from warmth.downloads.download import Download
 from warmth.downloads.package import TITLES, datapackage, sha256sums, title_for
 from warmth.downloads.plain import check_plain_cells
@@ -72,6 +73,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
     check_plain_cells(data_out)
     downloads = [Download(d.path, d.bytes, d.sha256, title_for(d.path, campaign)) for d in downloads]
+    downloads += write_browse_files(data_out, ds)  # receipt lookup and filter data, each folder with its own SHA256SUMS
     package = datapackage(campaign, downloads, table)
     atomic_write(data_out / "datapackage.json", package)
     downloads.append(Download("datapackage.json", len(package), hashlib.sha256(package).hexdigest(), TITLES["datapackage.json"]))
