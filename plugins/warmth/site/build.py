@@ -26,6 +26,7 @@ from warmth.core.layout import OUTPUT_MARKER
 from warmth.core.problems import BuildError, ConfigError
 from warmth.site.generator import BuildReport, WarmthGenerator
 from warmth.site.scan import personal_data_in_pages, third_party_requests
+from warmth.site.search_index import index_site
 
 log = logging.getLogger("warmth")
 
@@ -161,6 +162,7 @@ def build_site(
                 "Pages would load resources from third parties; the site was not built:\n"
                 + "\n".join(f"  - {page}: {url}" for page, url in external)
             )
+        index_site(staging)  # the search index of the staged pages: part of the output (site/search_index.py)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
