@@ -32,6 +32,8 @@ def test_every_published_path_is_documented(root, default_site):
         if path.is_file():
             rel = path.relative_to(default_site / "data").as_posix()
             generic = re.sub(r"^(rounds|districts)/[^/]+/", r"\1/<PLACEHOLDER>/", rel)
+            generic = re.sub(r"^lookup/[0-9a-f]{2}/[0-9a-f]+\.csv$", "lookup/<PLACEHOLDER>/<PLACEHOLDER>.csv", generic)
+            generic = re.sub(r"^browse/districts/[^/]+\.json$", "browse/districts/<PLACEHOLDER>.json", generic)
             pattern = re.escape(f"/data/{generic}").replace("PLACEHOLDER", "[a-z]+")
             name = rel.rsplit("/", 1)[-1]
             assert re.search(pattern, text) or (rel.startswith("summary/") and f"`{name}`" in text), rel

@@ -56,7 +56,7 @@ def resum(data: Path) -> None:
     lines = [
         f"{sha(p)}  {p.relative_to(data).as_posix()}\n"
         for p in sorted(data.rglob("*"))
-        if p.is_file() and p.name != "SHA256SUMS"
+        if p.is_file() and p.relative_to(data).as_posix() != "SHA256SUMS"
     ]
     (data / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
 

@@ -107,13 +107,18 @@ def _joined(columns: list[pa.Array], sep: str, end: str) -> pa.Array:
     return pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, _s(sep)), _s(end), _s(""))
 
 
-def _bytes_of(lines: pa.Array, start: int, stop: int) -> bytes:
-    """The concatenated bytes of lines[start:stop] (one slice of the data buffer, no per-line work)."""
-    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
-    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
-    if stop <= start:
-        return b""
-    return bytes(memoryview(lines.buffers()[2])[offsets[start] : offsets[stop]])
+class _Lines:
+    """Text lines held as one Arrow buffer: the bytes of lines[start:stop] are one slice of it (no per-line work)."""
+
+    def __init__(self, lines: pa.Array) -> None:
+        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+        self.offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+        self.data = memoryview(lines.buffers()[2]) if len(lines) else memoryview(b"")
+
+    def __getitem__(self, span: slice) -> bytes:
+        if span.stop <= span.start:
+            return b""
+        return bytes(self.data[self.offsets[span.start] : self.offsets[span.stop]])
 
 
 def lookup_columns(withheld: tuple[str, ...]) -> list[str]:
@@ -130,18 +135,20 @@ def _history(corrections: list[dict]) -> dict[str, str]:
     return {rid: json.dumps(items, ensure_ascii=False, separators=(",", ":")) for rid, items in by_record.items()}
 
 
-def lookup_table(ds: Dataset) -> pa.Table:
+def lookup_table(ds: Dataset, public: pa.Table) -> pa.Table:
     """Every published record (and every withdrawn id) with the lookup's columns, all text."""
-    withheld = ds.campaign.withheld
-    public = public_table(ds.records, withheld)
     history = _history(ds.published_corrections)
-    ids = pd.Series(public.column("record_id").to_pandas(), dtype="object")
+    ids = public.column("record_id")
+    corrections = np.full(len(public), "", dtype=object)
+    if history:  # few corrected records: find them with one vectorised membership test
+        where = np.flatnonzero(pc.is_in(ids, value_set=pa.array(list(history), STR)).to_numpy(zero_copy_only=False))
+        corrections[where] = [history[rid] for rid in pc.take(ids, pa.array(where)).to_pylist()]
     columns = {}
-    for name in lookup_columns(withheld):
+    for name in lookup_columns(ds.campaign.withheld):
         if name == "status":
-            columns[name] = pa.array(["published"] * len(public), STR)
+            columns[name] = pa.array(np.full(len(public), "published", dtype=object), STR)
         elif name == "corrections":
-            columns[name] = pa.array(ids.map(history).fillna("").to_numpy(dtype=object), STR)
+            columns[name] = pa.array(corrections, STR)
         else:
             columns[name] = pc.cast(public.column(name), STR)
     table = pa.table(columns)
@@ -156,21 +163,34 @@ def lookup_table(ds: Dataset) -> pa.Table:
     return table
 
 
-def lookup_files(ds: Dataset) -> dict[str, bytes]:
+SAFE = ("record_id", "amount_yuan")  # letters, digits, '-', '_' / digits and '.': never quoted in CSV
+
+
+def _csv_column(column: pa.ChunkedArray | pa.Array, name: str, order: pa.Array) -> pa.Array:
+    """A column as CSV cells in ``order``; values that repeat are quoted once each (dictionary-encoded)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if name in SAFE:
+        return pc.take(pc.cast(column, STR), order)
+    encoded = pc.dictionary_encode(column)
+    return pc.take(_csv_cell(encoded.dictionary), pc.take(encoded.indices, order))
+
+
+def lookup_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
     """Path under /data/ → bytes of every lookup file: the shards and index.json."""
-    table = lookup_table(ds)
+    table = lookup_table(ds, public_table(ds.records, ds.campaign.withheld) if public is None else public)
     n = table.num_rows
     depth = shard_depth(n)
     keys = (id_hashes(table.column("record_id")) >> np.uint64(32 - 4 * depth)).astype(np.int64)
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
-    lines = _joined([_csv_cell(table.column(c).take(pa.array(order))) for c in table.column_names], ",", "\n")
+    take = pa.array(order)
+    lines = _Lines(_joined([_csv_column(table.column(c), c, take) for c in table.column_names], ",", "\n"))
     header = (",".join(table.column_names) + "\n").encode("utf-8")
     files = {}
     present = np.unique(keys)
     bounds = np.searchsorted(keys, np.append(present, present[-1] + 1 if len(present) else 0))
     for i, key in enumerate(present):
-        files[shard_path(f"{int(key):0{depth}x}")] = header + _bytes_of(lines, bounds[i], bounds[i + 1])
+        files[shard_path(f"{int(key):0{depth}x}")] = header + lines[bounds[i] : bounds[i + 1]]
     files[f"{LOOKUP_DIR}/index.json"] = json.dumps(
         {"hash": "fnv1a32+fmix32", "depth": depth, "records": n, "shards": len(present), "columns": table.column_names},
         ensure_ascii=False, sort_keys=True, indent=1,
@@ -181,10 +201,10 @@ def lookup_files(ds: Dataset) -> dict[str, bytes]:
 CODED = [c for c in COLUMN_NAMES if c not in ("record_id", "amount_yuan")]
 
 
-def browse_files(ds: Dataset) -> dict[str, bytes]:
+def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
     """Path under /data/ → the compact JSON of each destination's records, in the order of its CSV file."""
     withheld = ds.campaign.withheld
-    public = public_table(ds.records, withheld)
+    public = public_table(ds.records, withheld) if public is None else public
     fen = ds.records["amount_fen"].to_numpy(np.int64)
     rounds = ds.records["round"].cat.codes.to_numpy(np.int64)
     dests = ds.records["district"].cat.codes.to_numpy(np.int64)
@@ -205,7 +225,7 @@ def browse_files(ds: Dataset) -> dict[str, bytes]:
         cells[0] = pc.binary_join_element_wise(_s("["), cells[0], _s(""))
         cells[-1] = pc.binary_join_element_wise(cells[-1], _s("]"), _s(""))
         lines = _joined(cells, ",", ",\n")
-        body = _bytes_of(lines, 0, len(lines))[:-2]  # no comma after the last row
+        body = _Lines(lines)[0 : len(lines)][:-2]  # no comma after the last row
         head = {"columns": list(COLUMN_NAMES), "fields": ["record_id", *coded, "amount_fen"], "values": values, "records": len(idx)}
         text = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))[:-1] + ',"rows":[\n'
         slug = ds.campaign.slug_of("destinations", str(dest))
@@ -222,9 +242,10 @@ def _sums(files: dict[str, bytes], folder: str) -> bytes:
 def write_browse_files(data_out: Path, ds: Dataset) -> list[Download]:
     """Write /data/lookup/ and /data/browse/, each with its SHA256SUMS; return those two for the top SHA256SUMS."""
     downloads = []
+    public = public_table(ds.records, ds.campaign.withheld)
     for folder, files, title in (
-        (LOOKUP_DIR, lookup_files(ds), "记录编号查询索引的校验和 / checksums of the receipt lookup files"),
-        (BROWSE_DIR, browse_files(ds), "筛选数据的校验和 / checksums of the filter data"),
+        (LOOKUP_DIR, lookup_files(ds, public), "记录编号查询索引的校验和 / checksums of the receipt lookup files"),
+        (BROWSE_DIR, browse_files(ds, public), "筛选数据的校验和 / checksums of the filter data"),
     ):
         for rel, payload in files.items():
             target = data_out / rel

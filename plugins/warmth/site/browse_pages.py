@@ -72,8 +72,14 @@ def search_page(cube: pd.DataFrame, campaign: Campaign) -> Page:
     )
 
 
-def browse_pages(ds: Dataset) -> list[Page]:
-    """Every unit and week page, their indexes and the search page."""
+def browse_pages(ds: Dataset, pages: list[Page]) -> list[Page]:
+    """Every unit and week page, their indexes and the search page; the findings page made filterable,
+    and each destination page given the records its filter loads (downloads/browse.py)."""
+    for page in pages:
+        if page.template == "warmth_findings":
+            filterable_findings(page, ds.campaign)
+        elif "destination" in page.data:
+            page.data["browse_path"] = f"browse/districts/{page.data['destination'].slug}.json"
     cube = qi_cube(ds.records)
     return [*unit_pages(cube, ds.campaign), *week_pages(cube, ds.campaign), search_page(cube, ds.campaign)]
 

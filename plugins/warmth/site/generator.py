@@ -28,6 +28,7 @@ from warmth.downloads.download import Download
 from warmth.downloads.publish import publish
 from warmth.figures.dataset import Dataset, read_dataset
 from warmth.figures.findings import summary
+from warmth.site.browse_pages import browse_pages
 from warmth.site.chartjob import ChartJob
 from warmth.site.filters import FILTERS
 from warmth.site.pages import Page, all_pages
@@ -121,6 +122,7 @@ class WarmthGenerator(Generator):
         out = Path(self.output_path)
         with self.steps.step("pages", "整理页面数据"):
             pages = all_pages(ds, self.narratives)
+            pages += browse_pages(ds, pages)
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the

@@ -331,10 +331,6 @@ def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
     pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": ds.campaign_table}))
     pages.append(findings_page(findings))
     pages[0].data["findings_summary"] = summary(findings)
-    from warmth.site.browse_pages import browse_pages, filterable_findings  # it builds on Page
-
-    filterable_findings(pages[-1], campaign)
-    pages += browse_pages(ds)
     for page in pages:
         if "destination" in page.data:
             mine = for_district(findings, page.data["destination"].name)
@@ -344,6 +340,4 @@ def all_pages(ds: Dataset, narratives: dict[str, str]) -> list[Page]:
             continue
         page.data["findings"] = finding_rows(mine.head(PAGE_SLICE))
         page.data["findings_more"] = max(len(mine) - PAGE_SLICE, 0)
-        if "destination" in page.data:  # the records the filter loads (downloads/browse.py)
-            page.data["browse_path"] = f"browse/districts/{page.data['destination'].slug}.json"
     return pages
