@@ -177,7 +177,11 @@ def _csv_column(column: pa.ChunkedArray | pa.Array, name: str, order: pa.Array) 
 
 def lookup_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
     """Path under /data/ → bytes of every lookup file: the shards and index.json."""
-    table = lookup_table(ds, public_table(ds.records, ds.campaign.withheld) if public is None else public)
+    return shards(lookup_table(ds, public_table(ds.records, ds.campaign.withheld) if public is None else public))
+
+
+def shards(table: pa.Table) -> dict[str, bytes]:
+    """A table of text columns, record_id first, cut into shards by the hash of the id, and index.json."""
     n = table.num_rows
     depth = shard_depth(n)
     keys = (id_hashes(table.column("record_id")) >> np.uint64(32 - 4 * depth)).astype(np.int64)
