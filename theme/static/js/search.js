@@ -205,9 +205,29 @@
       });
   }
 
+  function names(query, box) {
+    // pages whose name holds the query (destinations, sources, categories, rounds, units, weeks: the
+    // directory below): exact, whatever way the full-text index cut the words
+    var wanted = query.toLowerCase();
+    var found = Array.prototype.filter.call(document.querySelectorAll(".directory a"), function (a) {
+      return a.textContent.toLowerCase().indexOf(wanted) >= 0;
+    });
+    if (!found.length) return;
+    box.appendChild(el("h2", T.names));
+    var ul = el("ul", null, "name-list");
+    found.slice(0, 30).forEach(function (a) {
+      var li = el("li"), link = el("a", a.textContent);
+      link.href = a.href;
+      li.appendChild(link);
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
   var query = (new URLSearchParams(location.search).get("q") || "").normalize("NFKC").trim();
   if (!query) return;
   document.querySelectorAll('input[name="q"]').forEach(function (input) { input.value = query; });
+  names(query, document.getElementById("name-results"));
   var jobs = [search(query, document.getElementById("search-results"))];
   var box = document.getElementById("lookup-result");
   if (ID.test(query) && /\d/.test(query)) jobs.push(lookup(query, box));
