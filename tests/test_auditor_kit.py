@@ -144,9 +144,19 @@ def test_all_zip_holds_every_download_and_is_the_same_across_builds(tmp_path):
     cache = tmp_path / "cache"
     build(ROOT, ROOT / "data", cached, cache)  # zipped into the cache …
     (cached / "data" / "all.zip").unlink()
-    build(ROOT, ROOT / "data", cached, cache)  # … and linked from it
+    build(ROOT, ROOT / "data", cached, cache)  # … and copied from it: the site's own file, never a link into the cache
     (zipped,) = (cache / "archive").glob("*.zip")
-    assert (cached / "data" / "all.zip").stat().st_ino == zipped.stat().st_ino
+    kept = zipped.read_bytes()
+    assert (cached / "data" / "all.zip").stat().st_ino != zipped.stat().st_ino
+    assert (cached / "data" / "all.zip").read_bytes() == kept
+    with open(cached / "data" / "all.zip", "r+b") as handle:  # an edit of one site's zip, in place …
+        handle.write(b"XX")
+    assert zipped.read_bytes() == kept  # … does not reach the cache
+    with open(zipped, "r+b") as handle:  # an edited cache entry, same size …
+        handle.seek(100)
+        handle.write(b"XX")
+    build(ROOT, ROOT / "data", cached, cache)  # … is found and written afresh
+    assert zipped.read_bytes() == kept and (cached / "data" / "all.zip").read_bytes() == kept
     for name in ("all.zip", "all.zip.sha256"):
         assert (first / "data" / name).read_bytes() == (second / "data" / name).read_bytes() == (cached / "data" / name).read_bytes()
     data = first / "data"
@@ -155,9 +165,11 @@ def test_all_zip_holds_every_download_and_is_the_same_across_builds(tmp_path):
     if shutil.which("sha256sum"):
         assert subprocess.run(["sha256sum", "-c", "all.zip.sha256"], cwd=data, capture_output=True).returncode == 0
     listed = [line.split("  ", 1)[1] for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
+    derived = [f"{folder}/{line.split('  ', 1)[1]}" for folder in ("lookup", "browse")
+               for line in (data / folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()]
     with zipfile.ZipFile(data / "all.zip") as archive:
         members = archive.infolist()
-        assert [m.filename for m in members] == sorted([*listed, "SHA256SUMS"])
+        assert [m.filename for m in members] == sorted([*listed, *derived, "SHA256SUMS"])
         for member in members:
             assert member.date_time == FIXED_TIME and member.external_attr >> 16 == 0o100644 and member.create_system == 3
             assert member.compress_type == zipfile.ZIP_DEFLATED
@@ -252,5 +264,9 @@ def test_sha256sums_lists_everything_but_the_zip_and_its_checksum(default_site):
     data = default_site / "data"
     listed = {line.split("  ", 1)[1] for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines()}
     files = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()}
-    assert files - listed == {"SHA256SUMS", "all.zip", "all.zip.sha256"}
+    # the derived folders' files are listed by their own SHA256SUMS, which the top one lists (README "Downloads")
+    derived = {f"{folder}/{line.split('  ', 1)[1]}" for folder in ("lookup", "browse")
+               for line in (data / folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()}
+    assert {"lookup/SHA256SUMS", "browse/SHA256SUMS"} <= listed
+    assert files - listed - derived == {"SHA256SUMS", "all.zip", "all.zip.sha256"}
     assert {"verify.py", "campaign.json"} <= listed

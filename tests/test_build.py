@@ -53,7 +53,13 @@ def test_every_page_exists_and_says_sample(default_site, root):
     expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]
     expected += [f"categories/{s['slug']}/index.html" for s in c["categories"]]
     expected += [f"rounds/{r['id']}/index.html" for r in c["rounds"]]
+    # browse pages (README "Pages"): a page per published disbursing unit and per published week
+    records = read_rows(default_site / "data/disbursements.csv")
+    expected += ["units/index.html", "weeks/index.html", "search/index.html"]
     expected += ["districts/index.html", "sources/index.html", "categories/index.html", "rounds/index.html", "404.html"]
+    expected += [f"units/u-{hashlib.sha256(u.encode()).hexdigest()[:12]}/index.html" for u in {r["disbursing_unit"] for r in records}]
+    expected += [f"weeks/{r['date'] or 'undated-' + r['round']}/index.html" for r in {(r["date"], r["round"]): r for r in records}.values()]
+    expected = list(dict.fromkeys(expected))
     for rel in expected:
         assert (default_site / rel).is_file(), rel
     pages = list(default_site.rglob("*.html"))
@@ -172,20 +178,28 @@ def test_sha256sums_cover_every_data_file(default_site):
     for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
         digest, path = line.split("  ", 1)
         listed[path] = digest
+    # the derived folders (README "Downloads": lookup/, browse/) have their own SHA256SUMS, listed in the top one
+    for folder in ("lookup", "browse"):
+        assert f"{folder}/SHA256SUMS" in listed, folder
+        for line in (data / folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+            digest, path = line.split("  ", 1)
+            listed[f"{folder}/{path}"] = digest
     # all.zip holds SHA256SUMS, so it and its checksum stand beside it (README "Downloads")
     files = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()} - {"SHA256SUMS", "all.zip", "all.zip.sha256"}
     assert set(listed) == files
     for path, digest in listed.items():
         assert hashlib.sha256((data / path).read_bytes()).hexdigest() == digest
     if shutil.which("sha256sum"):
-        result = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=data, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+        for folder in (data, data / "lookup", data / "browse"):
+            result = subprocess.run(["sha256sum", "-c", "--quiet", "SHA256SUMS"], cwd=folder, capture_output=True, text=True)
+            assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_datapackage_validates_with_frictionless(default_site):
     package = json.loads(text(default_site / "data/datapackage.json"))
     paths = {r["path"] for r in package["resources"]}
     csvs = {p.relative_to(default_site / "data").as_posix() for p in (default_site / "data").rglob("*.csv")}
+    csvs = {p for p in csvs if not p.startswith("lookup/")}  # lookup shards are derived, not resources (README "Downloads")
     assert paths == csvs
     assert package["licenses"][0]["name"] == "CC-BY-4.0"
     for res in package["resources"]:
@@ -202,7 +216,9 @@ def test_data_page_lists_every_download_with_size_and_hash(default_site):
     page = text(default_site / "downloads/index.html")
     table = read_page(default_site / "downloads/index.html").table("全部下载文件")
     data = default_site / "data"
-    files = sorted(p for p in data.rglob("*") if p.is_file())
+    # every file, except those of the derived folders, which their SHA256SUMS stands for (README "Downloads")
+    files = sorted(p for p in data.rglob("*") if p.is_file() and (p.parent.name not in ("lookup", "browse") or p.name == "SHA256SUMS")
+                   and p.parent.parent.name not in ("lookup", "browse"))
     assert sorted(table.labels()) == sorted(f"/data/{p.relative_to(data).as_posix()}" for p in files)
     for path in files:
         row = table.row(f"/data/{path.relative_to(data).as_posix()}")
@@ -225,7 +241,9 @@ def test_charts_have_text_alternatives_and_exist(default_site):
 def test_no_third_party_requests(default_site):
     for page in list(default_site.rglob("*.html")) + list(default_site.rglob("*.svg")) + list(default_site.rglob("*.css")):
         body = text(page)
-        assert "<script" not in body, page
+        # scripts only from the site itself (README "Search"); inline script elements hold JSON texts, never code
+        for tag in re.findall(r"<script\b[^>]*>", body):
+            assert re.search(r'src="(?!(https?:)?//)[^"]+\.js"', tag) or 'type="application/json"' in tag, (page, tag)
         for ref in re.findall(r'<(?:img|link|script|iframe|source)\b[^>]*?(?:src|href)="([^"]+)"', body):
             assert not re.match(r"(https?:)?//", ref), (page, ref)
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", body), page
@@ -370,7 +388,7 @@ def test_findings_are_published_and_shown(default_site):
     (missing,) = [r for r in rows if r["rule"] == "missing-report"]
     assert missing["district"] == "沐川县"
     summary = read_page(default_site / "findings/index.html").table("各项规则的核查结果")
-    counts = {row[0]: row[2] for row in summary.rows}  # rule name → 问题数 (rule names: test_page_figures.py)
+    counts = {row[0]: summary.row(row[0])["问题数"] for row in summary.rows}  # rule name → 问题数 (rule names: test_page_figures.py)
     assert counts["超出拨付额发放"] == "1" and counts["未报送"] == "1" and counts["超出专款用途"] == f"{by_rule['earmark']:,}"
     over = next(r for r in rows if r["rule"] == "over-allocation")
     listed = read_page(default_site / "sources/central-supplement/index.html").table(section="findings").rows

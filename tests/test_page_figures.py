@@ -258,17 +258,24 @@ RULES_ZH = {  # the rule names the findings page shows (README "Findings" lists 
     "file-first-missing": "困难职工缺建档日期", "file-first-late": "先帮扶后建档", "fairness-multi-district": "跨区县受助",
     "fairness-repeat": "同类多次受助", "late-report": "逾期报送", "missing-report": "未报送",
 }  # fmt: skip
+SEVERITY_ZH = {  # README "Findings": high 高, medium 中, low 低
+    "over-allocation": "高", "unspent-balance": "中", "earmark": "高", "file-first-missing": "中", "file-first-late": "高",
+    "fairness-multi-district": "中", "fairness-repeat": "低", "late-report": "中", "missing-report": "高",
+}  # fmt: skip
 PAGE_LIMIT = 200  # the findings page lists the first 200 findings of a rule, findings.csv has them all
 
 
 def test_findings_page_counts_and_rows(default_site, truth):
     page = read_page(default_site / "findings/index.html")
     summary = page.table("各项规则的核查结果")
-    assert summary.labels() == list(RULES_ZH.values())
+    # grouped by severity, high first (README "Findings"), then in the rules' order
+    by_severity = sorted(RULES_ZH, key=lambda code: "高中低".index(SEVERITY_ZH[code]))
+    assert summary.labels() == [RULES_ZH[code] for code in by_severity]
     for code, zh in RULES_ZH.items():
         mine = [f for f in truth.findings if f[0] == code]
         total = sum(f[5] for f in mine)
         cells = summary.row(zh)
+        assert cells["严重程度"] == SEVERITY_ZH[code], code
         assert cells["问题数"] == count(len(mine)), code
         assert cells["涉及金额（元）"] == (money(total) if total else "—"), code
         if not mine:

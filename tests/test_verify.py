@@ -67,8 +67,8 @@ def resum(data: Path) -> None:
 
 
 def rezip(data: Path) -> None:
-    """Write all.zip again from the folder as SHA256SUMS lists it, and its .sha256."""
-    names = [line.split("  ", 1)[1] for line in (data / "SHA256SUMS").read_text(encoding="utf-8").splitlines()] + ["SHA256SUMS"]
+    """Write all.zip again from every file of the folder (README: all but all.zip and all.zip.sha256), and its .sha256."""
+    names = [p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file() and p.name not in ("all.zip", "all.zip.sha256")]
     (data / "all.zip").unlink(missing_ok=True)
     _size, digest = write_zip(data, names, data / "all.zip")
     (data / "all.zip.sha256").write_text(f"{digest}  all.zip\n", encoding="ascii")

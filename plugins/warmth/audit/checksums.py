@@ -9,7 +9,7 @@ import json
 import re
 from typing import NamedTuple
 
-from warmth.audit.folder import BESIDE, PACKAGE, SUMS, DataFolder, safe_path
+from warmth.audit.folder import BESIDE, DERIVED, PACKAGE, SUMS, DataFolder, safe_path
 from warmth.audit.report import Check
 
 SUMS_NAME = ("SHA256SUMS 所列文件校验和一致", "every file listed in SHA256SUMS has that SHA-256")
@@ -25,24 +25,33 @@ class Sums(NamedTuple):
     problems: list[str]
 
 
-def read_sums(folder: DataFolder) -> Sums:
+def read_sums(folder: DataFolder, name: str = SUMS) -> Sums:
+    """A SHA256SUMS file: the top one, or (``name``) a derived folder's, whose paths are then made relative to /data/."""
     listed: dict[str, str] = {}
     problems: list[str] = []
-    raw = (folder.path / SUMS).read_bytes()
+    base = name.removesuffix(SUMS)
+    raw = (folder.path / name).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("utf-8", "replace")
-        problems.append(f"{SUMS}: 不是 UTF-8 / not UTF-8")
+        problems.append(f"{name}: 不是 UTF-8 / not UTF-8")
     for number, line in enumerate(text.splitlines(), 1):
         match = _SUMS_LINE.fullmatch(line)
         if not match:
-            problems.append(f"{SUMS} 第{number}行 (line {number}): 格式不对 / not '<sha256>  <file>': {line[:80]!r}")
+            problems.append(f"{name} 第{number}行 (line {number}): 格式不对 / not '<sha256>  <file>': {line[:80]!r}")
             continue
-        sha, rel = match.group(1).lower(), match.group(2)
+        sha, rel = match.group(1).lower(), base + match.group(2)
         if rel in listed:
-            problems.append(f"{SUMS} 第{number}行 (line {number}): {rel} 重复列出 / listed twice")
+            problems.append(f"{name} 第{number}行 (line {number}): {rel} 重复列出 / listed twice")
         listed[rel] = sha
+    if name == SUMS:  # a derived folder's own SHA256SUMS, itself listed here, lists that folder's files
+        for sub in DERIVED:
+            inner = f"{sub}/{SUMS}"
+            if inner in listed and folder.exists(inner) and folder.digest(inner)[1] == listed[inner]:
+                nested = read_sums(folder, inner)
+                problems += nested.problems
+                listed.update({rel: sha for rel, sha in nested.listed.items() if rel not in listed})
     return Sums(listed, problems)
 
 

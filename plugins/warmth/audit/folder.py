@@ -22,6 +22,9 @@ KIT = "verify.py"  # this program, bundled into one file
 ARCHIVE = "all.zip"  # every file below in one zip
 ARCHIVE_SUM = "all.zip.sha256"  # its SHA-256: the zip holds SHA256SUMS, so SHA256SUMS cannot list it
 BESIDE = (ARCHIVE, ARCHIVE_SUM)  # published beside the files SHA256SUMS lists
+# derived folders for the site's browser features (receipt lookup, filters): each has its own
+# SHA256SUMS, which the top one lists; their files are not datapackage resources
+DERIVED = ("lookup", "browse")
 # each summary file and the column of disbursements.csv it sums by
 SUMMARIES = {
     "summary/by-district.csv": "district",
@@ -69,4 +72,4 @@ class DataFolder:
         return self._digests[rel]
 
     def csv_files(self) -> list[str]:
-        return [rel for rel in self.files if rel.endswith(".csv")]
+        return [rel for rel in self.files if rel.endswith(".csv") and rel.split("/", 1)[0] not in DERIVED]

@@ -17,6 +17,7 @@ the few most recent zips.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -26,7 +27,10 @@ from pathlib import Path
 
 from warmth.core.files import atomic_write
 from warmth.core.layout import ARCHIVE_FILE, ARCHIVE_SUM_FILE
+from warmth.downloads.cache import copy_file, digest
 from warmth.downloads.download import Download
+
+log = logging.getLogger("warmth")
 
 FORMAT = 1  # change when the bytes this module writes change
 LEVEL = 3  # measured at 1M records (528 MB): 32.5 MB in 1.4 s of CPU; level 6 gives 24.9 MB in 3.7 s, level 1 40.2 MB in 1.3 s
@@ -69,17 +73,21 @@ def write_zip(data_out: Path, paths: list[str], target: Path) -> tuple[int, str]
     return size, digest.hexdigest()
 
 
-def _link(source: Path, target: Path) -> None:
-    target.unlink(missing_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
+def zipped_paths(data_out: Path) -> list[str]:
+    """Every file under /data/ but all.zip and its checksum: the downloads SHA256SUMS lists and the derived folders'
+    files their own SHA256SUMS list (README "Downloads": the zip holds every file above at the same paths)."""
+    beside = {ARCHIVE_FILE, ARCHIVE_SUM_FILE}
+    return sorted(rel for p in data_out.rglob("*") if p.is_file() and (rel := p.relative_to(data_out).as_posix()) not in beside)
 
 
-def publish_archive(data_out: Path, downloads: list[Download], sums: bytes, cache_dir: Path | None) -> list[Download]:
-    """Write all.zip (every download listed, SHA256SUMS among them) and all.zip.sha256; return their downloads."""
-    paths = [d.path for d in downloads]
+def publish_archive(data_out: Path, sums: bytes, cache_dir: Path | None) -> list[Download]:
+    """Write all.zip (every file under /data/, SHA256SUMS among them) and all.zip.sha256; return their downloads.
+
+    A cached zip is copied into the site and its copy checked against the SHA-256 recorded when it was written
+    (never hard-linked: an edit of one site's all.zip must not reach the cache or another site); a cached zip
+    that no longer matches is written afresh.
+    """
+    paths = zipped_paths(data_out)
     target = data_out / ARCHIVE_FILE
     if cache_dir is None:
         size, sha = write_zip(data_out, paths, target)
@@ -96,11 +104,14 @@ def publish_archive(data_out: Path, downloads: list[Download], sums: bytes, cach
             _prune(folder)
         text = recorded.read_text(encoding="ascii").split()
         size, sha = int(text[0]), text[1]
-        if cached.stat().st_size != size:  # the cached file was changed in place: write it afresh
+        target.unlink(missing_ok=True)
+        copy_file(cached, target)
+        if digest(target) != (size, sha):  # the cached file was changed: write it afresh
+            log.warning("缓存中的 all.zip 已被改动，重新生成 / the cached all.zip was changed; writing it afresh")
             cached.unlink()
-            return publish_archive(data_out, downloads, sums, cache_dir)
+            recorded.unlink(missing_ok=True)
+            return publish_archive(data_out, sums, cache_dir)
         os.utime(cached)
-        _link(cached, target)
     line = f"{sha}  {ARCHIVE_FILE}\n".encode("ascii")
     atomic_write(data_out / ARCHIVE_SUM_FILE, line)
     return [

@@ -18,6 +18,7 @@ from pathlib import Path
 from warmth.core.files import atomic_write
 from warmth.core.layout import CAMPAIGN_JSON_FILE, DATA_DIR, HEADS_FILE, KIT_FILE, LEDGER_FILE, PUBLIC_KEY_FILE, SUMS_FILE
 from warmth.downloads.archive import publish_archive
+from warmth.downloads.browse import write_browse_files
 from warmth.downloads.download import Download
 from warmth.downloads.kit import auditor_kit
 from warmth.downloads.package import TITLES, campaign_json, datapackage, sha256sums, title_for
@@ -84,6 +85,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))
     check_plain_cells(data_out)
     downloads = [Download(d.path, d.bytes, d.sha256, title_for(d.path, campaign)) for d in downloads]
+    downloads += write_browse_files(data_out, ds)  # receipt lookup and filter data, each folder with its own SHA256SUMS
     package = datapackage(campaign, downloads, table)
     atomic_write(data_out / "datapackage.json", package)
     downloads.append(Download("datapackage.json", len(package), hashlib.sha256(package).hexdigest(), TITLES["datapackage.json"]))
@@ -91,5 +93,5 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     atomic_write(data_out / SUMS_FILE, sums)
     downloads = sorted(downloads, key=lambda d: d.path)
     downloads.append(Download(SUMS_FILE, len(sums), hashlib.sha256(sums).hexdigest(), "校验和清单 / checksums"))
-    beside = publish_archive(data_out, downloads, sums, cache_dir)
+    beside = publish_archive(data_out, sums, cache_dir)
     return downloads + [Download(d.path, d.bytes, d.sha256, TITLES[d.path]) for d in beside]

@@ -30,6 +30,7 @@ from warmth.core.problems import BuildError, ConfigError
 from warmth.site.generator import BuildReport, WarmthGenerator
 from warmth.site.lock import output_lock
 from warmth.site.scan import personal_data_in_pages, third_party_requests
+from warmth.site.search_index import index_site
 from warmth.site.swap import new_staging, pause_for_tests, swap_in, sweep
 from warmth.site.target import check_replaceable, refuse_project_folders
 
@@ -166,6 +167,7 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
                 "Pages would load resources from third parties; the site was not built:\n"
                 + "\n".join(f"  - {page}: {url}" for page, url in external)
             )
+        index_site(staging)  # the search index of the staged pages: part of the output (site/search_index.py)
         atomic_write(staging / BUILD_MARKER, marker_bytes())  # last: only a checked, complete site is marked
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -31,6 +31,7 @@ from warmth.downloads.publish import publish
 from warmth.figures.dataset import Dataset, read_dataset
 from warmth.figures.findings import summary
 from warmth.site.basics import data_as_of, feed_entries, index_pages, round_dates, site_urls
+from warmth.site.browse_pages import browse_pages
 from warmth.site.chartjob import ChartJob
 from warmth.site.filters import FILTERS
 from warmth.site.pages import Page, all_pages, reporting
@@ -126,6 +127,7 @@ class WarmthGenerator(Generator):
         with self.steps.step("pages", "整理页面数据"):
             rep = reporting(ds)
             pages = all_pages(ds, self.narratives, rep) + index_pages(ds, rep)
+            pages += browse_pages(ds, pages)
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the

@@ -30,6 +30,7 @@ log = logging.getLogger("warmth")
 # the kinds of file a build puts outside /data/ (pages, charts, the theme, content images)
 SITE_KINDS = {".html", ".svg", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".xml"}
 SITE_FILES = {"robots.txt"}  # files of other kinds a build makes, by their path
+SITE_FOLDERS = ("pagefind/",)  # folders a tool the build runs fills (the search index: its own kinds of file)
 _SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
@@ -84,6 +85,16 @@ def earlier_build_mismatch(folder: Path) -> tuple[str, str] | None:
         if match is None:
             return "data/SHA256SUMS 的格式不对", "data/SHA256SUMS is not in sha256sum's format"
         listed[match.group(2)] = match.group(1)
+    for inner in [rel for rel in listed if rel.endswith(f"/{SUMS_FILE}")]:  # a derived folder's own list (lookup/, browse/)
+        folder_sums = data / inner
+        if not folder_sums.is_file() or folder_sums.is_symlink():
+            continue  # missing: the comparison below names it
+        base = inner.removesuffix(SUMS_FILE)
+        for line in folder_sums.read_text(encoding="utf-8", errors="replace").splitlines():
+            match = _SUMS_LINE.fullmatch(line)
+            if match is None:
+                return f"data/{inner} 的格式不对", f"data/{inner} is not in sha256sum's format"
+            listed.setdefault(base + match.group(2), match.group(1))
     archive_sum = data / ARCHIVE_SUM_FILE  # all.zip holds SHA256SUMS, so all.zip.sha256 lists it instead
     if archive_sum.is_file() and not archive_sum.is_symlink():
         match = _SUMS_LINE.fullmatch(archive_sum.read_text(encoding="utf-8", errors="replace")[:4096].strip())
@@ -102,7 +113,7 @@ def earlier_build_mismatch(folder: Path) -> tuple[str, str] | None:
                 under_data = rel.startswith(f"{DATA_DIR}/")
                 if under_data and rel not in (f"{DATA_DIR}/{SUMS_FILE}", f"{DATA_DIR}/{ARCHIVE_SUM_FILE}"):
                     found.append(rel.removeprefix(f"{DATA_DIR}/"))
-                elif not under_data and path.suffix.lower() not in SITE_KINDS and rel not in SITE_FILES:
+                elif not under_data and path.suffix.lower() not in SITE_KINDS and rel not in SITE_FILES and not rel.startswith(SITE_FOLDERS):
                     return f"含有网站以外的文件：{rel}", f"it holds a file a build does not make: {rel}"
     if sorted(found) != sorted(listed):
         odd = sorted(set(found) ^ set(listed))[0]

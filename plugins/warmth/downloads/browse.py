@@ -1,0 +1,261 @@
+"""Files for the site's browser features, derived from the published records.
+
+- ``/data/lookup/``: the receipt lookup. Every published record (and every
+  withdrawn record id, with its withdrawal) in a shard chosen by a hash of its
+  id, so a lookup fetches ``index.json`` and one small shard, however many
+  records there are. The hash is FNV-1a (32 bits) of the id's UTF-8 bytes,
+  finished with MurmurHash3's fmix32, as 8 hex digits; a shard holds the ids
+  whose hash starts with its ``depth`` hex digits and lives at
+  ``lookup/<first 2 digits>/<depth digits>.csv``. ``depth`` grows with the
+  records (at least 2, and at most 256 records per shard on average).
+- ``/data/browse/districts/<slug>.json``: one destination's records in a
+  compact form (values as codes into per-column lists, money in fen) for the
+  filter on its page, loaded only when the filter is used.
+
+Only published values: the columns come from ``public_table`` (withheld
+columns are left out altogether), corrections from the published corrections.
+Each folder has its own SHA256SUMS, which the top SHA256SUMS lists; these
+files are not datapackage resources (they are derived, and thousands of them
+would bloat the package). Everything is built with Arrow kernels and numpy
+over whole columns: Python loops only over shards, destinations and distinct
+values, never over records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from warmth.core.files import atomic_write
+from warmth.core.layout import SUMS_FILE
+from warmth.core.schema import COLUMN_NAMES
+from warmth.downloads.download import Download
+from warmth.downloads.records import public_table
+from warmth.figures.dataset import Dataset
+
+LOOKUP_DIR = "lookup"
+BROWSE_DIR = "browse"
+SHARD_TARGET = 256  # records per shard on average, at most
+MIN_DEPTH = 2
+FNV_OFFSET, FNV_PRIME, MASK = 0x811C9DC5, 0x01000193, 0xFFFFFFFF
+STR = pa.large_string()
+
+
+def _s(text: str) -> pa.Scalar:
+    return pa.scalar(text, STR)
+
+
+def id_hashes(ids: pa.Array) -> np.ndarray:
+    """FNV-1a 32 + fmix32 of each id's UTF-8 bytes, as uint64 (vectorised over byte positions, not ids)."""
+    binary = pc.cast(pc.cast(ids, STR), pa.large_binary())
+    binary = binary.combine_chunks() if isinstance(binary, pa.ChunkedArray) else binary
+    n = len(binary)
+    offsets = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset : binary.offset + n + 1]
+    data = np.frombuffer(binary.buffers()[2], dtype=np.uint8) if n and offsets[-1] > offsets[0] else np.zeros(1, np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    h = np.full(n, FNV_OFFSET, dtype=np.uint64)
+    for j in range(int(lengths.max()) if n else 0):
+        active = np.flatnonzero(lengths > j)
+        h[active] = ((h[active] ^ data[starts[active] + j]) * np.uint64(FNV_PRIME)) & np.uint64(MASK)
+    h ^= h >> np.uint64(16)
+    h = (h * np.uint64(0x85EBCA6B)) & np.uint64(MASK)
+    h ^= h >> np.uint64(13)
+    h = (h * np.uint64(0xC2B2AE35)) & np.uint64(MASK)
+    h ^= h >> np.uint64(16)
+    return h
+
+
+def id_hash(record_id: str) -> str:
+    """The same hash for one id, as 8 hex digits (the reference the browser's script follows)."""
+    h = FNV_OFFSET
+    for byte in record_id.encode("utf-8"):
+        h = ((h ^ byte) * FNV_PRIME) & MASK
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & MASK
+    h ^= h >> 16
+    return f"{h:08x}"
+
+
+def shard_depth(records: int) -> int:
+    depth = MIN_DEPTH
+    while records > SHARD_TARGET * 16**depth and depth < 8:
+        depth += 1
+    return depth
+
+
+def shard_path(key: str) -> str:
+    return f"{LOOKUP_DIR}/{key[:2]}/{key}.csv"
+
+
+def _csv_cell(column: pa.Array) -> pa.Array:
+    """A text column as CSV cells: quoted (quotes doubled) only where needed."""
+    column = pc.cast(column, STR)
+    quoted = pc.binary_join_element_wise(_s('"'), pc.replace_substring(column, '"', '""'), _s('"'), _s(""))
+    return pc.if_else(pc.match_substring_regex(column, '[",\r\n]'), quoted, column)
+
+
+def _joined(columns: list[pa.Array], sep: str, end: str) -> pa.Array:
+    """One text per row: the columns joined by ``sep``, then ``end``."""
+    return pc.binary_join_element_wise(pc.binary_join_element_wise(*columns, _s(sep)), _s(end), _s(""))
+
+
+class _Lines:
+    """Text lines held as one Arrow buffer: the bytes of lines[start:stop] are one slice of it (no per-line work)."""
+
+    def __init__(self, lines: pa.Array) -> None:
+        lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+        self.offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset : lines.offset + len(lines) + 1]
+        self.data = memoryview(lines.buffers()[2]) if len(lines) else memoryview(b"")
+
+    def __getitem__(self, span: slice) -> bytes:
+        if span.stop <= span.start:
+            return b""
+        return bytes(self.data[self.offsets[span.start] : self.offsets[span.stop]])
+
+
+def lookup_columns(withheld: tuple[str, ...]) -> list[str]:
+    return ["record_id", "status", *(c for c in COLUMN_NAMES if c not in withheld and c != "record_id"), "corrections"]
+
+
+def _history(corrections: list[dict]) -> dict[str, str]:
+    """Record id → its published corrections as JSON [[id, date, field, old, new, reason], …] (few records)."""
+    by_record: dict[str, list] = {}
+    for c in corrections:
+        by_record.setdefault(c["record_id"], []).append(
+            [c["correction_id"], c["date"], c["field"], c["old_value"], c["new_value"], c["reason"]]
+        )
+    return {rid: json.dumps(items, ensure_ascii=False, separators=(",", ":")) for rid, items in by_record.items()}
+
+
+def lookup_table(ds: Dataset, public: pa.Table) -> pa.Table:
+    """Every published record (and every withdrawn id) with the lookup's columns, all text."""
+    history = _history(ds.published_corrections)
+    ids = public.column("record_id")
+    corrections = np.full(len(public), "", dtype=object)
+    if history:  # few corrected records: find them with one vectorised membership test
+        where = np.flatnonzero(pc.is_in(ids, value_set=pa.array(list(history), STR)).to_numpy(zero_copy_only=False))
+        corrections[where] = [history[rid] for rid in pc.take(ids, pa.array(where)).to_pylist()]
+    columns = {}
+    for name in lookup_columns(ds.campaign.withheld):
+        if name == "status":
+            columns[name] = pa.array(np.full(len(public), "published", dtype=object), STR)
+        elif name == "corrections":
+            columns[name] = pa.array(corrections, STR)
+        else:
+            columns[name] = pc.cast(public.column(name), STR)
+    table = pa.table(columns)
+    withdrawn = [c for c in ds.published_corrections if c["field"] == "withdrawn"]
+    if withdrawn:
+        extra = {name: [""] * len(withdrawn) for name in table.column_names}
+        extra["record_id"] = [c["record_id"] for c in withdrawn]
+        extra["status"] = ["withdrawn"] * len(withdrawn)
+        extra["round"] = [c["round"] for c in withdrawn]
+        extra["corrections"] = [history[c["record_id"]] for c in withdrawn]
+        table = pa.concat_tables([table, pa.table({k: pa.array(v, STR) for k, v in extra.items()})])
+    return table
+
+
+SAFE = ("record_id", "amount_yuan")  # letters, digits, '-', '_' / digits and '.': never quoted in CSV
+
+
+def _csv_column(column: pa.ChunkedArray | pa.Array, name: str, order: pa.Array) -> pa.Array:
+    """A column as CSV cells in ``order``; values that repeat are quoted once each (dictionary-encoded)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if name in SAFE:
+        return pc.take(pc.cast(column, STR), order)
+    encoded = pc.dictionary_encode(column)
+    return pc.take(_csv_cell(encoded.dictionary), pc.take(encoded.indices, order))
+
+
+def lookup_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
+    """Path under /data/ → bytes of every lookup file: the shards and index.json."""
+    return shards(lookup_table(ds, public_table(ds.records, ds.campaign.withheld) if public is None else public))
+
+
+def shards(table: pa.Table) -> dict[str, bytes]:
+    """A table of text columns, record_id first, cut into shards by the hash of the id, and index.json."""
+    n = table.num_rows
+    depth = shard_depth(n)
+    keys = (id_hashes(table.column("record_id")) >> np.uint64(32 - 4 * depth)).astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    take = pa.array(order)
+    lines = _Lines(_joined([_csv_column(table.column(c), c, take) for c in table.column_names], ",", "\n"))
+    header = (",".join(table.column_names) + "\n").encode("utf-8")
+    files = {}
+    present = np.unique(keys)
+    bounds = np.searchsorted(keys, np.append(present, present[-1] + 1 if len(present) else 0))
+    for i, key in enumerate(present):
+        files[shard_path(f"{int(key):0{depth}x}")] = header + lines[bounds[i] : bounds[i + 1]]
+    files[f"{LOOKUP_DIR}/index.json"] = json.dumps(
+        {"hash": "fnv1a32+fmix32", "depth": depth, "records": n, "shards": len(present), "columns": table.column_names},
+        ensure_ascii=False, sort_keys=True, indent=1,
+    ).encode("utf-8") + b"\n"
+    return files
+
+
+CODED = [c for c in COLUMN_NAMES if c not in ("record_id", "amount_yuan")]
+
+
+def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
+    """Path under /data/ → the compact JSON of each destination's records, in the order of its CSV file."""
+    withheld = ds.campaign.withheld
+    public = public_table(ds.records, withheld) if public is None else public
+    fen = ds.records["amount_fen"].to_numpy(np.int64)
+    rounds = ds.records["round"].cat.codes.to_numpy(np.int64)
+    dests = ds.records["district"].cat.codes.to_numpy(np.int64)
+    coded = [c for c in CODED if c not in withheld]
+    files = {}
+    for d, dest in enumerate(ds.records["district"].cat.categories):
+        idx = np.flatnonzero(dests == d)
+        if not len(idx):
+            continue
+        idx = idx[np.argsort(rounds[idx], kind="stable")]  # as the destination's CSV: by round, then input order
+        take = pa.array(idx)
+        values, cells = {}, [pc.binary_join_element_wise(_s('"'), pc.cast(public.column("record_id").take(take), STR), _s('"'), _s(""))]
+        for name in coded:
+            codes, uniques = pd.factorize(public.column(name).take(take).to_pandas(), sort=False)
+            values[name] = [str(u) for u in uniques]
+            cells.append(pc.cast(pa.array(codes), STR))
+        cells.append(pc.cast(pa.array(fen[idx]), STR))
+        cells[0] = pc.binary_join_element_wise(_s("["), cells[0], _s(""))
+        cells[-1] = pc.binary_join_element_wise(cells[-1], _s("]"), _s(""))
+        lines = _joined(cells, ",", ",\n")
+        body = _Lines(lines)[0 : len(lines)][:-2]  # no comma after the last row
+        head = {"columns": list(COLUMN_NAMES), "fields": ["record_id", *coded, "amount_fen"], "values": values, "records": len(idx)}
+        text = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))[:-1] + ',"rows":[\n'
+        slug = ds.campaign.slug_of("destinations", str(dest))
+        files[f"{BROWSE_DIR}/districts/{slug}.json"] = text.encode("utf-8") + body + b"\n]}\n"
+    return files
+
+
+def _sums(files: dict[str, bytes], folder: str) -> bytes:
+    return "".join(
+        f"{hashlib.sha256(payload).hexdigest()}  {rel.removeprefix(folder + '/')}\n" for rel, payload in sorted(files.items())
+    ).encode("utf-8")
+
+
+def write_browse_files(data_out: Path, ds: Dataset) -> list[Download]:
+    """Write /data/lookup/ and /data/browse/, each with its SHA256SUMS; return those two for the top SHA256SUMS."""
+    downloads = []
+    public = public_table(ds.records, ds.campaign.withheld)
+    for folder, files, title in (
+        (LOOKUP_DIR, lookup_files(ds, public), "记录编号查询索引的校验和 / checksums of the receipt lookup files"),
+        (BROWSE_DIR, browse_files(ds, public), "筛选数据的校验和 / checksums of the filter data"),
+    ):
+        for rel, payload in files.items():
+            target = data_out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(payload)
+        sums = _sums(files, folder)
+        atomic_write(data_out / folder / SUMS_FILE, sums)
+        downloads.append(Download(f"{folder}/{SUMS_FILE}", len(sums), hashlib.sha256(sums).hexdigest(), title))
+    return downloads
