@@ -25,7 +25,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from warmth.core.files import atomic_write
+from warmth.core.files import atomic_write, file_digest
 from warmth.core.layout import ARCHIVE_FILE, ARCHIVE_SUM_FILE
 from warmth.downloads.cache import copy_file, digest
 from warmth.downloads.download import Download
@@ -64,13 +64,7 @@ def write_zip(data_out: Path, paths: list[str], target: Path) -> tuple[int, str]
             source = data_out / rel
             with open(source, "rb") as handle, archive.open(_entry(rel, source.stat().st_size), "w") as member:
                 shutil.copyfileobj(handle, member, _CHUNK)
-    digest = hashlib.sha256()
-    size = 0
-    with open(target, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+    return file_digest(target)
 
 
 def zipped_paths(data_out: Path) -> list[str]:
