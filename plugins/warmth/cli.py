@@ -45,9 +45,20 @@ def _cmd_build(args) -> int:
         import json
 
         Path(args.report).write_text(
-            json.dumps({"seconds": result.seconds, "records": report.records, "timings": report.timings}, indent=2),
+            json.dumps(
+                {"seconds": result.seconds, "records": report.records, "timings": report.timings, "unchanged": result.unchanged},
+                indent=2,
+            ),
             encoding="utf-8",
         )
+    if result.unchanged:
+        print(
+            f"输入、代码、主题和设置都没有变化，网站已是最新：{result.output}（{report.records:,} 条记录，"
+            f"检查用时 {result.seconds:.2f} 秒），没有重新生成。\n"
+            f"Nothing changed (data, content, theme, plugins, settings) and the site is intact: {result.output} "
+            f"({report.records:,} records; checked in {result.seconds:.2f} s). Not rebuilt."
+        )
+        return 0
     timings = "，".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     print(
         f"网站已生成：{result.output}（{report.records:,} 条记录，{report.pages} 个数据页面，"
