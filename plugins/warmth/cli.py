@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from warmth.core.problems import WarmthError
+from warmth.core.steps import display
 
 log = logging.getLogger("warmth")
 REPLACE_HELP = (
@@ -20,13 +22,22 @@ REPLACE_HELP = (
 )
 
 
-def _setup_logging(verbose: bool) -> None:
+def _progress_mode(quiet: bool) -> str:
+    """How steps show progress (core/steps.py): a live display on a terminal, plain lines when piped or in CI."""
+    if quiet:
+        return "quiet"
+    if sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM", "") != "dumb":
+        return "bar"
+    return "plain"
+
+
+def _setup_logging(verbose: bool, quiet: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 def _cmd_build(args) -> int:
@@ -297,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", default=None, help="把用时写入 JSON 文件 / write step timings to a JSON file")
     p.add_argument("--pending-redactions", action="store_true",
                    help="已封存批次有尚未记入账本的删除时也生成（make redact 用）/ build with redactions not yet in the ledger (for make redact)")
+    p.add_argument("--quiet", action="store_true", help="不显示进度，只显示警告和错误 / no progress, only warnings and errors")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("check", help="只检查数据，不生成网站 / check data without building")
@@ -305,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--file", default=None, help="只检查这一个新文件（CSV 或 xlsx）/ check one incoming file")
     p.add_argument("--report", default=None, help="把问题清单写成表格（.csv 或 .xlsx；检查整个文件夹时为文件夹）/ write a report")
     p.add_argument("--replace", action="store_true", help=REPLACE_HELP)
+    p.add_argument("--quiet", action="store_true", help="不显示进度，只显示警告和错误 / no progress, only warnings and errors")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("keygen", help="生成匿名化密钥（每个活动一次）/ create the anonymization key")
@@ -370,9 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_sample)
 
     args = parser.parse_args(argv)
-    _setup_logging(verbose=args.debug)
+    quiet = getattr(args, "quiet", False)
+    _setup_logging(verbose=args.debug, quiet=quiet)
     try:
-        return args.func(args)
+        with display(_progress_mode(quiet)):
+            return args.func(args)
     except WarmthError as exc:
         if args.debug:
             raise
