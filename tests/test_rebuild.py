@@ -4,6 +4,7 @@ speed is measured by `make bench` only."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -131,3 +132,36 @@ def test_any_change_to_data_content_theme_plugins_or_settings_builds(tmp_path, r
     monkeypatch.setenv("WARMTH_SITEURL", "")  # a variable the settings may read (publishconf reads this one)
     assert rebuilt(settings_file=Path("publishconf.py"))
     assert rebuilt(overrides={"WARMTH_PENDING_REDACTIONS": True})
+
+
+def test_unchanged_files_keep_their_time_and_changed_ones_do_not(tmp_path, root):
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    old = {rel: os.stat(out / rel).st_mtime_ns for rel in ("favicon.ico", "about/index.html", "data/disbursements.csv")}
+    long_ago = 1_000_000_000 * 10**9  # 2001: any time this build could not have written
+    for rel in old:
+        os.utime(out / rel, ns=(long_ago, long_ago))
+    change_one_amount(a_district_file(data))
+    build_site(root, data=data, output=out, cache=cache)
+    assert os.stat(out / "favicon.ico").st_mtime_ns == long_ago
+    assert os.stat(out / "about/index.html").st_mtime_ns == long_ago
+    assert os.stat(out / "data/disbursements.csv").st_mtime_ns != long_ago  # its bytes changed
+
+
+def test_an_edited_rows_cache_entry_is_discarded(tmp_path, root, caplog):
+    data, cache = make_data(tmp_path / "data"), tmp_path / "cache"
+    build_site(root, data=data, output=tmp_path / "first", cache=cache)
+    entries = sorted((cache / "rows").glob("*.arrow"))
+    assert entries and all(p.stat().st_mode & 0o222 == 0 for p in entries)  # read-only
+    for entry in entries:
+        os.chmod(entry, 0o644)
+        body = bytearray(entry.read_bytes())
+        body[len(body) // 2] ^= 1
+        entry.write_bytes(bytes(body))
+    with caplog.at_level("WARNING", logger="warmth"):
+        build_site(root, data=data, output=tmp_path / "second", cache=cache)
+    assert "缓存中" in caplog.text and "do not match their checksum" in caplog.text
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+    for entry in entries:  # discarded and written afresh: the bytes the name's digest says, read-only again
+        assert hashlib.sha256(entry.read_bytes()).hexdigest() == entry.name.split(".")[1]
+        assert entry.stat().st_mode & 0o222 == 0

@@ -26,6 +26,7 @@ from warmth.core.layout import BUILD_MARKER, SUMS_PATH, marker_bytes
 from warmth.core.problems import BuildError, ConfigError
 from warmth.site import uptodate
 from warmth.site.lock import output_lock
+from warmth.site.mtimes import keep_times
 from warmth.site.swap import new_staging, pause_for_tests, swap_in, sweep
 from warmth.site.target import check_replaceable, refuse_project_folders
 
@@ -115,6 +116,12 @@ def build_site(
             snapshot = uptodate.snapshot_inputs(inputs, (previous or {}).get("inputs"))
         staging = new_staging(output)
         report, named = _build_into(staging, root, data, settings_file, cache, overrides)
+        began = time.perf_counter()
+        try:
+            keep_times(staging, output)  # unchanged files keep their time (only read: the previous output)
+        except OSError:
+            pass  # best effort: a new time uploads a file again, nothing worse
+        report.timings["times"] = time.perf_counter() - began
         pause_for_tests("staged")
         try:
             swap_in(staging, output)
