@@ -48,7 +48,7 @@ def _cmd_build(args) -> int:
         data=Path(args.data),
         output=Path(args.output),
         settings_file=Path(args.settings),
-        cache=None if args.no_cache else "",
+        cache=None if args.no_cache else args.cache,
         overrides={"WARMTH_PENDING_REDACTIONS": True} if args.pending_redactions else None,
     )
     report = result.report
@@ -305,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", default="output", help="输出文件夹 / output folder")
     p.add_argument("--settings", default="pelicanconf.py", help="Pelican 设置文件 / settings file")
     p.add_argument("--no-cache", action="store_true", help="不使用缓存 / do not use the cache")
+    p.add_argument("--cache", default="", help="缓存文件夹（默认用设置中的 WARMTH_CACHE）/ cache folder (default: the settings' WARMTH_CACHE)")
     p.add_argument("--report", default=None, help="把用时写入 JSON 文件 / write step timings to a JSON file")
     p.add_argument("--pending-redactions", action="store_true",
                    help="已封存批次有尚未记入账本的删除时也生成（make redact 用）/ build with redactions not yet in the ledger (for make redact)")
