@@ -124,7 +124,7 @@ def build_site(
         report.timings["times"] = time.perf_counter() - began
         pause_for_tests("staged")
         try:
-            swap_in(staging, output)
+            swap_in(staging, output, cache_dir / "trash" if cache_dir is not None else None)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing was swapped: the previous output stands
             raise
