@@ -123,7 +123,8 @@ serve: $(RUNTIME)
 sample: $(RUNTIME)
 	$(PY) -m warmth sample --out $(DATA)
 
-## Benchmark: 100k and 1M generated records, cold builds, peak memory.
+## Benchmark: 100k and 1M generated records (5M with BENCH_5M=1): cold, no-change and one-file-changed builds,
+## peak memory, and a DuckDB floor on the same CSVs, side by side; writes docs/benchmarks.md.
 bench: $(DEV)
 	$(PY) scripts/bench.py
 

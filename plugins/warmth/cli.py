@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from warmth.core.problems import WarmthError
+from warmth.core.steps import display
 
 log = logging.getLogger("warmth")
 REPLACE_HELP = (
@@ -20,13 +22,22 @@ REPLACE_HELP = (
 )
 
 
-def _setup_logging(verbose: bool) -> None:
+def _progress_mode(quiet: bool) -> str:
+    """How steps show progress (core/steps.py): a live display on a terminal, plain lines when piped or in CI."""
+    if quiet:
+        return "quiet"
+    if sys.stderr.isatty() and not os.environ.get("CI") and os.environ.get("TERM", "") != "dumb":
+        return "bar"
+    return "plain"
+
+
+def _setup_logging(verbose: bool, quiet: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+    log.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
 
 
 def _cmd_build(args) -> int:
@@ -37,7 +48,7 @@ def _cmd_build(args) -> int:
         data=Path(args.data),
         output=Path(args.output),
         settings_file=Path(args.settings),
-        cache=None if args.no_cache else "",
+        cache=None if args.no_cache else args.cache,
         overrides={"WARMTH_PENDING_REDACTIONS": True} if args.pending_redactions else None,
     )
     report = result.report
@@ -45,9 +56,20 @@ def _cmd_build(args) -> int:
         import json
 
         Path(args.report).write_text(
-            json.dumps({"seconds": result.seconds, "records": report.records, "timings": report.timings}, indent=2),
+            json.dumps(
+                {"seconds": result.seconds, "records": report.records, "timings": report.timings, "unchanged": result.unchanged},
+                indent=2,
+            ),
             encoding="utf-8",
         )
+    if result.unchanged:
+        print(
+            f"输入、代码、主题和设置都没有变化，网站已是最新：{result.output}（{report.records:,} 条记录，"
+            f"检查用时 {result.seconds:.2f} 秒），没有重新生成。\n"
+            f"Nothing changed (data, content, theme, plugins, settings) and the site is intact: {result.output} "
+            f"({report.records:,} records; checked in {result.seconds:.2f} s). Not rebuilt."
+        )
+        return 0
     timings = "，".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     print(
         f"网站已生成：{result.output}（{report.records:,} 条记录，{report.pages} 个数据页面，"
@@ -283,9 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output", default="output", help="输出文件夹 / output folder")
     p.add_argument("--settings", default="pelicanconf.py", help="Pelican 设置文件 / settings file")
     p.add_argument("--no-cache", action="store_true", help="不使用缓存 / do not use the cache")
+    p.add_argument("--cache", default="", help="缓存文件夹（默认用设置中的 WARMTH_CACHE）/ cache folder (default: the settings' WARMTH_CACHE)")
     p.add_argument("--report", default=None, help="把用时写入 JSON 文件 / write step timings to a JSON file")
     p.add_argument("--pending-redactions", action="store_true",
                    help="已封存批次有尚未记入账本的删除时也生成（make redact 用）/ build with redactions not yet in the ledger (for make redact)")
+    p.add_argument("--quiet", action="store_true", help="不显示进度，只显示警告和错误 / no progress, only warnings and errors")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("check", help="只检查数据，不生成网站 / check data without building")
@@ -294,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--file", default=None, help="只检查这一个新文件（CSV 或 xlsx）/ check one incoming file")
     p.add_argument("--report", default=None, help="把问题清单写成表格（.csv 或 .xlsx；检查整个文件夹时为文件夹）/ write a report")
     p.add_argument("--replace", action="store_true", help=REPLACE_HELP)
+    p.add_argument("--quiet", action="store_true", help="不显示进度，只显示警告和错误 / no progress, only warnings and errors")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("keygen", help="生成匿名化密钥（每个活动一次）/ create the anonymization key")
@@ -359,9 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_sample)
 
     args = parser.parse_args(argv)
-    _setup_logging(verbose=args.debug)
+    quiet = getattr(args, "quiet", False)
+    _setup_logging(verbose=args.debug, quiet=quiet)
     try:
-        return args.func(args)
+        with display(_progress_mode(quiet)):
+            return args.func(args)
     except WarmthError as exc:
         if args.debug:
             raise

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 from warmth.core.codes import CODE
 from warmth.core.schema import RECORD_COLUMNS
-from warmth.pii.detect import mask
+
+
+def _mask(text: str) -> str:
+    """pii.detect's mask, imported when first needed: a no-change rebuild never loads pandas (site/uptodate.py)."""
+    from warmth.pii.detect import mask
+
+    return mask(text)
+
 
 COLUMN_ZH = {c.name: c.zh for c in RECORD_COLUMNS}
 
@@ -28,7 +35,7 @@ QUOTED = ("value", "old", "current", "record_id", "field")
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     """``value`` as a message may quote it: masked first, then at most ``limit`` characters, "…" marking a cut."""
     text = str(value)
-    shown = mask(text[:MASK_WINDOW])
+    shown = _mask(text[:MASK_WINDOW])
     if len(text) > MASK_WINDOW or len(shown) > limit:
         return shown[: limit - 1] + "…"
     return shown
@@ -59,7 +66,7 @@ class Problem:
         # and the value is cut to a short excerpt (a cell may hold megabytes).
         object.__setattr__(self, "value", excerpt(self.value))
         for name in ("file", "column", "message_zh", "message_en"):
-            object.__setattr__(self, name, mask(str(getattr(self, name))))
+            object.__setattr__(self, name, _mask(str(getattr(self, name))))
 
     @classmethod
     def of(cls, code: str, file: str, row: int = 0, column: str = "", value: object = "", /, *, variant: str = "", **values) -> Problem:

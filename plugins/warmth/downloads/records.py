@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -49,12 +50,27 @@ def decimal_text(values: np.ndarray, *, trim: bool) -> pa.Array:
     return text
 
 
+_last_public: tuple = (None, None, None)  # (weak reference to the records, withheld, their public table)
+
+
 def public_table(typed: pd.DataFrame, withheld: tuple[str, ...] = ()) -> pa.Table:
     """The published form of the records: every column as text, canonical values.
 
     ``withheld`` columns are published empty (the campaign's privacy rules).
-    Built with Arrow compute kernels: no per-record Python and no float.
+    Built with Arrow compute kernels: no per-record Python and no float. The
+    record files and the lookup and browse files ask for the same records' table:
+    the last one made is kept (an Arrow table is immutable) and not made twice.
     """
+    global _last_public
+    ref, kept_withheld, kept = _last_public
+    if ref is not None and ref() is typed and kept_withheld == tuple(withheld):
+        return kept
+    table = _public_table(typed, withheld)
+    _last_public = (weakref.ref(typed), tuple(withheld), table)
+    return table
+
+
+def _public_table(typed: pd.DataFrame, withheld: tuple[str, ...]) -> pa.Table:
     columns = {}
     for name in COLUMN_NAMES:
         if name in withheld:

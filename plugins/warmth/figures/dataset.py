@@ -66,13 +66,16 @@ class Dataset:
         return campaign_table(self.records, self.campaign)
 
 
-def read_dataset(data_dir: Path, steps: Steps | None = None, *, pending_redactions: bool = False) -> Dataset:
+def read_dataset(
+    data_dir: Path, steps: Steps | None = None, *, pending_redactions: bool = False, cache: Path | None = None
+) -> Dataset:
     """Read, check and aggregate a data folder; raise DataError with every problem.
 
     A sealed round with redactions the ledger does not record yet is refused
     (``redaction-pending``), unless ``pending_redactions``: then its inputs are
     not checked against the ledger, and ``pending`` lists them (the build that
     ``make redact`` checks publishes the round's archive with them applied).
+    ``cache``: where each round file's rows are kept by content (intake/rowcache.py); None reads every file.
     """
     steps = steps or Steps()
     data_dir = Path(data_dir)
@@ -80,7 +83,7 @@ def read_dataset(data_dir: Path, steps: Steps | None = None, *, pending_redactio
         campaign = load_campaign(data_dir / CAMPAIGN_FILE)
     problems: list[Problem] = []
     with steps.step("load", "读取发放记录"):
-        table = load_records(data_dir, problems)
+        table = load_records(data_dir, problems, cache, steps.progress("files", "读取文件"))
         alloc_table = load_allocations(data_dir, problems)
         corrections, correction_problems = load_corrections(data_dir, campaign)
         frame, applied_problems, history = apply_corrections(table.frame, corrections)

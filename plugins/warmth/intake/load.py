@@ -31,6 +31,7 @@ from warmth.core.layout import ALLOCATIONS_FILE
 from warmth.core.problems import Problem
 from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
 from warmth.intake.listing import round_files
+from warmth.intake.rowcache import RowCache
 from warmth.intake.sources import SourceError, decode_csv, read_xlsx
 from warmth.pii.headers import is_personal_header
 
@@ -240,13 +241,15 @@ def _read_xlsx(path: Path, name: str, problems: list[Problem]) -> tuple[list[str
 
 
 def read_table(
-    path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem], *, require_rows: bool = True
+    path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem], *, require_rows: bool = True,
+    raw: bytes | None = None,
 ) -> tuple[pd.DataFrame | None, str]:
     """Read one CSV or .xlsx file into a frame of clean text with canonical column names.
 
     Returns (frame or None when the file cannot be used, SHA-256 of the bytes read).
+    ``raw``: the file's bytes when the caller has read them already.
     """
-    raw = Path(path).read_bytes()
+    raw = Path(path).read_bytes() if raw is None else raw
     digest = hashlib.sha256(raw).hexdigest()
     if Path(path).suffix.lower() == ".xlsx":
         sheet = _read_xlsx(path, name, problems)
@@ -295,15 +298,22 @@ def read_table(
     return frame, digest
 
 
-def load_records(data_dir: Path, problems: list[Problem]) -> Table:
-    """Every record of every round folder, with ``_folder`` holding the folder name."""
+def load_records(data_dir: Path, problems: list[Problem], cache: Path | None = None, progress=None) -> Table:
+    """Every record of every round folder, with ``_folder`` holding the folder name.
+
+    ``cache``: a folder where each file's rows are kept by its bytes' digest (intake/rowcache.py).
+    ``progress``: called with each file's name once it is read.
+    """
     frames = []
     files = []
     digests = {}
+    rows = RowCache(cache) if cache is not None else None
     for folder, path in round_files(data_dir, problems):
         name = path.relative_to(data_dir).as_posix()
         files.append(name)
-        frame, digests[name] = read_table(path, name, RECORD_COLUMNS, problems)
+        frame, digests[name] = _read_round_file(path, name, problems, rows)
+        if progress is not None:
+            progress(name)
         if frame is not None:
             frame["_folder"] = folder
             frames.append(frame)
@@ -314,7 +324,26 @@ def load_records(data_dir: Path, problems: list[Problem]) -> Table:
         frame = pd.DataFrame({c: pd.Series(dtype="int64" if c == "_row" else "str") for c in columns})
     frame["_file"] = frame["_file"].astype("category")
     frame["_folder"] = frame["_folder"].astype("category")
+    if rows is not None:
+        rows.sweep()
     return Table(frame[columns], tuple(files), digests)
+
+
+def _read_round_file(path: Path, name: str, problems: list[Problem], rows: RowCache | None) -> tuple[pd.DataFrame | None, str]:
+    """read_table for a round file, through the rows cache: a file read cleanly once is not parsed again."""
+    if rows is None:
+        return read_table(path, name, RECORD_COLUMNS, problems)
+    raw = Path(path).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    frame = rows.get(digest, name)
+    if frame is not None:
+        frame["_file"] = name
+        return frame, digest
+    before = len(problems)
+    frame, digest = read_table(path, name, RECORD_COLUMNS, problems, raw=raw)
+    if frame is not None and len(problems) == before:
+        rows.put(digest, frame.drop(columns="_file"))
+    return frame, digest
 
 
 def load_allocations(data_dir: Path, problems: list[Problem]) -> Table:

@@ -270,15 +270,15 @@ def _prefilter(data: pa.ChunkedArray) -> np.ndarray:
             hit = pc.or_(hit, pc.match_substring_regex(values, pattern))
         return hit
 
-    parts = []
-    for chunk in data.chunks:
-        sample = chunk.slice(0, SAMPLE)
-        if len(chunk) > 2 * SAMPLE and len(pc.unique(sample)) <= REPEAT_SHARE * len(sample):
-            encoded = pc.dictionary_encode(chunk)
-            hit = matches(encoded.dictionary).take(encoded.indices)
-        else:
-            hit = matches(chunk)
-        parts.append(pc.fill_null(hit, False).to_numpy(zero_copy_only=False))
+    # the whole column decides, not each chunk: how a column is chunked (one per file read,
+    # or per cached file) must not change how often a value is matched
+    sample = data.slice(0, SAMPLE)
+    if len(data) > 2 * SAMPLE and len(pc.unique(sample)) <= REPEAT_SHARE * len(sample):
+        distinct = pc.unique(data)
+        data = pc.take(matches(distinct), pc.index_in(data, value_set=distinct))
+    else:
+        data = pa.chunked_array([matches(chunk) for chunk in data.chunks], type=pa.bool_())
+    parts = [pc.fill_null(chunk, False).to_numpy(zero_copy_only=False) for chunk in data.chunks]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 

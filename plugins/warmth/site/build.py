@@ -18,19 +18,15 @@ import logging
 import os
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-from pelican import Pelican, signals
-from pelican.settings import read_settings
 
 from warmth.core.files import atomic_write
 from warmth.core.layout import BUILD_MARKER, SUMS_PATH, marker_bytes
 from warmth.core.problems import BuildError, ConfigError
-from warmth.site.generator import BuildReport, WarmthGenerator
+from warmth.site import uptodate
 from warmth.site.lock import output_lock
-from warmth.site.scan import personal_data_in_pages, third_party_requests
-from warmth.site.search_index import index_site
+from warmth.site.mtimes import keep_times
 from warmth.site.swap import new_staging, pause_for_tests, swap_in, sweep
 from warmth.site.target import check_replaceable, refuse_project_folders
 
@@ -49,10 +45,20 @@ class _ErrorCollector(logging.Handler):
 
 
 @dataclass(frozen=True)
+class Unchanged:
+    """The report of a build that found nothing changed: what the last full build said."""
+
+    records: int = 0
+    pages: int = 0
+    timings: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class BuildResult:
     output: Path
     seconds: float
-    report: BuildReport
+    report: object  # site.generator.BuildReport, or Unchanged
+    unchanged: bool = False
 
 
 def _reset_pelican_log_state() -> None:
@@ -91,22 +97,84 @@ def build_site(
         raise ConfigError(f"找不到数据文件夹 {data} / data folder not found: {data}")
     refuse_project_folders(output, root, [data, root / "content", root / "theme", root / "plugins"])
     output.parent.mkdir(parents=True, exist_ok=True)
+    cache_dir = _cache_dir(root, settings_file, cache, overrides)
+    inputs = _inputs(root, data, settings_file)
     with output_lock(output, wait):
         sweep(output)
         check_replaceable(output)
+        state = env = None
+        if cache_dir is not None:
+            state = uptodate.state_path(cache_dir, output)
+            env = uptodate.environment(settings_file, data, cache_dir, overrides)
+            kept = uptodate.unchanged(state, output, env, inputs)
+            if kept is not None:
+                summary = kept.get("summary") or {}
+                report = Unchanged(records=int(summary.get("records", 0)), pages=int(summary.get("pages", 0)))
+                return BuildResult(output, time.perf_counter() - start, report, unchanged=True)
+            previous = uptodate.load(state)
+            uptodate.forget(state)  # from here until the new state is stored, the next build builds
+            snapshot = uptodate.snapshot_inputs(inputs, (previous or {}).get("inputs"))
         staging = new_staging(output)
-        report = _build_into(staging, root, data, settings_file, cache, overrides)
+        report, named = _build_into(staging, root, data, settings_file, cache, overrides)
+        began = time.perf_counter()
+        try:
+            keep_times(staging, output)  # unchanged files keep their time (only read: the previous output)
+        except OSError:
+            pass  # best effort: a new time uploads a file again, nothing worse
+        report.timings["times"] = time.perf_counter() - began
         pause_for_tests("staged")
         try:
-            swap_in(staging, output)
+            swap_in(staging, output, cache_dir / "trash" if cache_dir is not None else None)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)  # nothing was swapped: the previous output stands
             raise
+        if state is not None:
+            extra = [p for p in named if str(p.resolve()) not in snapshot]
+            snapshot.update(uptodate.snapshot_inputs(extra))
+            uptodate.save(state, output, env, snapshot, {"records": report.records, "pages": report.pages})
     return BuildResult(output, time.perf_counter() - start, report)
 
 
-def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cache, overrides: dict | None) -> BuildReport:
-    """Build into ``staging`` and check the result; on any failure remove it and raise."""
+def _inputs(root: Path, data: Path, settings_file: Path) -> list[Path]:
+    """What a build reads whatever the settings say (the settings may name more: see _build_into)."""
+    return [data, root / "content", root / "theme", root / "plugins", settings_file, root / "pelicanconf.py", root / "publishconf.py"]
+
+
+def _cache_dir(root: Path, settings_file: Path, cache, overrides: dict | None) -> Path | None:
+    """The cache folder the build will use, found without Pelican (None: no cache, so no up-to-date check)."""
+    if cache is None:
+        return None
+    if cache != "":
+        return (root / cache).resolve()
+    if overrides and "WARMTH_CACHE" in overrides:
+        value = overrides["WARMTH_CACHE"]
+    else:
+        import runpy
+
+        cwd = os.getcwd()
+        try:
+            os.chdir(root)
+            with contextlib.redirect_stdout(io.StringIO()):
+                value = runpy.run_path(str(settings_file)).get("WARMTH_CACHE", ".cache/warmth")
+        except Exception:  # noqa: BLE001 - Pelican reports a broken settings file itself
+            return None
+        finally:
+            os.chdir(cwd)
+    return (root / value).resolve() if isinstance(value, str) and value else None
+
+
+def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cache, overrides: dict | None):
+    """Build into ``staging`` and check the result; on any failure remove it and raise.
+
+    Returns the generator's BuildReport and the folders the settings name (inputs of the next up-to-date check).
+    """
+    from pelican import Pelican, signals
+    from pelican.settings import read_settings
+
+    from warmth.site.generator import WarmthGenerator
+    from warmth.site.scan import personal_data_in_pages, third_party_requests
+    from warmth.site.search_index import index_site
+
     override = {
         "OUTPUT_PATH": str(staging),
         "WARMTH_DATA": str(data),
@@ -134,6 +202,10 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
         os.chdir(root)  # Pelican resolves PATH, THEME and plugin paths from here
         settings = read_settings(str(settings_file), override=override)
         pelican = Pelican(settings)
+        named = [Path(settings[k]) for k in ("PATH", "THEME") if isinstance(settings.get(k), str)]
+        named += [root / p for p in settings.get("PLUGIN_PATHS", []) if isinstance(p, str)]
+        notes = settings.get("WARMTH_ROUND_NOTES")
+        named += [root / notes] if isinstance(notes, str) and notes else []
         loaded = {getattr(p, "__name__", str(p)).rsplit(".", 1)[-1] for p in pelican.plugins}
         if PLUGIN_NAME not in loaded:
             raise BuildError(
@@ -176,4 +248,4 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
         os.chdir(cwd)
         root_logger.removeHandler(collector)
         signals.all_generators_finalized.disconnect(catch)
-    return report
+    return report, [p if p.is_absolute() else root / p for p in named]

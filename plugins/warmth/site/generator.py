@@ -103,7 +103,8 @@ class WarmthGenerator(Generator):
         cache = setting(self.settings, "WARMTH_CACHE")
         self.cache_dir = (root / cache).resolve() if cache else None
         pending = bool(setting(self.settings, "WARMTH_PENDING_REDACTIONS"))
-        self.dataset: Dataset = read_dataset(self.data_dir, self.steps, pending_redactions=pending)
+        rows = self.cache_dir / "rows" if self.cache_dir else None
+        self.dataset: Dataset = read_dataset(self.data_dir, self.steps, pending_redactions=pending, cache=rows)
         campaign = self.dataset.campaign
         self.context["warmth"] = {
             "campaign": campaign,
@@ -148,8 +149,10 @@ class WarmthGenerator(Generator):
                 chart.width, chart.height = svg_size(svg)
         with self.steps.step("render", "生成网页"):
             by_path = {d.path: d for d in downloads}
+            written = self.steps.progress("pages", "网页", total=len(pages))
             for page in pages:
                 self._write_page(writer, page, downloads=downloads, downloads_by_path=by_path)
+                written()
             self._write_basics(writer, pages, round_dates(ds))
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),

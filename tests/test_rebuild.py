@@ -1,0 +1,167 @@
+"""Rebuilds (issue 12): nothing changed → nothing done; anything changed → a build whose
+output is byte-identical to a cold build of the same input. No timing is asserted here:
+speed is measured by `make bench` only."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from warmth.site.build import build_site
+
+from conftest import make_data
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+def a_district_file(data: Path) -> Path:
+    return sorted((data / "rounds").rglob("*.csv"))[0]
+
+
+def change_one_amount(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    for col in ("金额", "amount_yuan", "金额（元）"):
+        if col in header:
+            at = header.index(col)
+            break
+    else:
+        at = next(i for i, v in enumerate(lines[1].split(",")) if v.count(".") == 1 and v.replace(".", "").isdigit())
+    cells = lines[1].split(",")
+    whole, _, cents = cells[at].partition(".")
+    cells[at] = f"{int(whole) + 1}.{cents}"
+    lines[1] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8-sig")
+
+
+def project_copy(root: Path, where: Path) -> Path:
+    """The project's content, theme, plugins and settings files in a folder a test may edit."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("content", "theme", "plugins"):
+        shutil.copytree(root / name, where / name, ignore=ignore)
+    for name in ("pelicanconf.py", "publishconf.py"):
+        shutil.copy(root / name, where / name)
+    return where
+
+
+def test_a_rebuild_with_nothing_changed_does_nothing(tmp_path, root):
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    first = build_site(root, data=data, output=out, cache=cache)
+    assert not first.unchanged
+    before, seen = tree(out), stats(out)
+
+    again = build_site(root, data=data, output=out, cache=cache)
+    assert again.unchanged and again.report.records == first.report.records
+    assert stats(out) == seen and tree(out) == before  # not one file rewritten
+
+    os.utime(a_district_file(data))  # touched, same bytes: hashed again, still unchanged
+    assert build_site(root, data=data, output=out, cache=cache).unchanged
+    assert stats(out) == seen
+
+
+def test_no_cache_always_builds(tmp_path, root):
+    data, out = make_data(tmp_path / "data"), tmp_path / "site"
+    build_site(root, data=data, output=out, cache=None)
+    assert not build_site(root, data=data, output=out, cache=None).unchanged
+
+
+def test_a_cached_rebuild_is_byte_identical_to_a_cold_build(tmp_path, root):
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    change_one_amount(a_district_file(data))
+    rebuilt = build_site(root, data=data, output=out, cache=cache)  # one district file changed: a real build
+    assert not rebuilt.unchanged
+
+    cold = build_site(root, data=data, output=tmp_path / "cold", cache=None)
+    assert tree(out) == tree(tmp_path / "cold")
+    assert rebuilt.report.records == cold.report.records
+
+    again = build_site(root, data=data, output=tmp_path / "again", cache=cache)  # warm, into a new output
+    assert not again.unchanged and tree(tmp_path / "again") == tree(out)
+
+
+def test_an_edited_or_missing_output_file_is_rebuilt(tmp_path, root):
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    expected = tree(out)
+
+    (out / "about/index.html").write_text("edited", encoding="utf-8")
+    assert not build_site(root, data=data, output=out, cache=cache).unchanged
+    assert tree(out) == expected
+
+    (out / "findings/index.html").unlink()
+    assert not build_site(root, data=data, output=out, cache=cache).unchanged
+    assert tree(out) == expected
+
+
+def test_any_change_to_data_content_theme_plugins_or_settings_builds(tmp_path, root, monkeypatch):
+    project = project_copy(root, tmp_path / "project")
+    data, out, cache = make_data(project / "data"), tmp_path / "site", tmp_path / "cache"
+
+    def rebuilt(**kwargs) -> bool:
+        result = build_site(project, data=data, output=out, cache=cache, **kwargs)
+        assert build_site(project, data=data, output=out, cache=cache, **kwargs).unchanged  # and then settles
+        return not result.unchanged
+
+    assert rebuilt()
+    edits = [
+        data / "allocations.csv",
+        project / "plugins/warmth/site/pages.py",
+        project / "theme/templates/base.html",
+        project / "pelicanconf.py",
+    ]
+    for path in edits:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("\n" if path.suffix == ".csv" else "\n# x\n" if path.suffix == ".py" else "\n{# x #}\n")
+        assert rebuilt(), path
+    sorted((data / "rounds").rglob("*.csv"))[-1].unlink()  # a district file taken out
+    assert rebuilt()
+    (project / "content" / "rounds").mkdir(parents=True, exist_ok=True)
+    (project / "content" / "rounds" / "2012-01.md").write_text("新的说明\n", encoding="utf-8")
+    assert rebuilt()
+    monkeypatch.delenv("WARMTH_SITEURL", raising=False)
+    assert rebuilt(settings_file=Path("publishconf.py"))  # another settings file
+    monkeypatch.setenv("WARMTH_SITEURL", "")  # a variable the settings may read (publishconf reads this one)
+    assert rebuilt(settings_file=Path("publishconf.py"))
+    assert rebuilt(overrides={"WARMTH_PENDING_REDACTIONS": True})
+
+
+def test_unchanged_files_keep_their_time_and_changed_ones_do_not(tmp_path, root):
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    old = {rel: os.stat(out / rel).st_mtime_ns for rel in ("favicon.ico", "about/index.html", "data/disbursements.csv")}
+    long_ago = 1_000_000_000 * 10**9  # 2001: any time this build could not have written
+    for rel in old:
+        os.utime(out / rel, ns=(long_ago, long_ago))
+    change_one_amount(a_district_file(data))
+    build_site(root, data=data, output=out, cache=cache)
+    assert os.stat(out / "favicon.ico").st_mtime_ns == long_ago
+    assert os.stat(out / "about/index.html").st_mtime_ns == long_ago
+    assert os.stat(out / "data/disbursements.csv").st_mtime_ns != long_ago  # its bytes changed
+
+
+def test_an_edited_rows_cache_entry_is_discarded(tmp_path, root, caplog):
+    data, cache = make_data(tmp_path / "data"), tmp_path / "cache"
+    build_site(root, data=data, output=tmp_path / "first", cache=cache)
+    entries = sorted((cache / "rows").glob("*.arrow"))
+    assert entries and all(p.stat().st_mode & 0o222 == 0 for p in entries)  # read-only
+    for entry in entries:
+        os.chmod(entry, 0o644)
+        body = bytearray(entry.read_bytes())
+        body[len(body) // 2] ^= 1
+        entry.write_bytes(bytes(body))
+    with caplog.at_level("WARNING", logger="warmth"):
+        build_site(root, data=data, output=tmp_path / "second", cache=cache)
+    assert "缓存中" in caplog.text and "do not match their checksum" in caplog.text
+    assert tree(tmp_path / "second") == tree(tmp_path / "first")
+    for entry in entries:  # discarded and written afresh: the bytes the name's digest says, read-only again
+        assert hashlib.sha256(entry.read_bytes()).hexdigest() == entry.name.split(".")[1]
+        assert entry.stat().st_mode & 0o222 == 0
