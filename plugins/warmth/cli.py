@@ -80,7 +80,10 @@ def _cmd_check(args) -> int:
         from warmth.staff.targets import check_target
 
         check_target(Path(args.report), *REPORT_NAME, replace=args.replace, reads=[single])
-    problems = check_file(data, single) if single else check_data(data)
+    notices: list[str] = []
+    problems = check_file(data, single, notices) if single else check_data(data)
+    for line in notices:  # form-style sheets: what was read past (title lines, totals, footers)
+        print(f"说明 / note: {line}", file=sys.stderr)
     replaced = replaced_file(data, single) if single else None
     if replaced is not None:
         print(

@@ -17,7 +17,7 @@ import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +30,9 @@ from warmth.core.files import BOM
 from warmth.core.layout import ALLOCATIONS_FILE
 from warmth.core.problems import Problem
 from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
+from warmth.intake.forms import bare, csv_form, is_header, is_serial, known_names, shape_form
 from warmth.intake.listing import round_files
-from warmth.intake.sources import SourceError, decode_csv, read_xlsx
+from warmth.intake.sources import SourceError, decode_csv, read_sheet
 from warmth.pii.headers import is_personal_header
 
 
@@ -46,7 +47,8 @@ class Table:
     frame: pd.DataFrame
     files: tuple[str, ...]
     digests: dict[str, str]
-
+    absent: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file → required columns it lacks
+    notices: tuple[str, ...] = ()  # what was read past in form-style sheets (title lines, totals, footers)
 
 
 def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
@@ -58,31 +60,44 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
         return None
 
 
-def _map_header(header: list[str], columns: tuple[Column, ...], name: str, problems: list[Problem]) -> list[str | None] | None:
-    """Canonical name per header cell (None: an empty trailing column to drop), or None on problems."""
-    mapping = header_map(columns)
+SKIP = "_skip"  # a column read past: 序号, or one already reported (unknown, personal data, a second copy)
+
+
+def _map_header(
+    header: list[str], columns: tuple[Column, ...], name: str, problems: list[Problem], row: int = 1
+) -> tuple[list[str | None], bool]:
+    """Canonical name per header cell (None: an empty column, checked below; `SKIP`: read past), and whether it is clean.
+
+    A header cell may hold line breaks and spaces (``金额\n（元）``). Problems go to ``problems``.
+    """
+    mapping = {bare(k): v for k, v in header_map(columns).items()}
     names: list[str | None] = []
     ok = True
     for raw_header in header:
-        canonical = mapping.get(normalize_header(raw_header))
+        canonical = mapping.get(bare(raw_header))
         if canonical is None and not raw_header.strip():
             names.append(None)  # Excel sometimes leaves an empty column; its cells are checked below
+        elif canonical is None and is_serial(raw_header):
+            names.append(SKIP)
         elif canonical is None and is_personal_header(raw_header):
-            problems.append(Problem.of("personal-data-column", name, 1, raw_header, raw_header))
+            problems.append(Problem.of("personal-data-column", name, row, raw_header, raw_header))
             ok = False
+            names.append(SKIP)
         elif canonical is None:
-            problems.append(Problem.of("unknown-column", name, 1, raw_header, raw_header))
+            problems.append(Problem.of("unknown-column", name, row, raw_header, raw_header))
             ok = False
+            names.append(SKIP)
         elif canonical in names:
-            problems.append(Problem.of("duplicate-column", name, 1, raw_header, raw_header))
+            problems.append(Problem.of("duplicate-column", name, row, raw_header, raw_header))
             ok = False
+            names.append(SKIP)
         else:
             names.append(canonical)
     for col in columns:
         if col.required != "no" and col.name not in names:
-            problems.append(Problem.of("missing-column", name, 1, col.name, label=col.zh, column=col.name))
+            problems.append(Problem.of("missing-column", name, row, col.name, label=col.zh, column=col.name))
             ok = False
-    return names if ok else None
+    return names, ok
 
 
 def _fast_read(body: bytes, width: int, start: int = 0) -> list[pa.ChunkedArray] | None:
@@ -228,30 +243,46 @@ def _is_utf8(raw: bytes | pa.Buffer) -> bool:
 DATE_HEADERS = frozenset(normalize_header(h) for h in ("date", "发放日期", "filed_on", "建档日期"))
 
 
-def _read_xlsx(path: Path, name: str, problems: list[Problem]) -> tuple[list[str], list, np.ndarray] | None:
+def _read_xlsx(path: Path, name: str, problems: list[Problem], columns: tuple[Column, ...]):
+    """(header, raw columns, row numbers, header row, merged ranges) of a workbook's first sheet, or None."""
     try:
-        header, records = read_xlsx(path, date_columns=DATE_HEADERS)
+        sheet = read_sheet(path, date_columns=DATE_HEADERS, header_names=known_names(columns))
     except SourceError as exc:
         problems.append(exc.problem(name, 1 if exc.rule == "no-header" else 0))
         return None
-    width = len(header)
-    rows = [cells + [""] * (width - len(cells)) if len(cells) < width else cells[:width] for _, cells in records]
-    return header, _rows_to_columns(rows, width), np.array([number for number, _ in records], dtype=np.int64)
+    width = len(sheet.header)
+    rows = [cells + [""] * (width - len(cells)) if len(cells) < width else cells[:width] for _, cells in sheet.rows]
+    numbers = np.array([number for number, _ in sheet.rows], dtype=np.int64)
+    return sheet.header, _rows_to_columns(rows, width), numbers, sheet.header_row, sheet.merged
 
 
 def read_table(
-    path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem], *, require_rows: bool = True
+    path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem], *, require_rows: bool = True,
+    notices: list[str] | None = None,
 ) -> tuple[pd.DataFrame | None, str]:
     """Read one CSV or .xlsx file into a frame of clean text with canonical column names.
 
     Returns (frame or None when the file cannot be used, SHA-256 of the bytes read).
+    A form-style sheet is read as staff mean it (`intake.forms`: title lines,
+    序号, total rows, footer lines; a line about them goes to ``notices``). A
+    header problem does not hide the rows: they are checked with the columns
+    that were recognised, and ``frame.attrs["absent"]`` names the columns the
+    file lacks (no cell of those is reported empty).
     """
     raw = Path(path).read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
+    header_row, merged = 1, ()
     if Path(path).suffix.lower() == ".xlsx":
-        sheet = _read_xlsx(path, name, problems)
+        sheet = _read_xlsx(path, name, problems, columns)
+        if sheet is not None:
+            *sheet, header_row, merged = sheet
     else:
         sheet = _read_csv(raw, name, problems)
+        text = _decode(raw, name, []) if sheet is not None and not is_header(sheet[0], known_names(columns)) else None
+        form = csv_form(text, known_names(columns), name, problems) if text is not None else None
+        if form is not None:
+            header, form_rows, numbers, header_row = form
+            sheet = header, _rows_to_columns(form_rows, len(header)), np.array(numbers, dtype=np.int64)
     if sheet is None:
         return None, digest
     header, raw_columns, rows = sheet
@@ -259,19 +290,21 @@ def read_table(
         problems.append(Problem.of("no-header", name, 1))
         return None, digest
     header_problems: list[Problem] = []
-    names = _map_header(header, columns, name, header_problems)
-    if names is None:
+    names, clean = _map_header(header, columns, name, header_problems, header_row)
+    if not clean:
         # a CSV in an unreadable encoding is reported as that, not as odd headers
         if Path(path).suffix.lower() != ".xlsx" and _decode(raw, name, problems) is None:
             return None, digest
         problems.extend(header_problems)
-        return None, digest
+        if not any(n not in (None, SKIP) for n in names):
+            return None, digest  # nothing recognisable: the rows cannot be checked
     if not raw_columns:
         raw_columns = [pa.array([], type=pa.string()) for _ in header]
 
     frame = pa.table([clean_text(col) for col in raw_columns], names=[f"_c{i}" for i in range(len(raw_columns))]).to_pandas()
-    frame.columns = [n if n is not None else f"_drop{i}" for i, n in enumerate(names)]
+    frame.columns = [n if n not in (None, SKIP) else f"_drop{i}" if n is None else f"_skip{i}" for i, n in enumerate(names)]
     frame["_row"] = rows
+    frame = shape_form(frame, name, header_row, merged, problems, notices)
     for i, n in enumerate(names):
         if n is None:
             filled = frame[f"_drop{i}"] != ""
@@ -292,6 +325,7 @@ def read_table(
         problems.append(Problem.of("no-rows", name))
         return None, digest
     frame["_file"] = name
+    frame.attrs["absent"] = tuple(c.name for c in columns if c.name not in names)
     return frame, digest
 
 
@@ -300,11 +334,14 @@ def load_records(data_dir: Path, problems: list[Problem]) -> Table:
     frames = []
     files = []
     digests = {}
+    absent, notices = {}, []
     for folder, path in round_files(data_dir, problems):
         name = path.relative_to(data_dir).as_posix()
         files.append(name)
-        frame, digests[name] = read_table(path, name, RECORD_COLUMNS, problems)
+        frame, digests[name] = read_table(path, name, RECORD_COLUMNS, problems, notices=notices)
         if frame is not None:
+            if frame.attrs.get("absent"):
+                absent[name] = frame.attrs["absent"]
             frame["_folder"] = folder
             frames.append(frame)
     columns = [c.name for c in RECORD_COLUMNS] + ["_row", "_file", "_folder"]
@@ -314,7 +351,7 @@ def load_records(data_dir: Path, problems: list[Problem]) -> Table:
         frame = pd.DataFrame({c: pd.Series(dtype="int64" if c == "_row" else "str") for c in columns})
     frame["_file"] = frame["_file"].astype("category")
     frame["_folder"] = frame["_folder"].astype("category")
-    return Table(frame[columns], tuple(files), digests)
+    return Table(frame[columns], tuple(files), digests, absent, tuple(notices))
 
 
 def load_allocations(data_dir: Path, problems: list[Problem]) -> Table:

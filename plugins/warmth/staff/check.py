@@ -47,7 +47,7 @@ def replaced_file(data_dir: Path, path: Path) -> Path | None:
     return matches[0] if matches else None
 
 
-def check_file(data_dir: Path, path: Path) -> list[Problem]:
+def check_file(data_dir: Path, path: Path, notices: list[str] | None = None) -> list[Problem]:
     """Every problem of one incoming file, checked against the campaign and the
     records already in the data folder (record ids must stay unique).
 
@@ -60,9 +60,10 @@ def check_file(data_dir: Path, path: Path) -> list[Problem]:
         return [named]
     problems: list[Problem] = []
     name = Path(path).name
-    frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems)
+    frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems, notices=notices)
     if frame is None:
         return problems
+    absent = {name: frame.attrs.get("absent", ())}
     # the file goes into one round folder: the round most of its rows name (others are then mismatches)
     frame["_folder"] = frame["round"].mode().iloc[0] if len(frame) else ""
     existing = load_records(Path(data_dir), []).frame
@@ -71,7 +72,7 @@ def check_file(data_dir: Path, path: Path) -> list[Problem]:
     both = pd.concat([existing, frame], ignore_index=True)  # duplicates are flagged on the later copy: this file
     both["_file"] = both["_file"].astype("category")
     both["_folder"] = both["_folder"].astype("category")
-    _, found, _ = validate_records(both, campaign)
+    _, found, _ = validate_records(both, campaign, absent)
     return sorted(problems + [p for p in found if p.file == name])
 
 
