@@ -183,11 +183,14 @@ def _cmd_anonymize(args) -> int:
     from warmth.staff.keys import load_key
 
     key = load_key(Path(args.key) if args.key else None)
+    warnings: list = []
     written, rejected = anonymize(
         Path(args.table), Path(args.out), key=key, rejects=Path(args.rejects) if args.rejects else None,
-        protected=(Path(args.data),), replace=args.replace,
+        protected=(Path(args.data),), replace=args.replace, warnings=warnings,
     )
     print(f"已写出 {written} 条公开记录：{args.out}\n{written} public records written: {args.out}")
+    if warnings:
+        print(f"有 {len(warnings)} 处需要核对（行已写出）/ {len(warnings)} warning(s), rows written:\n" + format_rejected(warnings), file=sys.stderr)
     if rejected:
         print(f"有 {len(rejected)} 行未写出，请核对后重新运行 / {len(rejected)} rows left out:\n" + format_rejected(rejected), file=sys.stderr)
         return 1

@@ -67,6 +67,7 @@ class Rejected:
     reason_zh: str
     reason_en: str
     masked_id: str
+    warning: bool = False  # the row was written; staff should look at it (anonymize's consistency checks)
 
 
 def clean_id(text: str) -> str:
