@@ -15,8 +15,8 @@ renamed into place). Storing is best effort: a full disk or a read-only folder
 slows the next read, never fails this one.
 
 The folder is ``WARMTH_WORKBOOK_CACHE`` from the environment, by default
-``.cache/warmth/workbooks`` (beside the build's other caches; ``make clean``
-removes it); an empty value turns the cache off. This cache sits inside the
+``.cache/warmth/workbooks`` in the project folder (beside the build's other
+caches; ``make clean`` removes it); an empty value turns the cache off. This cache sits inside the
 xlsx reader, below any cache of checked records kept per input file.
 """
 
@@ -36,9 +36,13 @@ READER = ("sources.py", "forms.py", "workbook.py", "sheet.py", "package.py", "ro
 READ_ONLY = 0o444
 
 
+PROJECT = Path(__file__).resolve().parents[3]  # plugins/warmth/intake/ → the project folder
+
+
 def folder() -> Path | None:
+    """The cache folder (a relative one is taken from the project folder), or None when turned off."""
     value = os.environ.get(ENVIRONMENT, DEFAULT)
-    return Path(value) if value else None
+    return PROJECT / value if value else None
 
 
 @cache
