@@ -39,6 +39,40 @@ COLUMN_LIST_EN = ("record_id, round, date, district, disbursing_unit, fund_sourc
                   "item, quantity, unit, amount_yuan, recipient_ref, filed_on, note")
 
 
+# What to write in each record column, as the REPORT= workbook's comments show it to a district clerk
+# (names of the campaign are added from campaign.toml where a declared name is wanted).
+EXAMPLES: dict[str, str] = {
+    "record_id": "SW-2012-01-0001（字母、数字、“-”，每条记录不同）",
+    "round": "2012-01",
+    "date": "2012-01-05 或 2012年1月5日",
+    "district": "沙湾区",
+    "disbursing_unit": "沙湾区总工会",
+    "fund_source": "市总工会配套资金",
+    "category": "生活救助",
+    "recipient_group": "困难职工",
+    "aid_type": "现金、物资 或 服务",
+    "item": "大米",
+    "quantity": "2 或 2.5",
+    "unit": "袋",
+    "amount_yuan": "1200 或 1200.50（不写“元”字，不写公式）",
+    "recipient_ref": "由市总工会用 make anonymize 生成的 64 位编码，区县可留空",
+    "filed_on": "2011-06-01",
+    "note": "春节慰问（不写姓名、电话、身份证号、住址）",
+}
+# The REPORT= workbook's fixed texts (staff/report_book.py).
+REPORT_TEXTS: dict[str, str] = {
+    "summary_sheet": "问题汇总",
+    "data_sheet": "原表（已标出问题）",
+    "intro": "下表汇总了这份报表的问题；第二个工作表是报来的原表，有问题的单元格已标成红色，鼠标指向它可看批注：哪一列、错在哪里、应该怎么写。"
+             "改好后请整份重新报送。",
+    "none_left": "（本表没有问题）",
+    "fix_column": "需要修改",
+    "example": "例如：",
+    "declared": "可填：",
+    "footer_hidden": "（签名栏：为保护个人信息，此处不再显示）",
+}
+
+
 @dataclass(frozen=True)
 class Code:
     """One problem code: short titles and message templates per variant ("" is the default)."""

@@ -26,6 +26,7 @@ from warmth.intake.listing import file_name_problem
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
 from warmth.pii.detect import mask
+from warmth.staff.report_book import report_bytes
 from warmth.staff.targets import check_target, write_target
 
 REPORT_COLUMN = "需要修改 / what to fix"
@@ -97,7 +98,9 @@ def write_report(
     """Write, per file with problems, its rows plus a column saying what to fix.
 
     ``target`` is a .csv/.xlsx file when checking one file (``single``), else a
-    folder that receives one ``<round>-<file>.problems.csv`` per input file.
+    folder that receives one ``<round>-<file>.problems.csv`` per input file. An
+    .xlsx report of one file is the district's own sheet with every bad cell
+    marked and a summary sheet first (`staff.report_book`).
     Values are masked wherever they look like personal data. Every file is
     checked before any is written: none goes inside ``protected`` folders or a
     built site, none over an existing file unless ``replace``, none ever over a
@@ -126,6 +129,13 @@ def write_report(
         check_target(out, *REPORT_NAME, replace=replace, reads=[source])
         planned.append((out, source, file, items))
     for out, source, file, items in planned:
+        if single is not None and out.suffix.lower() == ".xlsx":  # the district's own sheet, marked up
+            try:
+                campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
+            except ConfigError:
+                campaign = None
+            write_target(out, report_bytes(items, source, file, campaign), *REPORT_NAME, replace=replace)
+            continue
         _write_table(out, _report_rows(source, file, items), replace=replace)
     return [out for out, *_ in planned]
 
