@@ -145,7 +145,8 @@ def test_make_check_reports_without_touching_anything(tmp_path, root, small_data
 
 
 def test_check_one_incoming_file_against_existing_records(tmp_path, root, small_data):
-    existing = read_rows(small_data / "rounds/2012-01/shawan.csv")
+    # an id of another destination's file (ids repeated against the file this one replaces — 沙湾区's — are not duplicates)
+    existing = read_rows(small_data / "rounds/2012-01/jingyan.csv")
     incoming = tmp_path / "incoming.csv"
     write_csv(incoming, ZH, [row(record_id="NEW-1"), row(record_id=existing[0]["record_id"]), row(record_id="NEW-2", date="2012/2/30")])
     report = tmp_path / "问题.xlsx"

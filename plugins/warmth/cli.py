@@ -66,7 +66,7 @@ def _cmd_build(args) -> int:
 
 def _cmd_check(args) -> int:
     from warmth.core.problems import DataError
-    from warmth.staff.check import check_data, check_file, replaced_file, write_report
+    from warmth.staff.check import check_data, check_incoming, write_report
 
     data = Path(args.data)
     single = Path(args.file) if args.file else None
@@ -81,16 +81,16 @@ def _cmd_check(args) -> int:
 
         check_target(Path(args.report), *REPORT_NAME, replace=args.replace, reads=[single])
     notices: list[str] = []
-    problems = check_file(data, single, notices) if single else check_data(data)
+    problems, where = check_incoming(data, single, notices) if single else (check_data(data), None)
     for line in notices:  # form-style sheets: what was read past (title lines, totals, footers)
         print(f"说明 / note: {line}", file=sys.stderr)
-    replaced = replaced_file(data, single) if single else None
-    if replaced is not None:
+    if where is not None and where.replaced:
+        replaced = "、".join(where.replaced)
         print(
-            f"注意：数据文件夹中已有同名文件 {replaced}。本次检查把新文件当作它的替换版本；"
-            f"放进去后，原文件的全部记录会被新文件取代。如果这是另一份报送，请换一个文件名。\n"
-            f"Note: {replaced} already exists; this check treats the new file as its replacement. Copying it in "
-            f"replaces all of that file's records. If it is a different report, give it another name.",
+            f"注意：按内容判断，这是{where.destination}批次 {where.round} 的报表，将替换 {replaced}"
+            f"（同一批次、同一区县）。make accept FILE=… 会把它放进去，原文件的全部记录由新文件取代，原文件存入 history/。\n"
+            f"Note: by its rows this is {where.destination}'s report for round {where.round}; it replaces {', '.join(where.replaced)} "
+            f"(same round, same destination). make accept FILE=… puts it in place; the old file is kept in history/.",
             file=sys.stderr,
         )
     if not problems:
@@ -105,6 +105,26 @@ def _cmd_check(args) -> int:
         for path in written:
             print(f"已写出给报送单位的修改清单 / report for the district written: {path}", file=sys.stderr)
     return 1
+
+
+def _cmd_accept(args) -> int:
+    from warmth.core.problems import DataError
+    from warmth.staff.accept import accept
+
+    try:
+        done = accept(Path(args.data), Path(args.file), args.round or None)
+    except DataError as err:
+        print(err.report(building=False), file=sys.stderr)
+        print("文件有问题，没有放进数据文件夹。/ The file has problems and was not put in place.", file=sys.stderr)
+        return 1
+    where = done.placement
+    if done.unchanged:
+        print(f"{done.target} 已经是这个文件，没有改动。/ {done.target} already holds this very file; nothing changed.")
+        return 0
+    print(f"已放入 {done.target}（{where.destination}，批次 {where.round}）。/ Put in place as {done.target} ({where.destination}, round {where.round}).")
+    for name, digest, kept in done.kept:
+        print(f"  替换了 {name}（SHA-256 {digest}），原文件存于 {kept} / replaced {name} (SHA-256 {digest}), kept as {kept}")
+    return 0
 
 
 def _cmd_keygen(args) -> int:
@@ -301,6 +321,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--report", default=None, help="把问题清单写成表格（.csv 或 .xlsx；检查整个文件夹时为文件夹）/ write a report")
     p.add_argument("--replace", action="store_true", help=REPLACE_HELP)
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("accept", help="检查并放入区县文件（替换同批次同区县的旧文件）/ check a district file and put it in place")
+    p.add_argument("--data", default="data", help="数据文件夹 / data folder")
+    p.add_argument("--file", required=True, help="收到的文件（CSV 或 xlsx）/ the incoming file")
+    p.add_argument("--round", default=None, help="批次（默认按文件内容判断）/ round (default: from the file's rows)")
+    p.set_defaults(func=_cmd_accept)
 
     p = sub.add_parser("keygen", help="生成匿名化密钥（每个活动一次）/ create the anonymization key")
     p.add_argument("--key", default="campaign.key", help="密钥文件（放在数据和网站文件夹之外）/ key file")
