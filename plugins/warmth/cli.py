@@ -66,7 +66,7 @@ def _cmd_build(args) -> int:
 
 def _cmd_check(args) -> int:
     from warmth.core.problems import DataError
-    from warmth.staff.check import check_data, check_incoming, write_report
+    from warmth.staff.check import check_incoming, write_report
 
     data = Path(args.data)
     single = Path(args.file) if args.file else None
@@ -81,7 +81,13 @@ def _cmd_check(args) -> int:
 
         check_target(Path(args.report), *REPORT_NAME, replace=args.replace, reads=[single])
     notices: list[str] = []
-    problems, where = check_incoming(data, single, notices) if single else (check_data(data), None)
+    from warmth.staff.check_findings import check_folder, findings_report, findings_with
+
+    findings = None
+    if single:
+        problems, where = check_incoming(data, single, notices)
+    else:
+        (problems, findings), where = check_folder(data), None
     for line in notices:  # form-style sheets: what was read past (title lines, totals, footers)
         print(f"说明 / note: {line}", file=sys.stderr)
     if where is not None and where.replaced:
@@ -96,6 +102,10 @@ def _cmd_check(args) -> int:
     if not problems:
         what = single or data
         print(f"检查通过，没有发现问题：{what}\nNo problems found: {what}")
+        if where is not None:
+            findings = findings_with(data, single, where)
+        if findings is not None:
+            print("\n" + findings_report(findings, where.destination if where is not None else ""))
         return 0
     print(DataError(problems).report(building=False), file=sys.stderr)
     if args.report:
@@ -108,23 +118,12 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_accept(args) -> int:
-    from warmth.core.problems import DataError
-    from warmth.staff.accept import accept
+    from warmth.staff.accept import command
 
-    try:
-        done = accept(Path(args.data), Path(args.file), args.round or None)
-    except DataError as err:
-        print(err.report(building=False), file=sys.stderr)
-        print("文件有问题，没有放进数据文件夹。/ The file has problems and was not put in place.", file=sys.stderr)
-        return 1
-    where = done.placement
-    if done.unchanged:
-        print(f"{done.target} 已经是这个文件，没有改动。/ {done.target} already holds this very file; nothing changed.")
-        return 0
-    print(f"已放入 {done.target}（{where.destination}，批次 {where.round}）。/ Put in place as {done.target} ({where.destination}, round {where.round}).")
-    for name, digest, kept in done.kept:
-        print(f"  替换了 {name}（SHA-256 {digest}），原文件存于 {kept} / replaced {name} (SHA-256 {digest}), kept as {kept}")
-    return 0
+    status, out, err = command(Path(args.data), Path(args.file), args.round or None)
+    for text in filter(None, (out, err)):
+        print(text, file=sys.stdout if text is out else sys.stderr)
+    return status
 
 
 def _cmd_keygen(args) -> int:

@@ -112,3 +112,19 @@ def _log(path: Path, lines: list[list[str]]) -> None:
     writer.writerows(lines)
     with open(path, "a", encoding="utf-8", newline="") as out:
         out.write(buffer.getvalue())
+
+
+def command(data_dir: Path, path: Path, round_id: str | None) -> tuple[int, str, str]:
+    """make accept: (exit status, what to print, what to print on stderr); status 1 when the file has problems."""
+    try:
+        done = accept(data_dir, path, round_id)
+    except DataError as err:
+        return 1, "", err.report(building=False) + "\n文件有问题，没有放进数据文件夹。/ The file has problems and was not put in place."
+    where = done.placement
+    if done.unchanged:
+        return 0, f"{done.target} 已经是这个文件，没有改动。/ {done.target} already holds this very file; nothing changed.", ""
+    lines = [f"已放入 {done.target}（{where.destination}，批次 {where.round}）。/ Put in place as {done.target} "
+             f"({where.destination}, round {where.round})."]
+    for name, digest, kept in done.kept:
+        lines.append(f"  替换了 {name}（SHA-256 {digest}），原文件存于 {kept} / replaced {name} (SHA-256 {digest}), kept as {kept}")
+    return 0, "\n".join(lines), ""
