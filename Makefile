@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check accept serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser
+.PHONY: site publish test lint check accept template serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -74,6 +74,10 @@ check: $(RUNTIME)
 accept: $(RUNTIME)
 	$(if $(FILE),,$(error 请指定收到的文件 FILE=… / give the incoming file: FILE=…))
 	$(PY) -m warmth accept --data $(DATA) --file "$(FILE)"$(if $(ROUND), --round "$(ROUND)")
+
+## Write the districts' blank template content/guide/template.xlsx from data/campaign.toml (commit it; the site publishes it at /guide/template.xlsx)
+template: $(RUNTIME)
+	$(PY) -m warmth.staff.template --data $(DATA) --out content/guide/template.xlsx
 
 KEY ?=
 ## Create the campaign key once (never overwritten; keep a backup off this machine).
