@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,8 @@ from warmth.intake.forms import bare, csv_form, is_header, is_serial, known_name
 from warmth.intake.listing import round_files
 from warmth.intake.sources import SourceError, decode_csv, read_sheet
 from warmth.pii.headers import is_personal_header
+
+log = logging.getLogger("warmth")
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,8 @@ def load_records(data_dir: Path, problems: list[Problem]) -> Table:
         frame = pd.DataFrame({c: pd.Series(dtype="int64" if c == "_row" else "str") for c in columns})
     frame["_file"] = frame["_file"].astype("category")
     frame["_folder"] = frame["_folder"].astype("category")
+    for line in notices:  # form-style sheets: what was read past (row numbers only, never the text)
+        log.info("说明 / note: %s", line)
     return Table(frame[columns], tuple(files), digests, absent, tuple(notices))
 
 

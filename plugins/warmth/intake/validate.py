@@ -184,9 +184,9 @@ def check_names(c: Cells, out: Collector) -> None:
             hint = {v: suggest(v, names) for v in set(c.col[column][bad])}
             out.flag(
                 c.frame, bad, column, "undeclared-name", label=label, column=column,
-                per_value=lambda v, hint=hint: {
-                    "hint": f"是否应为“{hint[v]}”？" if hint[v] else "请使用活动配置文件中的名称。",
-                    "hint_en": f" Did you mean '{hint[v]}'?" if hint[v] else " Use a name from campaign.toml.",
+                per_value=lambda v, hint=hint, names=names: {
+                    "hint": f"是否应为“{hint[v]}”？" if hint[v] else f"可填：{'、'.join(names)}。",
+                    "hint_en": f" Did you mean '{hint[v]}'?" if hint[v] else f" Use one of: {', '.join(names)}.",
                 },
             )
 

@@ -81,7 +81,7 @@ def _advice(problem: Problem, column: str, campaign: Campaign | None) -> str:
     """What the comment says: the column's Chinese name, the problem, an example of what to write."""
     zh = COLUMN_ZH.get(column, column)
     text = f"【{zh}】{problem.message_zh}" if zh else problem.message_zh
-    if problem.rule == "undeclared-name" and campaign is not None and column in DIMENSIONS:
+    if problem.rule == "undeclared-name" and campaign is not None and column in DIMENSIONS and REPORT_TEXTS["declared"] not in text:
         text += REPORT_TEXTS["declared"] + "、".join(campaign.names(DIMENSIONS[column][0]))
     elif column in EXAMPLES and "例如" not in text:
         text += REPORT_TEXTS["example"] + EXAMPLES[column]
