@@ -188,3 +188,34 @@ def test_title_only_sheet_without_a_header_still_says_so(data):
     with pytest.raises(DataError) as err:
         read_dataset(data)
     assert {p.rule for p in err.value.problems} >= {"unknown-column"}
+
+
+def test_form_written_by_xlsxwriter(data):
+    """The same form from a second writer: xlsxwriter (shared strings, its own styles, merge_range, real dates)."""
+    import xlsxwriter
+
+    path = data / "rounds/2012-01/沙湾区汇总表.xlsx"
+    path.parent.mkdir(parents=True)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Sheet1")
+    date = book.add_format({"num_format": "yyyy\"年\"m\"月\"d\"日\""})
+    money = book.add_format({"num_format": "#,##0.00"})
+    sheet.merge_range(0, 0, 0, len(HEADER) - 1, TITLE)
+    sheet.write_row(1, 0, ["填报单位：沙湾区总工会", "", "", "", "", "", "", "", "填报日期：2012年1月18日"])
+    sheet.write_row(2, 0, HEADER)
+    for r, cells in enumerate(records(), start=3):
+        for c, value in enumerate(cells):
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, date)
+            elif c == AMOUNT_COL - 1:
+                sheet.write_number(r, c, value, money)
+            else:
+                sheet.write(r, c, value)
+    sheet.merge_range(8, 0, 8, 2, "合  计")  # row 9, with a space inside as clerks type it
+    sheet.write_number(8, AMOUNT_COL - 1, TOTAL, money)
+    sheet.write(10, 0, f"填表人：王某某    审核人：李某    联系电话：{PHONE}")
+    book.close()
+    ds = read_dataset(data)
+    assert list(ds.checked["_row"]) == [4, 5, 6, 7, 8]
+    assert int(ds.checked["amount_fen"].sum()) == 580050  # 5800.50 by hand
+    assert list(ds.checked["date"].astype(str)) == ["2012-01-05", "2012-01-06", "2012-01-07", "2012-01-08", "2012-01-09"]
