@@ -238,7 +238,7 @@ def shape_form(
     columns = [c for c in frame.columns if c != "_row"]
     split = split_rows(frame, columns)
     problems.extend(total_problems(frame, split, name, COLUMN_ZH))
-    records = frame.loc[split.records]
+    records = frame.loc[split.records] if split.totals.any() or split.footer.any() else frame  # a clean file: no copy
     if merged:
         problems.extend(merged_problems(list(merged), records["_row"].to_numpy(), name))
     said = []
