@@ -356,7 +356,10 @@ def test_table_refusals(tmp_path):
     _refuse(tmp_path, [*HEADER, "区县"], [[*row, "沙湾区"]], "列名重复")
     _refuse(tmp_path, HEADER, [], "没有记录")
     title_row = ["乐山市2012年送温暖实名制汇总表"] + [""] * (len(HEADER) - 1)
-    _refuse(tmp_path, title_row, [HEADER, row], "第 1 行必须是表头")
+    titled = tmp_path / "titled.csv"  # a title above the header is skipped now (issue 11)
+    titled.write_bytes("\n".join(",".join(r) for r in [title_row, HEADER, row]).encode("utf-8"))
+    assert anonymize(titled, tmp_path / "titled-out.csv", key=KEY) == (1, [])
+    _refuse(tmp_path, ["乐山市2012年送温暖实名制汇总表", "", ""], [["张三", ZHANG, "1"]], "找不到身份证号列")
     xls = tmp_path / "t.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(WarmthError) as exc:
@@ -530,3 +533,24 @@ def test_inconsistent_ids_and_names_are_warnings_in_the_rejects_list(tmp_path):
     for secret in ("赵六", "华", "张三", SUN, ZHANG, other):
         assert secret not in text
         assert all(secret not in w.reason_zh + w.reason_en + w.masked_id for w in warnings)
+
+
+def test_real_name_table_with_a_title_row(tmp_path):
+    """The 实名制汇总表 as the city keeps it: a merged title above the header, a 合计 row below."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["沙湾区2012年送温暖专项资金发放实名制汇总表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    ws.append(HEADER)
+    for row in ROWS:
+        ws.append(row)
+    ws.append(["合计"] + [""] * (len(HEADER) - 1))
+    table = tmp_path / "实名制汇总表.xlsx"
+    wb.save(table)
+    out = tmp_path / "public.csv"
+    written, rejected = anonymize(table, out, key=KEY)
+    # the same rows as without a title (test_end_to_end: 张三, 李四 twice, 王五 written), each a row lower
+    assert written == 4
+    assert [r.row for r in rejected] == [7, 9, 10, 11]  # 赵六, 钱七, 孙八, and the 合计 row (no ID)
+    _, public = read_public(out)
+    assert {r["record_id"] for r in public} == {"SW-A-0001", "SW-A-0002", "SW-A-0003", "SW-A-0004"}

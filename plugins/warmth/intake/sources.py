@@ -121,10 +121,12 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
     )
 
 
-def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_csv_rows(raw: bytes, header_names: frozenset[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """A CSV file as (header cells, [(spreadsheet row number, cells)]), every cell stripped text.
 
-    Same shape and rules as `read_xlsx`: header = row 1 (record 1), blank rows
+    Same shape and rules as `read_xlsx`: header = row 1 (record 1), or with
+    ``header_names`` the first record naming two of them (title lines above
+    it skipped, a title line's missing fields tolerated); blank rows
     skipped with their numbers kept, trailing unnamed empty columns dropped.
     A row with a different number of fields than the header is refused
     (rule ``ragged-row``; trailing empty fields are tolerated).
@@ -136,13 +138,14 @@ def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise SourceError("unreadable", "csv", detail=exc) from None
-    header = [cell.strip() for cell in records[0]] if records else []
+    at = find_header([(i + 1, [c.strip() for c in r]) for i, r in enumerate(records[:HEADER_SEARCH_ROWS])], header_names) or 0
+    header = [cell.strip() for cell in records[at]] if records else []
     if not any(header):
         raise SourceError("no-header")
     width = len(header)
     rows: list[tuple[int, list[str]]] = []
     ragged: list[int] = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records[at + 1 :], start=at + 2):
         cells = [cell.strip() for cell in record]
         if not any(cells):
             continue
@@ -366,14 +369,19 @@ def read_rows(
     *,
     date_columns: frozenset[str] = frozenset(),
     id_columns: frozenset[str] = frozenset(),
+    header_names: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """A .csv or .xlsx file as (header, rows) by its extension; .xls and others refused."""
+    """A .csv or .xlsx file as (header, rows) by its extension; .xls and others refused.
+
+    With ``header_names`` the header is the first row naming two of them (a title above it is skipped).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv_rows(path.read_bytes())
+        return read_csv_rows(path.read_bytes(), header_names)
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, date_columns=date_columns, id_columns=id_columns)
+        sheet = read_sheet(path, date_columns=date_columns, id_columns=id_columns, header_names=header_names)
+        return sheet.header, sheet.rows
     if suffix == ".xls":
         raise SourceError("unsupported-format")
     raise SourceError("unsupported-format", "suffix", suffix=suffix or "无扩展名", suffix_en=suffix or "no extension")

@@ -28,7 +28,8 @@ import pandas as pd
 from warmth.core.files import csv_bytes
 from warmth.core.layout import inside_built_site
 from warmth.core.problems import excerpt
-from warmth.core.schema import REQUIRED
+from warmth.core.schema import RECORD_COLUMNS, REQUIRED
+from warmth.intake.forms import known_names
 from warmth.intake.sources import read_rows
 from warmth.pii.idcard import check_digit, normalize_id
 from warmth.staff.keys import KEY_BYTES, KeyFileError, recipient_ref
@@ -191,7 +192,8 @@ def anonymize(
     if rejects is not None:
         check_target(rejects, *REJECTS_NAME, replace=replace, reads=(path,))
 
-    header, rows = read_rows(path, date_columns=DATE_HEADERS, id_columns=ID_HEADERS)
+    # a real-name table is a form too: its title (实名制汇总表) above the header is skipped
+    header, rows = read_rows(path, date_columns=DATE_HEADERS, id_columns=ID_HEADERS, header_names=known_names(RECORD_COLUMNS))
     layout = read_layout(header)
     if not rows:
         raise AnonymizeError("表格只有表头，没有记录。\nThe table has a header but no rows.")
