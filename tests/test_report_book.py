@@ -88,3 +88,19 @@ def test_report_marks_a_header_problem_and_the_rows_together(root, data, tmp_pat
     titles = [book["问题汇总"].cell(r, 1).value for r in range(4, book["问题汇总"].max_row + 1)]
     assert {"未知的列名", "缺少必需的列", "名称未声明"} <= set(titles)
     assert "必填项为空" not in titles
+
+
+def test_report_of_a_csv_gives_numbers_as_numbers(root, data, tmp_path):
+    from test_validate import ZH, row, write_csv
+
+    source = tmp_path / "沙湾区.csv"
+    write_csv(source, ZH, [row(record_id="C-1", amount_yuan="1,200.50"), row(record_id="C-2", date="2012/2/30")],
+              encoding="gb18030", bom=False)
+    report = tmp_path / "r.xlsx"
+    assert cli(root, "check", "--data", str(data), "--file", str(source), "--report", str(report)).returncode == 1
+    sheet = load_workbook(report)["原表（已标出问题）"]
+    amount = ZH.index("金额（元）") + 1
+    assert sheet.cell(2, amount).value == 1200.5 and sheet.cell(3, amount).value == 800  # typed as numbers
+    assert sheet.cell(2, 1).value == "C-1"  # ids stay text
+    assert sheet.cell(3, ZH.index("发放日期") + 1).value == "2012/2/30"  # the bad date as typed
+    assert sheet.cell(3, ZH.index("发放日期") + 1).fill.start_color.rgb == RED
