@@ -81,7 +81,7 @@ def _cmd_check(args) -> int:
 
         check_target(Path(args.report), *REPORT_NAME, replace=args.replace, reads=[single])
     notices: list[str] = []
-    from warmth.staff.check_findings import check_folder, findings_report, findings_with
+    from warmth.staff.check_findings import check_folder, findings_report, findings_with, placement_note
 
     findings = None
     if single:
@@ -90,15 +90,8 @@ def _cmd_check(args) -> int:
         (problems, findings), where = check_folder(data), None
     for line in notices:  # form-style sheets: what was read past (title lines, totals, footers)
         print(f"说明 / note: {line}", file=sys.stderr)
-    if where is not None and where.replaced:
-        replaced = "、".join(where.replaced)
-        print(
-            f"注意：按内容判断，这是{where.destination}批次 {where.round} 的报表，将替换 {replaced}"
-            f"（同一批次、同一区县）。make accept FILE=… 会把它放进去，原文件的全部记录由新文件取代，原文件存入 history/。\n"
-            f"Note: by its rows this is {where.destination}'s report for round {where.round}; it replaces {', '.join(where.replaced)} "
-            f"(same round, same destination). make accept FILE=… puts it in place; the old file is kept in history/.",
-            file=sys.stderr,
-        )
+    if where is not None and where.destination:
+        print(placement_note(where), file=sys.stderr)
     if not problems:
         what = single or data
         print(f"检查通过，没有发现问题：{what}\nNo problems found: {what}")

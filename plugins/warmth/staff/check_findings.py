@@ -84,3 +84,18 @@ def findings_with(data_dir: Path, path: Path, where: Placement) -> pd.DataFrame 
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, folder / f"incoming-{Path(path).name}")
         return data_findings(copy)
+
+
+def placement_note(where: Placement) -> str:
+    """What make check FILE= says about where the file goes and which file it replaces (by content, not by name)."""
+    slot = f"这是{where.destination}批次 {where.round} 的报表"
+    slot_en = f"by its rows this is {where.destination}'s report for round {where.round}"
+    if not where.replaced:
+        return (f"说明：按内容判断，{slot}；数据文件夹里还没有这一批次、这个区县的文件。make accept FILE=… 会把它放进去。\n"
+                f"Note: {slot_en}; the data folder has no file of that round and destination yet. make accept FILE=… puts it in place.")
+    return (
+        f"注意：按内容判断，{slot}，将替换 {'、'.join(where.replaced)}（同一批次、同一区县）。"
+        "make accept FILE=… 会把它放进去，原文件的全部记录由新文件取代，原文件存入 history/。\n"
+        f"Note: {slot_en}; it replaces {', '.join(where.replaced)} (same round, same destination). "
+        "make accept FILE=… puts it in place; the old file is kept in history/."
+    )
