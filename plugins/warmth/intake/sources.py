@@ -343,9 +343,11 @@ def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozens
     keys = [(normalize_header(h), re.sub(r"\s+", "", normalize_header(h))) for h in header]
     kinds = [(bool({k, bare} & date_columns), bool({k, bare} & id_columns)) for k, bare in keys]
     rows: list[tuple[int, list[str]]] = []
+    epoch = book.epoch
     for number, values in raw_rows[at + 1 :] if at >= 0 else raw_rows:
-        cells = [
-            _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=book.epoch)
+        cells = [  # text (most cells) and empty cells directly; the rest by `_cell_text`
+            v.strip() if v.__class__ is str else "" if v is None else
+            _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=epoch)
             for i, v in enumerate(values)
         ]
         if any(cells):
