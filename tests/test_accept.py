@@ -101,3 +101,15 @@ def test_a_messy_form_is_accepted_as_its_destinations_file(data, tmp_path):
     assert len(read_dataset(data).checked) == 5
     again = accept(data, path)
     assert again.unchanged
+
+
+def test_accept_refuses_a_sealed_round(small_data, tmp_path):
+    from warmth.staff.accept import AcceptError
+
+    path, _ = corrected_copy(small_data, tmp_path)
+    (small_data / "sealed/2012-01").mkdir(parents=True)
+    before = sha(small_data / "rounds/2012-01/shawan.csv")
+    with pytest.raises(AcceptError) as err:
+        accept(small_data, path)
+    assert "已封存" in str(err.value) and "corrections.csv" in str(err.value)
+    assert sha(small_data / "rounds/2012-01/shawan.csv") == before and not (small_data / "rounds/2012-01/shawan.xlsx").exists()
