@@ -246,10 +246,10 @@ def _is_utf8(raw: bytes | pa.Buffer) -> bool:
 DATE_HEADERS = frozenset(normalize_header(h) for h in ("date", "发放日期", "filed_on", "建档日期"))
 
 
-def _read_xlsx(path: Path, name: str, problems: list[Problem], columns: tuple[Column, ...]):
+def _read_xlsx(raw: bytes, name: str, problems: list[Problem], columns: tuple[Column, ...]):
     """(header, raw columns, row numbers, header row, merged ranges) of a workbook's first sheet, or None."""
     try:
-        sheet = read_sheet(path, date_columns=DATE_HEADERS, header_names=known_names(columns))
+        sheet = read_sheet(raw, date_columns=DATE_HEADERS, header_names=known_names(columns))
     except SourceError as exc:
         problems.append(exc.problem(name, 1 if exc.rule == "no-header" else 0))
         return None
@@ -268,15 +268,16 @@ def read_table(
     Returns (frame or None when the file cannot be used, SHA-256 of the bytes read).
     A form-style sheet is read as staff mean it (`intake.forms`: title lines,
     序号, total rows, footer lines; a line about them goes to ``notices``). A
-    header problem does not hide the rows: they are checked with the columns
-    that were recognised, and ``frame.attrs["absent"]`` names the columns the
-    file lacks (no cell of those is reported empty).
+    header problem does not hide a record file's rows: they are checked with
+    the columns that were recognised, and ``frame.attrs["absent"]`` names the
+    columns the file lacks (no cell of those is reported empty). Other tables
+    with a header problem are not used, as before.
     """
     raw = Path(path).read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     header_row, merged = 1, ()
     if Path(path).suffix.lower() == ".xlsx":
-        sheet = _read_xlsx(path, name, problems, columns)
+        sheet = _read_xlsx(raw, name, problems, columns)  # the very bytes digested
         if sheet is not None:
             *sheet, header_row, merged = sheet
     else:
@@ -299,8 +300,8 @@ def read_table(
         if Path(path).suffix.lower() != ".xlsx" and _decode(raw, name, problems) is None:
             return None, digest
         problems.extend(header_problems)
-        if not any(n not in (None, SKIP) for n in names):
-            return None, digest  # nothing recognisable: the rows cannot be checked
+        if columns is not RECORD_COLUMNS or not any(n not in (None, SKIP) for n in names):
+            return None, digest  # a small table (allocations, corrections …), or nothing recognisable: rows not checked
     if not raw_columns:
         raw_columns = [pa.array([], type=pa.string()) for _ in header]
 
@@ -367,8 +368,6 @@ def load_allocations(data_dir: Path, problems: list[Problem]) -> Table:
     if path.exists():
         # a header-only allocations file just means "nothing allocated yet"
         frame, digests[ALLOCATIONS_FILE] = read_table(path, ALLOCATIONS_FILE, ALLOCATION_COLUMNS, problems, require_rows=False)
-        if frame is not None and frame.attrs.get("absent"):
-            frame = None  # three columns: a missing one is said once, its rows are not checked
     if frame is None:
         frame = pd.DataFrame({c: pd.Series(dtype="int64" if c == "_row" else "str") for c in columns})
     return Table(frame[columns], tuple(digests), digests)
