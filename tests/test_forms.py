@@ -219,3 +219,16 @@ def test_form_written_by_xlsxwriter(data):
     assert list(ds.checked["_row"]) == [4, 5, 6, 7, 8]
     assert int(ds.checked["amount_fen"].sum()) == 580050  # 5800.50 by hand
     assert list(ds.checked["date"].astype(str)) == ["2012-01-05", "2012-01-06", "2012-01-07", "2012-01-08", "2012-01-09"]
+
+
+def test_a_full_row_below_the_signature_is_not_dropped_unseen(data, tmp_path):
+    path = messy_book(tmp_path / "沙湾区.xlsx")
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    late = records()[4]
+    late[1] = "SW 2012 01 F006"  # a record typed below the signature lines, its id mistyped
+    book.active.append(late)  # row 13
+    book.save(path)
+    problems = check_file(data, path)
+    assert [(p.rule, p.row) for p in problems] == [("record-id-format", 13)]  # reported, not swallowed as footer

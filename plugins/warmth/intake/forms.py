@@ -48,6 +48,9 @@ FOOTER = re.compile(
     r"(?:填表人|填报人|制表人|审核人|审批人|复核人|负责人|单位负责人|经办人|联系人|联系电话|电话|手机|"
     r"填报日期|填表日期|制表日期|报送日期|日期|单位[(（]?盖章[)）]?|盖章|签字|签名)\s*[:：]?"
 )
+# Below the first footer line, a row of at most this many cells that is not a record is footer too;
+# a fuller row stays a row (and is checked as a record: nothing typed as data is dropped unseen).
+FOOTER_CELLS = 2
 TOTALLED = ("amount_yuan", "quantity")  # the figures a total row is checked on
 
 
@@ -92,7 +95,7 @@ class Split:
 
     totals: pd.Series  # bool per row: a 合计/小计/总计 row
     subtotal: pd.Series  # bool per row: of those, a 小计 row
-    footer: pd.Series  # bool per row: a footer line (or anything below the first one that is not a record)
+    footer: pd.Series  # bool per row: a footer line (or a short line below the first one that is not a record)
 
     @property
     def records(self) -> pd.Series:
@@ -124,10 +127,8 @@ def split_rows(frame: pd.DataFrame, text_columns: list[str]) -> Split:
         elif FOOTER.match(bare(filled[0])):
             footer[index] = True
             footer_started = True
-    if footer_started:  # below the first footer line, whatever is not a record (a date, a stamp) is footer too
-        first = footer.to_numpy().argmax()
-        below = np.arange(len(frame)) >= first
-        footer = footer | (pd.Series(below, index=frame.index) & candidate & ~totals)
+        elif footer_started and len(filled) <= FOOTER_CELLS:
+            footer[index] = True  # below the signature lines: a date, a stamp, a name
     return Split(totals, subtotal, footer)
 
 
