@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser
+.PHONY: site publish test lint check accept template serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -68,6 +68,16 @@ REPLACING := $(if $(filter 1 yes true,$(REPLACE)), --replace)
 ## Check data without building: make check [DATA=…] [FILE=<one incoming file>] [REPORT=<file.xlsx|folder>] [REPLACE=1]
 check: $(RUNTIME)
 	$(PY) -m warmth check --data $(DATA)$(if $(FILE), --file "$(FILE)")$(if $(REPORT), --report "$(REPORT)")$(REPLACING)
+
+## Check an incoming district file and put it in place as its destination's file for its round (the old one kept in data/history/):
+## make accept FILE=<incoming file> [ROUND=<round id>] [DATA=…]
+accept: $(RUNTIME)
+	$(if $(FILE),,$(error 请指定收到的文件 FILE=… / give the incoming file: FILE=…))
+	$(PY) -m warmth accept --data $(DATA) --file "$(FILE)"$(if $(ROUND), --round "$(ROUND)")
+
+## Write the districts' blank template content/guide/template.xlsx from data/campaign.toml (commit it; the site publishes it at /guide/template.xlsx)
+template: $(RUNTIME)
+	$(PY) -m warmth.staff.template --data $(DATA) --out content/guide/template.xlsx
 
 KEY ?=
 ## Create the campaign key once (never overwritten; keep a backup off this machine).

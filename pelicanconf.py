@@ -14,7 +14,7 @@ DEFAULT_LANG = "zh_cn"
 PATH = "content"
 PAGE_PATHS = ["pages"]
 ARTICLE_PATHS = ["news"]  # no articles yet; round narratives are read by the plugin
-STATIC_PATHS = ["images"]
+STATIC_PATHS = ["images", "guide"]  # guide/: the districts' blank template (make template)
 THEME = "theme"
 
 PLUGIN_PATHS = ["plugins"]

@@ -27,6 +27,14 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="session", autouse=True)
+def workbook_cache(tmp_path_factory) -> Path:
+    """The workbook cache of every test (and every build a test starts) in a folder of its own."""
+    folder = tmp_path_factory.mktemp("workbooks")
+    os.environ["WARMTH_WORKBOOK_CACHE"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache")

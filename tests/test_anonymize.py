@@ -356,7 +356,10 @@ def test_table_refusals(tmp_path):
     _refuse(tmp_path, [*HEADER, "区县"], [[*row, "沙湾区"]], "列名重复")
     _refuse(tmp_path, HEADER, [], "没有记录")
     title_row = ["乐山市2012年送温暖实名制汇总表"] + [""] * (len(HEADER) - 1)
-    _refuse(tmp_path, title_row, [HEADER, row], "第 1 行必须是表头")
+    titled = tmp_path / "titled.csv"  # a title above the header is skipped now (issue 11)
+    titled.write_bytes("\n".join(",".join(r) for r in [title_row, HEADER, row]).encode("utf-8"))
+    assert anonymize(titled, tmp_path / "titled-out.csv", key=KEY) == (1, [])
+    _refuse(tmp_path, ["乐山市2012年送温暖实名制汇总表", "", ""], [["张三", ZHANG, "1"]], "找不到身份证号列")
     xls = tmp_path / "t.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     with pytest.raises(WarmthError) as exc:
@@ -499,3 +502,55 @@ def test_cli_refuses_to_write_into_the_data_folder(tmp_path, root):
     )
     assert result.returncode == 1 and "数据文件夹" in result.stderr and "Traceback" not in result.stderr
     assert not list((data / "rounds" / "2012-01").iterdir())
+
+
+def test_inconsistent_ids_and_names_are_warnings_in_the_rejects_list(tmp_path):
+    """赵六's ID under another name (华), and 张三 of one unit under two IDs: warnings, rows still written."""
+    other = make_id("511102", "19850505", "222")
+    rows = [
+        ["1", "赵六", SUN, "", "", "", "", "SW-B-0001", *PUBLIC_TAIL, "现金", "", "", "", "100", "", ""],
+        ["2", "华", SUN, "", "", "", "", "SW-B-0002", *PUBLIC_TAIL, "现金", "", "", "", "200", "", ""],
+        ["3", "张三", ZHANG, "", "", "", "", "SW-B-0003", *PUBLIC_TAIL, "现金", "", "", "", "300", "", ""],
+        ["4", "张 三", other, "", "", "", "", "SW-B-0004", *PUBLIC_TAIL, "现金", "", "", "", "400", "", ""],
+        ["5", "李四", LI_15, "", "", "", "", "SW-B-0005", *PUBLIC_TAIL, "现金", "", "", "", "500", "", ""],
+        ["6", "李四", LI_18, "", "", "", "", "SW-B-0006", *PUBLIC_TAIL, "现金", "", "", "", "600", "", ""],  # same person
+    ]
+    table = tmp_path / "实名制汇总表.csv"
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([HEADER, *rows])
+    table.write_bytes(buffer.getvalue().encode("gb18030"))
+    out, rejects, warnings = tmp_path / "public.csv", tmp_path / "private" / "rejects.csv", []
+    written, rejected = anonymize(table, out, key=KEY, rejects=rejects, warnings=warnings)
+    assert (written, rejected) == (6, [])  # warnings keep the rows
+    assert [(w.row, w.masked_id, w.warning) for w in warnings] == [
+        (2, mask_id(SUN), True),  # one ID, two names: rows 2 and 3 (header = row 1)
+        (4, f"{mask_id(ZHANG)} / {mask_id(other)}", True),  # one name and unit, two IDs: rows 4 and 5
+    ]
+    assert "第 2、3 行" in warnings[0].reason_zh and "姓名" in warnings[0].reason_zh
+    assert "第 4、5 行" in warnings[1].reason_zh
+    text = rejects.read_bytes().decode("utf-8-sig")
+    assert "提醒" in text and text.count("\n") == 3  # header and two warnings
+    for secret in ("赵六", "华", "张三", SUN, ZHANG, other):
+        assert secret not in text
+        assert all(secret not in w.reason_zh + w.reason_en + w.masked_id for w in warnings)
+
+
+def test_real_name_table_with_a_title_row(tmp_path):
+    """The 实名制汇总表 as the city keeps it: a merged title above the header, a 合计 row below."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["沙湾区2012年送温暖专项资金发放实名制汇总表"])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    ws.append(HEADER)
+    for row in ROWS:
+        ws.append(row)
+    ws.append(["合计"] + [""] * (len(HEADER) - 1))
+    table = tmp_path / "实名制汇总表.xlsx"
+    wb.save(table)
+    out = tmp_path / "public.csv"
+    written, rejected = anonymize(table, out, key=KEY)
+    # the same rows as without a title (test_end_to_end: 张三, 李四 twice, 王五 written), each a row lower
+    assert written == 4
+    assert [r.row for r in rejected] == [7, 9, 10, 11]  # 赵六, 钱七, 孙八, and the 合计 row (no ID)
+    _, public = read_public(out)
+    assert {r["record_id"] for r in public} == {"SW-A-0001", "SW-A-0002", "SW-A-0003", "SW-A-0004"}

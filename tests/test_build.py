@@ -47,7 +47,7 @@ def campaign_slugs(root):
 
 def test_every_page_exists_and_says_sample(default_site, root):
     c = campaign_slugs(root)
-    expected = ["index.html", "downloads/index.html", "about/index.html", "ledger/index.html", "findings/index.html"]
+    expected = ["index.html", "downloads/index.html", "about/index.html", "guide/index.html", "ledger/index.html", "findings/index.html"]
     expected += ["table/index.html", "corrections/index.html"]
     expected += [f"districts/{d['slug']}/index.html" for d in c["destinations"]]
     expected += [f"sources/{s['slug']}/index.html" for s in c["fund_sources"]]

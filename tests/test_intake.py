@@ -145,7 +145,8 @@ def test_make_check_reports_without_touching_anything(tmp_path, root, small_data
 
 
 def test_check_one_incoming_file_against_existing_records(tmp_path, root, small_data):
-    existing = read_rows(small_data / "rounds/2012-01/shawan.csv")
+    # an id of another destination's file (ids repeated against the file this one replaces — 沙湾区's — are not duplicates)
+    existing = read_rows(small_data / "rounds/2012-01/jingyan.csv")
     incoming = tmp_path / "incoming.csv"
     write_csv(incoming, ZH, [row(record_id="NEW-1"), row(record_id=existing[0]["record_id"]), row(record_id="NEW-2", date="2012/2/30")])
     report = tmp_path / "问题.xlsx"
@@ -154,9 +155,13 @@ def test_check_one_incoming_file_against_existing_records(tmp_path, root, small_
     assert "duplicate-record-id" in result.stderr and "date-format" in result.stderr
     from openpyxl import load_workbook
 
-    values = [[c.value for c in r] for r in load_workbook(report).active.iter_rows()]
-    assert values[0][-1] == "需要修改 / what to fix"
-    assert [v[0] for v in values[1:]] == ["3", "4"]
+    book = load_workbook(report)
+    assert book.sheetnames[0] == "问题汇总"
+    sheet = book["原表（已标出问题）"]  # the district's own sheet, with a column saying what to fix
+    assert [c.value for c in sheet[1]] == [*ZH, "需要修改"]
+    assert [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, len(ZH) + 1).value] == [3, 4]
+    assert sheet.cell(3, 1).comment.text.startswith("【记录编号】记录编号重复")
+    assert sheet.cell(4, ZH.index("发放日期") + 1).comment.text.startswith("【发放日期】日期无法识别")
     good = tmp_path / "good.csv"
     write_csv(good, EN, [row(record_id="NEW-9")])
     assert cli(root, "check", "--data", str(small_data), "--file", str(good)).returncode == 0
@@ -230,8 +235,8 @@ def test_check_report_is_safe_in_excel_and_never_inside_a_site(tmp_path, root, s
     assert cli(root, "check", "--data", str(small_data), "--file", str(incoming), "--report", str(report)).returncode == 1
     from openpyxl import load_workbook
 
-    cells = [c for r in load_workbook(report).active.iter_rows() for c in r]
+    cells = [c for sheet in load_workbook(report).worksheets for r in sheet.iter_rows() for c in r]
     assert not any(c.data_type == "f" for c in cells)
-    assert any(str(c.value).startswith("'=HYPERLINK") for c in cells)
+    assert any(str(c.value).startswith("=HYPERLINK") and c.data_type == "s" and c.quotePrefix for c in cells)
     inside = cli(root, "check", "--data", str(small_data), "--file", str(incoming), "--report", str(default_site / "data" / "r.csv"))
     assert inside.returncode == 1 and not (default_site / "data" / "r.csv").exists()

@@ -88,7 +88,7 @@ def _cmd_build(args) -> int:
 
 def _cmd_check(args) -> int:
     from warmth.core.problems import DataError
-    from warmth.staff.check import check_data, check_file, replaced_file, write_report
+    from warmth.staff.check import check_incoming, write_report
 
     data = Path(args.data)
     single = Path(args.file) if args.file else None
@@ -102,19 +102,25 @@ def _cmd_check(args) -> int:
         from warmth.staff.targets import check_target
 
         check_target(Path(args.report), *REPORT_NAME, replace=args.replace, reads=[single])
-    problems = check_file(data, single) if single else check_data(data)
-    replaced = replaced_file(data, single) if single else None
-    if replaced is not None:
-        print(
-            f"注意：数据文件夹中已有同名文件 {replaced}。本次检查把新文件当作它的替换版本；"
-            f"放进去后，原文件的全部记录会被新文件取代。如果这是另一份报送，请换一个文件名。\n"
-            f"Note: {replaced} already exists; this check treats the new file as its replacement. Copying it in "
-            f"replaces all of that file's records. If it is a different report, give it another name.",
-            file=sys.stderr,
-        )
+    notices: list[str] = []
+    from warmth.staff.check_findings import check_folder, findings_report, findings_with, placement_note
+
+    findings = None
+    if single:
+        problems, where = check_incoming(data, single, notices)
+    else:
+        (problems, findings), where = check_folder(data), None
+    for line in notices:  # form-style sheets: what was read past (title lines, totals, footers)
+        print(f"说明 / note: {line}", file=sys.stderr)
+    if where is not None and where.destination:
+        print(placement_note(where), file=sys.stderr)
     if not problems:
         what = single or data
         print(f"检查通过，没有发现问题：{what}\nNo problems found: {what}")
+        if where is not None:
+            findings = findings_with(data, single, where)
+        if findings is not None:
+            print("\n" + findings_report(findings, where.destination if where is not None else ""))
         return 0
     print(DataError(problems).report(building=False), file=sys.stderr)
     if args.report:
@@ -124,6 +130,15 @@ def _cmd_check(args) -> int:
         for path in written:
             print(f"已写出给报送单位的修改清单 / report for the district written: {path}", file=sys.stderr)
     return 1
+
+
+def _cmd_accept(args) -> int:
+    from warmth.staff.accept import command
+
+    status, out, err = command(Path(args.data), Path(args.file), args.round or None)
+    for text in filter(None, (out, err)):
+        print(text, file=sys.stdout if text is out else sys.stderr)
+    return status
 
 
 def _cmd_keygen(args) -> int:
@@ -138,33 +153,12 @@ def _cmd_keygen(args) -> int:
 
 
 def _cmd_signkey(args) -> int:
-    from warmth.core.layout import LEDGER_FILE
-    from warmth.ledger.chain import read_ledger
-    from warmth.ledger.heads import head_hash
-    from warmth.ledger.signing import fingerprint, short_fingerprint
+    from warmth.staff.notice import signkey_text
     from warmth.staff.signing import signkey
 
     data = Path(args.data)
     path, pem = signkey(Path(args.key), data)
-    full = fingerprint(pem)
-    print(
-        f"已生成账本签名私钥：{path}（仅本人可读；git 不会提交 *.key）。请离线备份，绝不放进 data/、网站或代码库；"
-        f"make seal 和 make redact 用它签名（SIGNKEY=… 或环境变量 WARMTH_SIGNKEY）。\n"
-        f"Signing key written: {path} (owner-only; git ignores *.key). Back it up offline and never put it in data/, a site "
-        f"or the repository; make seal and make redact sign with it (SIGNKEY=… or WARMTH_SIGNKEY).\n"
-        f"公钥已写入 {data / 'ledger-public-key.pem'}：请提交到 git，网站会发布在 /data/ledger-public-key.pem。"
-        f"请在正式公告中公布公钥和指纹 / The public key is in {data / 'ledger-public-key.pem'}: commit it; the site "
-        f"publishes it at /data/ledger-public-key.pem. Put the key and its fingerprint in the official notice:\n"
-        f"{pem.decode('ascii')}"
-        f"公钥指纹（SHA-256）/ fingerprint: {full}\n短指纹 / short fingerprint: {short_fingerprint(full)}"
-    )
-    head = head_hash(read_ledger(data / LEDGER_FILE))
-    if head:
-        print(
-            f"账本现有的行都没有签名；下一次 make seal 起每一行都签名。请把当前的账本最新哈希一并写入公告：{head}\n"
-            f"The ledger's lines so far are unsigned; from the next make seal on every line is signed. Put the current "
-            f"ledger head hash in the same notice: {head}"
-        )
+    print(signkey_text(path, pem, data))
     return 0
 
 
@@ -178,23 +172,12 @@ def _signing_key(arg: str | None):
 
 def _print_head(data: Path) -> None:
     """The ledger's new head hash, for the round's official notice, and whether the line is signed."""
-    from warmth.core.layout import LEDGER_FILE
-    from warmth.ledger.chain import SIGNATURE, read_ledger
-    from warmth.ledger.heads import head_hash
-    from warmth.ledger.signing import fingerprint, read_public_key, short_fingerprint
+    from warmth.staff.notice import head_text
 
-    manifests = read_ledger(data / LEDGER_FILE)
-    head = head_hash(manifests)
-    print(f"账本最新哈希（请写入本批次公告）：{head}\nLedger head hash (put it in this round's official notice): {head}")
-    pem = read_public_key(data)
-    if SIGNATURE in manifests[-1] and pem is not None:
-        short = short_fingerprint(fingerprint(pem))
-        print(f"这一行已用工会的签名密钥签名（公钥短指纹 {short}）。/ The line is signed with the union's key (fingerprint {short}).")
-    else:
-        print(
-            "注意：这一行没有签名（工会还没有签名密钥：make signkey）。/ Note: this line is not signed (no signing key yet: make signkey).",
-            file=sys.stderr,
-        )
+    text, warning = head_text(data)
+    print(text)
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def _cmd_anonymize(args) -> int:
@@ -202,11 +185,14 @@ def _cmd_anonymize(args) -> int:
     from warmth.staff.keys import load_key
 
     key = load_key(Path(args.key) if args.key else None)
+    warnings: list = []
     written, rejected = anonymize(
         Path(args.table), Path(args.out), key=key, rejects=Path(args.rejects) if args.rejects else None,
-        protected=(Path(args.data),), replace=args.replace,
+        protected=(Path(args.data),), replace=args.replace, warnings=warnings,
     )
     print(f"已写出 {written} 条公开记录：{args.out}\n{written} public records written: {args.out}")
+    if warnings:
+        print(f"有 {len(warnings)} 处需要核对（行已写出）/ {len(warnings)} warning(s), rows written:\n" + format_rejected(warnings), file=sys.stderr)
     if rejected:
         print(f"有 {len(rejected)} 行未写出，请核对后重新运行 / {len(rejected)} rows left out:\n" + format_rejected(rejected), file=sys.stderr)
         return 1
@@ -320,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--replace", action="store_true", help=REPLACE_HELP)
     p.add_argument("--quiet", action="store_true", help="不显示进度，只显示警告和错误 / no progress, only warnings and errors")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("accept", help="检查并放入区县文件（替换同批次同区县的旧文件）/ check a district file and put it in place")
+    p.add_argument("--data", default="data", help="数据文件夹 / data folder")
+    p.add_argument("--file", required=True, help="收到的文件（CSV 或 xlsx）/ the incoming file")
+    p.add_argument("--round", default=None, help="批次（默认按文件内容判断）/ round (default: from the file's rows)")
+    p.set_defaults(func=_cmd_accept)
 
     p = sub.add_parser("keygen", help="生成匿名化密钥（每个活动一次）/ create the anonymization key")
     p.add_argument("--key", default="campaign.key", help="密钥文件（放在数据和网站文件夹之外）/ key file")

@@ -32,6 +32,47 @@ UNHIDE = "隐藏的内容看不见，却会被读取和公开，所以不接受�
 UNHIDE_EN = "Hidden content cannot be seen but would be read and published, so it is refused."
 
 
+# The record columns as a district writes them (core/schema.py RECORD_COLUMNS; kept equal by a test).
+COLUMN_LIST = ("记录编号、批次、发放日期、区县、发放单位、资金来源、救助类别、受助群体、救助形式、"
+               "物资名称、数量、计量单位、金额（元）、受助人编码、建档日期、备注")
+COLUMN_LIST_EN = ("record_id, round, date, district, disbursing_unit, fund_source, category, recipient_group, aid_type, "
+                  "item, quantity, unit, amount_yuan, recipient_ref, filed_on, note")
+
+
+# What to write in each record column, as the REPORT= workbook's comments show it to a district clerk
+# (names of the campaign are added from campaign.toml where a declared name is wanted).
+EXAMPLES: dict[str, str] = {
+    "record_id": "SW-2012-01-0001（字母、数字、“-”，每条记录不同）",
+    "round": "2012-01",
+    "date": "2012-01-05 或 2012年1月5日",
+    "district": "沙湾区",
+    "disbursing_unit": "沙湾区总工会",
+    "fund_source": "市总工会配套资金",
+    "category": "生活救助",
+    "recipient_group": "困难职工",
+    "aid_type": "现金、物资 或 服务",
+    "item": "大米",
+    "quantity": "2 或 2.5",
+    "unit": "袋",
+    "amount_yuan": "1200 或 1200.50（不写“元”字，不写公式）",
+    "recipient_ref": "由市总工会用 make anonymize 生成的 64 位编码，区县可留空",
+    "filed_on": "2011-06-01",
+    "note": "春节慰问（不写姓名、电话、身份证号、住址）",
+}
+# The REPORT= workbook's fixed texts (staff/report_book.py).
+REPORT_TEXTS: dict[str, str] = {
+    "summary_sheet": "问题汇总",
+    "data_sheet": "原表（已标出问题）",
+    "intro": "下表汇总了这份报表的问题；第二个工作表是报来的原表，有问题的单元格已标成红色，鼠标指向它可看批注：哪一列、错在哪里、应该怎么写。"
+             "改好后请整份重新报送。",
+    "none_left": "（本表没有问题）",
+    "fix_column": "需要修改",
+    "example": "例如：",
+    "declared": "可填：",
+    "footer_hidden": "（签名栏：为保护个人信息，此处不再显示）",
+}
+
+
 @dataclass(frozen=True)
 class Code:
     """One problem code: short titles and message templates per variant ("" is the default)."""
@@ -197,7 +238,9 @@ CODES: tuple[Code, ...] = (
         "published. Delete it; recipients are identified only by recipient_ref.",
     )),
     Code("unknown-column", "未知的列名", "unknown column", _one(
-        "未知的列名。请使用说明中的英文或中文列名。", "Unknown column. Use the English or Chinese column names from the README.",
+        "未知的列名。表头只能用这些列名（中文或英文）：" + COLUMN_LIST + "。例如把“发放金额”改为“金额（元）”；不需要的列请删除。",
+        "Unknown column. The header may only use these column names (Chinese or English): " + COLUMN_LIST_EN
+        + ". For example, rename '发放金额' to '金额（元）'; delete columns that are not needed.",
     )),
     Code("duplicate-column", "列名重复", "duplicate column", _one("列名重复。", "Column appears twice.")),
     Code("unnamed-column", "没有列名的列", "unnamed column", _one(
@@ -205,6 +248,11 @@ CODES: tuple[Code, ...] = (
     )),
     Code("missing-column", "缺少必需的列", "missing column", _one(
         "缺少必需的列“{label}”（{column}）。", "Required column '{column}' ({label}) is missing.",
+    )),
+    Code("merged-cells", "数据区有合并单元格", "merged cells among the records", _one(
+        "单元格 {range} 是合并的，合并后只有第一格有值，其余各行会被读成空值。请选中这些单元格，取消合并，并在每一行填上自己的值。",
+        "Cells {range} are merged: only the first cell keeps its value and the other rows would be read as empty. "
+        "Unmerge them and fill in each row's own value.",
     )),
     # --- cells ------------------------------------------------------------------
     Code("required", "必填项为空", "required value missing", {
@@ -256,6 +304,12 @@ CODES: tuple[Code, ...] = (
     }),
     Code("quantity-format", "数量格式不对", "malformed quantity", _one(
         "数量应为大于 0、不超过 {max} 的数字，最多两位小数。", "quantity must be a number > 0 and at most {max}, with at most two decimals.",
+    )),
+    Code("total-mismatch", "合计数与明细不符", "total differs from the rows", _one(
+        "这是合计（小计）行，不作为记录公开；但它的“{label}”{value} 与所合计各行之和 {sum} 不一致。"
+        "请核对各行的{label}和合计数，例如各行之和是 {sum}，合计就写 {sum}。",
+        "This is a total (subtotal) row, not published as a record; but its {column} {value} differs from the sum of the rows it totals, {sum}. "
+        "Check the rows and the total.",
     )),
     Code("recipient-ref-format", "受助人编码格式不对", "malformed recipient ref", _one(
         "受助人编码应为 32 至 64 位小写十六进制字符（0-9、a-f）。", "recipient_ref must be 32 to 64 lowercase hexadecimal characters.",

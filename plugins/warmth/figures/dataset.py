@@ -100,7 +100,7 @@ def read_dataset(
         problems += redaction_problems
         waiting = pending(redactions, manifests) if not ledger_problems else {}
     with steps.step("validate", "校验数据"):
-        records, found, total = validate_records(frame, campaign)
+        records, found, total = validate_records(frame, campaign, table.absent)
         allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
     problems += found + alloc_found
     if not len(records) and not problems:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,10 +31,13 @@ from warmth.core.files import BOM
 from warmth.core.layout import ALLOCATIONS_FILE
 from warmth.core.problems import Problem
 from warmth.core.schema import ALLOCATION_COLUMNS, RECORD_COLUMNS, Column, header_map, normalize_header
+from warmth.intake.forms import bare, csv_form, is_header, is_serial, known_names, shape_form
 from warmth.intake.listing import round_files
 from warmth.intake.rowcache import RowCache
-from warmth.intake.sources import SourceError, decode_csv, read_xlsx
+from warmth.intake.sources import SourceError, decode_csv, read_sheet
 from warmth.pii.headers import is_personal_header
+
+log = logging.getLogger("warmth")
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,8 @@ class Table:
     frame: pd.DataFrame
     files: tuple[str, ...]
     digests: dict[str, str]
-
+    absent: dict[str, tuple[str, ...]] = field(default_factory=dict)  # file → required columns it lacks
+    notices: tuple[str, ...] = ()  # what was read past in form-style sheets (title lines, totals, footers)
 
 
 def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
@@ -59,31 +64,44 @@ def _decode(raw: bytes, name: str, problems: list[Problem]) -> str | None:
         return None
 
 
-def _map_header(header: list[str], columns: tuple[Column, ...], name: str, problems: list[Problem]) -> list[str | None] | None:
-    """Canonical name per header cell (None: an empty trailing column to drop), or None on problems."""
-    mapping = header_map(columns)
+SKIP = "_skip"  # a column read past: 序号, or one already reported (unknown, personal data, a second copy)
+
+
+def _map_header(
+    header: list[str], columns: tuple[Column, ...], name: str, problems: list[Problem], row: int = 1
+) -> tuple[list[str | None], bool]:
+    """Canonical name per header cell (None: an empty column, checked below; `SKIP`: read past), and whether it is clean.
+
+    A header cell may hold line breaks and spaces (``金额\n（元）``). Problems go to ``problems``.
+    """
+    mapping = {bare(k): v for k, v in header_map(columns).items()}
     names: list[str | None] = []
     ok = True
     for raw_header in header:
-        canonical = mapping.get(normalize_header(raw_header))
+        canonical = mapping.get(bare(raw_header))
         if canonical is None and not raw_header.strip():
             names.append(None)  # Excel sometimes leaves an empty column; its cells are checked below
+        elif canonical is None and is_serial(raw_header):
+            names.append(SKIP)
         elif canonical is None and is_personal_header(raw_header):
-            problems.append(Problem.of("personal-data-column", name, 1, raw_header, raw_header))
+            problems.append(Problem.of("personal-data-column", name, row, raw_header, raw_header))
             ok = False
+            names.append(SKIP)
         elif canonical is None:
-            problems.append(Problem.of("unknown-column", name, 1, raw_header, raw_header))
+            problems.append(Problem.of("unknown-column", name, row, raw_header, raw_header))
             ok = False
+            names.append(SKIP)
         elif canonical in names:
-            problems.append(Problem.of("duplicate-column", name, 1, raw_header, raw_header))
+            problems.append(Problem.of("duplicate-column", name, row, raw_header, raw_header))
             ok = False
+            names.append(SKIP)
         else:
             names.append(canonical)
     for col in columns:
         if col.required != "no" and col.name not in names:
-            problems.append(Problem.of("missing-column", name, 1, col.name, label=col.zh, column=col.name))
+            problems.append(Problem.of("missing-column", name, row, col.name, label=col.zh, column=col.name))
             ok = False
-    return names if ok else None
+    return names, ok
 
 
 def _fast_read(body: bytes, width: int, start: int = 0) -> list[pa.ChunkedArray] | None:
@@ -229,32 +247,48 @@ def _is_utf8(raw: bytes | pa.Buffer) -> bool:
 DATE_HEADERS = frozenset(normalize_header(h) for h in ("date", "发放日期", "filed_on", "建档日期"))
 
 
-def _read_xlsx(path: Path, name: str, problems: list[Problem]) -> tuple[list[str], list, np.ndarray] | None:
+def _read_xlsx(raw: bytes, name: str, problems: list[Problem], columns: tuple[Column, ...]):
+    """(header, raw columns, row numbers, header row, merged ranges) of a workbook's first sheet, or None."""
     try:
-        header, records = read_xlsx(path, date_columns=DATE_HEADERS)
+        sheet = read_sheet(raw, date_columns=DATE_HEADERS, header_names=known_names(columns))
     except SourceError as exc:
         problems.append(exc.problem(name, 1 if exc.rule == "no-header" else 0))
         return None
-    width = len(header)
-    rows = [cells + [""] * (width - len(cells)) if len(cells) < width else cells[:width] for _, cells in records]
-    return header, _rows_to_columns(rows, width), np.array([number for number, _ in records], dtype=np.int64)
+    width = len(sheet.header)
+    rows = [cells + [""] * (width - len(cells)) if len(cells) < width else cells[:width] for _, cells in sheet.rows]
+    numbers = np.array([number for number, _ in sheet.rows], dtype=np.int64)
+    return sheet.header, _rows_to_columns(rows, width), numbers, sheet.header_row, sheet.merged
 
 
 def read_table(
     path: Path, name: str, columns: tuple[Column, ...], problems: list[Problem], *, require_rows: bool = True,
-    raw: bytes | None = None,
+    raw: bytes | None = None, notices: list[str] | None = None,
 ) -> tuple[pd.DataFrame | None, str]:
     """Read one CSV or .xlsx file into a frame of clean text with canonical column names.
 
     Returns (frame or None when the file cannot be used, SHA-256 of the bytes read).
     ``raw``: the file's bytes when the caller has read them already.
+    A form-style sheet is read as staff mean it (`intake.forms`: title lines,
+    序号, total rows, footer lines; a line about them goes to ``notices``). A
+    header problem does not hide a record file's rows: they are checked with
+    the columns that were recognised, and ``frame.attrs["absent"]`` names the
+    columns the file lacks (no cell of those is reported empty). Other tables
+    with a header problem are not used, as before.
     """
     raw = Path(path).read_bytes() if raw is None else raw
     digest = hashlib.sha256(raw).hexdigest()
+    header_row, merged = 1, ()
     if Path(path).suffix.lower() == ".xlsx":
-        sheet = _read_xlsx(path, name, problems)
+        sheet = _read_xlsx(raw, name, problems, columns)  # the very bytes digested
+        if sheet is not None:
+            *sheet, header_row, merged = sheet
     else:
         sheet = _read_csv(raw, name, problems)
+        text = _decode(raw, name, []) if sheet is not None and not is_header(sheet[0], known_names(columns)) else None
+        form = csv_form(text, known_names(columns), name, problems) if text is not None else None
+        if form is not None:
+            header, form_rows, numbers, header_row = form
+            sheet = header, _rows_to_columns(form_rows, len(header)), np.array(numbers, dtype=np.int64)
     if sheet is None:
         return None, digest
     header, raw_columns, rows = sheet
@@ -262,19 +296,21 @@ def read_table(
         problems.append(Problem.of("no-header", name, 1))
         return None, digest
     header_problems: list[Problem] = []
-    names = _map_header(header, columns, name, header_problems)
-    if names is None:
+    names, clean = _map_header(header, columns, name, header_problems, header_row)
+    if not clean:
         # a CSV in an unreadable encoding is reported as that, not as odd headers
         if Path(path).suffix.lower() != ".xlsx" and _decode(raw, name, problems) is None:
             return None, digest
         problems.extend(header_problems)
-        return None, digest
+        if columns is not RECORD_COLUMNS or not any(n not in (None, SKIP) for n in names):
+            return None, digest  # a small table (allocations, corrections …), or nothing recognisable: rows not checked
     if not raw_columns:
         raw_columns = [pa.array([], type=pa.string()) for _ in header]
 
     frame = pa.table([clean_text(col) for col in raw_columns], names=[f"_c{i}" for i in range(len(raw_columns))]).to_pandas()
-    frame.columns = [n if n is not None else f"_drop{i}" for i, n in enumerate(names)]
+    frame.columns = [n if n not in (None, SKIP) else f"_drop{i}" if n is None else f"_skip{i}" for i, n in enumerate(names)]
     frame["_row"] = rows
+    frame = shape_form(frame, name, header_row, merged, problems, notices)
     for i, n in enumerate(names):
         if n is None:
             filled = frame[f"_drop{i}"] != ""
@@ -295,6 +331,7 @@ def read_table(
         problems.append(Problem.of("no-rows", name))
         return None, digest
     frame["_file"] = name
+    frame.attrs["absent"] = tuple(c.name for c in columns if c.name not in names)
     return frame, digest
 
 
@@ -308,13 +345,16 @@ def load_records(data_dir: Path, problems: list[Problem], cache: Path | None = N
     files = []
     digests = {}
     rows = RowCache(cache) if cache is not None else None
+    absent, notices = {}, []
     for folder, path in round_files(data_dir, problems):
         name = path.relative_to(data_dir).as_posix()
         files.append(name)
-        frame, digests[name] = _read_round_file(path, name, problems, rows)
+        frame, digests[name] = _read_round_file(path, name, problems, rows, notices)
         if progress is not None:
             progress(name)
         if frame is not None:
+            if frame.attrs.get("absent"):
+                absent[name] = frame.attrs["absent"]
             frame["_folder"] = folder
             frames.append(frame)
     columns = [c.name for c in RECORD_COLUMNS] + ["_row", "_file", "_folder"]
@@ -326,22 +366,30 @@ def load_records(data_dir: Path, problems: list[Problem], cache: Path | None = N
     frame["_folder"] = frame["_folder"].astype("category")
     if rows is not None:
         rows.sweep()
-    return Table(frame[columns], tuple(files), digests)
+    for line in notices:  # form-style sheets: what was read past (row numbers only, never the text)
+        log.info("说明 / note: %s", line)
+    return Table(frame[columns], tuple(files), digests, absent, tuple(notices))
 
 
-def _read_round_file(path: Path, name: str, problems: list[Problem], rows: RowCache | None) -> tuple[pd.DataFrame | None, str]:
-    """read_table for a round file, through the rows cache: a file read cleanly once is not parsed again."""
+def _read_round_file(
+    path: Path, name: str, problems: list[Problem], rows: RowCache | None, notices: list[str]
+) -> tuple[pd.DataFrame | None, str]:
+    """read_table for a round file, through the rows cache: a file read cleanly once is not parsed again.
+
+    Only a plain table is stored: a file with problems, or a form-style sheet (whose notice staff should see at
+    every build), is read afresh each time (an .xlsx then from the workbook cache, intake/workbookcache.py).
+    """
     if rows is None:
-        return read_table(path, name, RECORD_COLUMNS, problems)
+        return read_table(path, name, RECORD_COLUMNS, problems, notices=notices)
     raw = Path(path).read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
     frame = rows.get(digest, name)
     if frame is not None:
         frame["_file"] = name
         return frame, digest
-    before = len(problems)
-    frame, digest = read_table(path, name, RECORD_COLUMNS, problems, raw=raw)
-    if frame is not None and len(problems) == before:
+    before, noted = len(problems), len(notices)
+    frame, digest = read_table(path, name, RECORD_COLUMNS, problems, raw=raw, notices=notices)
+    if frame is not None and len(problems) == before and len(notices) == noted:
         rows.put(digest, frame.drop(columns="_file"))
     return frame, digest
 

@@ -15,6 +15,7 @@ once the rows are padded to one width, stops the scan at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,6 +68,7 @@ class Found:
     hidden_rows: list[int] = field(default_factory=list)
     hidden_row_count: int = 0
     hidden_columns: dict[int, str] = field(default_factory=dict)  # column → first cell holding something
+    merged: list[tuple[str, int, int]] = field(default_factory=list)  # merged ranges: (ref, first row, last row)
 
     def refusal(self) -> Refused | None:
         """The first of these to fix, as a refusal (over-long cells first: nothing of them is shown)."""
@@ -116,7 +118,7 @@ def scan(package: Package, part: str, cells: Cells, found: Found) -> Iterator[tu
     rows_hidden = False  # every row hidden unless it says otherwise (sheetFormatPr zeroHeight)
     last = used = width = 0
     tags: tuple[str, ...] = ()
-    for name, el, _ in package.records(part, ("row", "col", "sheetFormatPr")):
+    for name, el, _ in package.records(part, ("row", "col", "sheetFormatPr", "mergeCell")):
         if name == "row":
             if not tags:
                 ns = el.tag[: -len("row")]
@@ -140,9 +142,22 @@ def scan(package: Package, part: str, cells: Cells, found: Found) -> Iterator[tu
             yield number, values
         elif name == "col":
             columns.add(el)
+        elif name == "mergeCell":
+            _merged(el.get("ref", ""), found)
         else:
             rows_hidden = el.get("zeroHeight", "").lower() in TRUE
             columns.default_hidden = _number(el.get("defaultColWidth")) == 0
+
+
+def _merged(ref: str, found: Found) -> None:
+    """Note a merged range by its rows (the data rows it covers are a problem for the caller)."""
+    match = re.fullmatch(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?", ref.upper())
+    if match is None:
+        raise unreadable("merged cells")
+    first = _int(match[2])
+    last = _int(match[4]) if match[4] else first
+    if len(found.merged) < XLSX_MAX_COLUMNS * 10:  # the first few thousand: enough to name them
+        found.merged.append((ref.upper(), min(first, last), max(first, last)))
 
 
 def _row(row, number: int, r: str | None, tags: tuple[str, ...], cells: Cells, found: Found, hidden: _Columns | None) -> list:

@@ -22,13 +22,17 @@ import datetime as dt
 import io
 import math
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from warmth.core.codes import CODE
 from warmth.core.problems import Problem, WarmthError, excerpt
 from warmth.core.schema import normalize_header
+from warmth.intake import workbookcache
+from warmth.intake.forms import HEADER_SEARCH_ROWS, find_header
 from warmth.intake.package import Refused
+from warmth.intake.sheet import Found
 from warmth.intake.workbook import Workbook
 
 __all__ = [
@@ -36,6 +40,7 @@ __all__ = [
     "decode_csv",
     "read_csv_rows",
     "read_rows",
+    "read_sheet",
     "read_xlsx",
 ]
 
@@ -116,10 +121,12 @@ def decode_csv(raw: bytes) -> tuple[str, str]:
     )
 
 
-def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def read_csv_rows(raw: bytes, header_names: frozenset[str] = frozenset()) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """A CSV file as (header cells, [(spreadsheet row number, cells)]), every cell stripped text.
 
-    Same shape and rules as `read_xlsx`: header = row 1 (record 1), blank rows
+    Same shape and rules as `read_xlsx`: header = row 1 (record 1), or with
+    ``header_names`` the first record naming two of them (title lines above
+    it skipped, a title line's missing fields tolerated); blank rows
     skipped with their numbers kept, trailing unnamed empty columns dropped.
     A row with a different number of fields than the header is refused
     (rule ``ragged-row``; trailing empty fields are tolerated).
@@ -131,13 +138,14 @@ def read_csv_rows(raw: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise SourceError("unreadable", "csv", detail=exc) from None
-    header = [cell.strip() for cell in records[0]] if records else []
+    at = find_header([(i + 1, [c.strip() for c in r]) for i, r in enumerate(records[:HEADER_SEARCH_ROWS])], header_names) or 0
+    header = [cell.strip() for cell in records[at]] if records else []
     if not any(header):
         raise SourceError("no-header")
     width = len(header)
     rows: list[tuple[int, list[str]]] = []
     ragged: list[int] = []
-    for number, record in enumerate(records[1:], start=2):
+    for number, record in enumerate(records[at + 1 :], start=at + 2):
         cells = [cell.strip() for cell in record]
         if not any(cells):
             continue
@@ -226,13 +234,41 @@ def _sheet_names(names: list[str]) -> dict[str, str]:
     return {"others": "、".join(f"“{t}”" for t in shown), "others_en": ", ".join(shown)}
 
 
+@dataclass(frozen=True)
+class SheetText:
+    """A worksheet as text: its header, its rows (spreadsheet numbers kept), where the header was, its merged ranges."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    header_row: int = 1
+    merged: tuple[tuple[str, int, int], ...] = ()
+
+
 def read_xlsx(
     path: Path | str | bytes,
     *,
     date_columns: frozenset[str] = frozenset(),
     id_columns: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The first worksheet of an .xlsx workbook as (header, rows) of text: `read_sheet` with the header in row 1."""
+    sheet = read_sheet(path, date_columns=date_columns, id_columns=id_columns)
+    return sheet.header, sheet.rows
+
+
+def read_sheet(
+    path: Path | str | bytes,
+    *,
+    date_columns: frozenset[str] = frozenset(),
+    id_columns: frozenset[str] = frozenset(),
+    header_names: frozenset[str] = frozenset(),
+) -> SheetText:
     """The first worksheet of an .xlsx workbook as text.
+
+    With ``header_names`` (bare names: `forms.bare`), the header is the first
+    row naming two of them (`forms.find_header`: a form's title and 填报单位
+    lines above it are skipped), else row 1. The text is kept in the workbook
+    cache by the SHA-256 of the workbook's bytes (`intake.workbookcache`): an
+    unchanged workbook is not parsed again.
 
     Returns (header cells, [(spreadsheet row number, cells)]); the header is row
     1 of the sheet, rows keep the sheet's numbers, rows with only empty cells
@@ -263,15 +299,20 @@ def read_xlsx(
     with the advice to save as .xlsx or CSV; an empty first sheet → ``empty-file``; an empty row 1
     above data → ``no-header``. A missing file raises OSError as usual.
     """
-    raw = path if isinstance(path, bytes | bytearray) else Path(path).read_bytes()
+    raw = bytes(path) if isinstance(path, bytes | bytearray) else Path(path).read_bytes()
     if raw.startswith(OLE2_MAGIC):
         raise SourceError("unsupported-format", "encrypted")
     if not raw.startswith(ZIP_MAGIC):
         raise _unreadable()
+    key = workbookcache.key(raw, sorted(date_columns), sorted(id_columns), sorted(header_names))
+    cached = workbookcache.load(key)
+    if cached is not None:
+        return SheetText(cached["header"], [(n, c) for n, c in cached["rows"]], cached["header_row"],
+                         tuple((r, a, b) for r, a, b in cached["merged"]))
     try:
-        book = Workbook(bytes(raw))
+        book = Workbook(raw)
         try:
-            return _read_book(book, date_columns, id_columns)
+            sheet = _read_book(book, date_columns, id_columns, header_names)
         finally:
             book.close()
     except Refused as exc:
@@ -280,9 +321,11 @@ def read_xlsx(
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged workbook can fail in any part of its XML
         raise _unreadable(exc) from None
+    workbookcache.store(key, {"header": sheet.header, "rows": sheet.rows, "header_row": sheet.header_row, "merged": sheet.merged})
+    return sheet
 
 
-def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozenset[str]) -> tuple[list[str], list[tuple[int, list[str]]]]:
+def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozenset[str], header_names: frozenset[str]) -> SheetText:
     hidden = [s.name for s in book.sheets if s.hidden and book.has_values(s)]
     if hidden:
         raise SourceError("hidden-sheet", **_sheet_names(hidden))
@@ -290,17 +333,21 @@ def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozens
     if not sheets:
         raise SourceError("empty-file", "no-sheet")
     first = sheets[0]
-    header: list[str] = []
-    kinds: list[tuple[bool, bool]] = []
+    found = Found()
+    raw_rows = list(book.rows(first, found))
+    at = find_header(raw_rows[:HEADER_SEARCH_ROWS], header_names) if header_names else None
+    if at is None:  # the header is row 1 (or missing)
+        at = 0 if raw_rows and raw_rows[0][0] == 1 else -1
+    header_row = raw_rows[at][0] if at >= 0 else 1
+    header = [_cell_text(v, date_column=False, id_column=False, epoch=book.epoch) for v in raw_rows[at][1]] if at >= 0 else []
+    keys = [(normalize_header(h), re.sub(r"\s+", "", normalize_header(h))) for h in header]
+    kinds = [(bool({k, bare} & date_columns), bool({k, bare} & id_columns)) for k, bare in keys]
     rows: list[tuple[int, list[str]]] = []
-    for number, values in book.rows(first):
-        if number == 1:
-            header = [_cell_text(v, date_column=False, id_column=False, epoch=book.epoch) for v in values]
-            keys = [(normalize_header(h), re.sub(r"\s+", "", normalize_header(h))) for h in header]
-            kinds = [(bool({k, bare} & date_columns), bool({k, bare} & id_columns)) for k, bare in keys]
-            continue
-        cells = [
-            _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=book.epoch)
+    epoch = book.epoch
+    for number, values in raw_rows[at + 1 :] if at >= 0 else raw_rows:
+        cells = [  # text (most cells) and empty cells directly; the rest by `_cell_text`
+            v.strip() if v.__class__ is str else "" if v is None else
+            _cell_text(v, date_column=i < len(kinds) and kinds[i][0], id_column=i < len(kinds) and kinds[i][1], epoch=epoch)
             for i, v in enumerate(values)
         ]
         if any(cells):
@@ -312,7 +359,8 @@ def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozens
     extra = [s.name for s in sheets[1:] if book.has_values(s)]
     if extra:
         raise SourceError("extra-sheets", sheet=excerpt(first.name, SHEET_NAME_CHARS), **_sheet_names(extra))
-    return _trim_columns(header, rows)
+    header, rows = _trim_columns(header, rows)
+    return SheetText(header, rows, header_row, tuple(found.merged))
 
 
 # ------------------------------------------------------------ either kind
@@ -323,14 +371,19 @@ def read_rows(
     *,
     date_columns: frozenset[str] = frozenset(),
     id_columns: frozenset[str] = frozenset(),
+    header_names: frozenset[str] = frozenset(),
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """A .csv or .xlsx file as (header, rows) by its extension; .xls and others refused."""
+    """A .csv or .xlsx file as (header, rows) by its extension; .xls and others refused.
+
+    With ``header_names`` the header is the first row naming two of them (a title above it is skipped).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return read_csv_rows(path.read_bytes())
+        return read_csv_rows(path.read_bytes(), header_names)
     if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path, date_columns=date_columns, id_columns=id_columns)
+        sheet = read_sheet(path, date_columns=date_columns, id_columns=id_columns, header_names=header_names)
+        return sheet.header, sheet.rows
     if suffix == ".xls":
         raise SourceError("unsupported-format")
     raise SourceError("unsupported-format", "suffix", suffix=suffix or "无扩展名", suffix_en=suffix or "no extension")

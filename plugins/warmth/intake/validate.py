@@ -63,9 +63,11 @@ class Cells:
     quantity_ok: pd.Series
     fen: pd.Series  # amount in integer fen (0 where malformed)
     quantity: pd.Series  # quantity in hundredths (0 where malformed)
+    absent: dict[str, tuple[str, ...]]  # file → columns its header lacks
+
 
     @classmethod
-    def parse(cls, frame: pd.DataFrame, campaign: Campaign) -> Cells:
+    def parse(cls, frame: pd.DataFrame, campaign: Campaign, absent: dict[str, tuple[str, ...]] | None = None) -> Cells:
         col = {name: frame[name] for name in COLUMN_NAMES}
         amount_ok = fullmatch(col["amount_yuan"], AMOUNT_PATTERN)
         quantity_ok = fullmatch(col["quantity"], AMOUNT_PATTERN)
@@ -86,7 +88,15 @@ class Cells:
             quantity_ok=quantity_ok,
             fen=fen,
             quantity=quantity,
+            absent=dict(absent or {}),
         )
+
+    def lacking(self, column: str) -> pd.Series:
+        """Rows of files that have no such column (reported once as missing-column, not once per row)."""
+        files = [f for f, names in self.absent.items() if column in names]
+        if not files:
+            return pd.Series(False, index=self.frame.index)
+        return pd.Series(self.frame["_file"].astype(str).isin(files).to_numpy(), index=self.frame.index)
 
     def missing(self, values: pd.Categorical) -> pd.Series:
         return pd.Series(values.isna(), index=self.frame.index)
@@ -124,7 +134,7 @@ class Cells:
 
 def check_required(c: Cells, out: Collector) -> None:
     for name in REQUIRED:
-        out.flag(c.frame, c.empty[name], name, "required", label=COLUMN_ZH[name], column=name)
+        out.flag(c.frame, c.empty[name] & ~c.lacking(name), name, "required", label=COLUMN_ZH[name], column=name)
 
 
 def check_record_id(c: Cells, out: Collector) -> None:
@@ -174,9 +184,9 @@ def check_names(c: Cells, out: Collector) -> None:
             hint = {v: suggest(v, names) for v in set(c.col[column][bad])}
             out.flag(
                 c.frame, bad, column, "undeclared-name", label=label, column=column,
-                per_value=lambda v, hint=hint: {
-                    "hint": f"是否应为“{hint[v]}”？" if hint[v] else "请使用活动配置文件中的名称。",
-                    "hint_en": f" Did you mean '{hint[v]}'?" if hint[v] else " Use a name from campaign.toml.",
+                per_value=lambda v, hint=hint, names=names: {
+                    "hint": f"是否应为“{hint[v]}”？" if hint[v] else f"可填：{'、'.join(names)}。",
+                    "hint_en": f" Did you mean '{hint[v]}'?" if hint[v] else f" Use one of: {', '.join(names)}.",
                 },
             )
 
@@ -186,7 +196,7 @@ def check_aid_type(c: Cells, out: Collector) -> None:
     out.flag(c.frame, ~c.empty["aid_type"] & c.missing(c.aid), "aid_type", "aid-type")
     goods = pd.Series(c.aid == "goods", index=c.frame.index)
     for name in ("item", "quantity", "unit"):
-        out.flag(c.frame, goods & c.empty[name], name, "goods-required", label=COLUMN_ZH[name], column=name)
+        out.flag(c.frame, goods & c.empty[name] & ~c.lacking(name), name, "goods-required", label=COLUMN_ZH[name], column=name)
 
 
 def check_money(c: Cells, out: Collector) -> None:
@@ -246,9 +256,14 @@ RECORD_RULES: tuple[tuple[Callable[[Cells, Collector], None], tuple[str, ...]], 
 )
 
 
-def validate_records(frame: pd.DataFrame, campaign: Campaign) -> tuple[pd.DataFrame, list[Problem], int]:
-    """Check and type the records. Returns (typed frame, problems, total count)."""
-    cells = Cells.parse(frame, campaign)
+def validate_records(
+    frame: pd.DataFrame, campaign: Campaign, absent: dict[str, tuple[str, ...]] | None = None
+) -> tuple[pd.DataFrame, list[Problem], int]:
+    """Check and type the records. Returns (typed frame, problems, total count).
+
+    ``absent``: per file, the columns its header lacks (`load.Table.absent`).
+    """
+    cells = Cells.parse(frame, campaign, absent)
     out = Collector()
     for rule, _codes in RECORD_RULES:
         rule(cells, out)

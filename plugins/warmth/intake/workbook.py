@@ -68,14 +68,15 @@ class Workbook:
     def close(self) -> None:
         self.package.close()
 
-    def rows(self, sheet: Sheet) -> Iterator[tuple[int, list]]:
+    def rows(self, sheet: Sheet, found: Found | None = None) -> Iterator[tuple[int, list]]:
         """(row number, values from column A to the last value) of every row of ``sheet`` holding a value.
 
         Values are None, str, int, float, bool, datetime, date, time or timedelta.
         After the last row, a formula, a cell too long, or a hidden row or column
-        holding something is refused (`sheet.Found.refusal`).
+        holding something is refused (`sheet.Found.refusal`). ``found`` (if given)
+        receives the sheet's merged ranges too.
         """
-        found = Found()
+        found = Found() if found is None else found
         yield from scan(self.package, sheet.part, self._cells, found)
         refusal = found.refusal()
         if refusal is not None:

@@ -29,7 +29,7 @@ log = logging.getLogger("warmth")
 
 # the kinds of file a build puts outside /data/ (pages, charts, the theme, content images)
 SITE_KINDS = {".html", ".svg", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".xml"}
-SITE_FILES = {"robots.txt"}  # files of other kinds a build makes, by their path
+SITE_FILES = {"robots.txt", "guide/template.xlsx"}  # files of other kinds a build makes, by their path (the districts' template)
 SITE_FOLDERS = ("pagefind/",)  # folders a tool the build runs fills (the search index: its own kinds of file)
 _SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 

@@ -23,12 +23,15 @@ import logging
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from warmth.core.files import csv_bytes
 from warmth.core.layout import inside_built_site
 from warmth.core.problems import excerpt
-from warmth.core.schema import REQUIRED
+from warmth.core.schema import RECORD_COLUMNS, REQUIRED
+from warmth.intake.forms import known_names
 from warmth.intake.sources import read_rows
-from warmth.pii.idcard import check_digit
+from warmth.pii.idcard import check_digit, normalize_id
 from warmth.staff.keys import KEY_BYTES, KeyFileError, recipient_ref
 from warmth.staff.realname import (
     COLUMN_ZH,
@@ -90,8 +93,12 @@ def _check_targets(path: Path, out: Path, rejects: Path | None, protected: tuple
         raise AnonymizeError(f"公开文件的文件名必须以 .csv 结尾：{out}\nThe public file's name must end in .csv: {out}")
 
 
+WARNING = ("提醒（此行已写出，请核对）：", "warning (the row was written; check it): ")
+SHOWN_ROWS = 10
+
+
 def rejects_bytes(rejected: list[Rejected]) -> bytes:
-    """The staff's list of rows left out: row, reason (zh, en), masked ID."""
+    """The staff's list of rows left out, then the warnings: row, reason (zh, en), masked ID."""
     return csv_bytes(
         ["行号 row", "原因", "reason", "身份证号（已遮盖） masked ID"],
         [[str(r.row), r.reason_zh, r.reason_en, r.masked_id] for r in rejected],
@@ -99,12 +106,52 @@ def rejects_bytes(rejected: list[Rejected]) -> bytes:
 
 
 def format_rejected(rejected: list[Rejected], limit: int = 50) -> str:
-    """Rejected rows as report lines for the terminal (masked; safe to print)."""
+    """Rejected rows (and warnings) as report lines for the terminal (masked; safe to print)."""
     lines = [f"第{r.row}行 (row {r.row}) 身份证号 {r.masked_id or '（空）'}：{r.reason_zh}\n    {r.reason_en}" for r in rejected[:limit]]
     if len(rejected) > limit:
         lines.append(f"……仅列出前 {limit} 行，共 {len(rejected)} 行。 / … only the first {limit} of {len(rejected)} are listed.")
     return "\n".join(lines)
 
+
+
+def _rows_text(numbers) -> tuple[str, str]:
+    shown = [str(n) for n in list(numbers)[:SHOWN_ROWS]]
+    more = len(numbers) > SHOWN_ROWS
+    return "、".join(shown) + ("……" if more else ""), ", ".join(shown) + (", …" if more else "")
+
+
+def consistency_warnings(people: pd.DataFrame) -> list[Rejected]:
+    """One ID under different names, or one name in one unit under different IDs: a warning each.
+
+    ``people``: row, id (normalised, valid), name (normalised; may be empty), unit.
+    The warnings name rows and masked IDs only, never a name or a whole ID.
+    """
+    warnings: list[Rejected] = []
+    named = people[people["name"] != ""]
+    by_id = named.groupby("id", sort=False)["name"].nunique()
+    for id_text in by_id[by_id > 1].index:
+        rows = named.loc[named["id"] == id_text, "row"].tolist()
+        zh, en = _rows_text(rows)
+        warnings.append(Rejected(
+            rows[0],
+            WARNING[0] + f"同一个身份证号在第 {zh} 行写着不同的姓名。请核对是否填错了身份证号或姓名（同一人应写同一个姓名）。",
+            WARNING[1] + f"the same ID number stands under different names in rows {en}. Check whether the ID or the name is wrong.",
+            mask_id(id_text), warning=True,
+        ))
+    by_person = named.groupby(["name", "unit"], sort=False)["id"].nunique()
+    for name, unit in by_person[by_person > 1].index:
+        group = named[(named["name"] == name) & (named["unit"] == unit)]
+        rows = group["row"].tolist()
+        zh, en = _rows_text(rows)
+        masked = " / ".join(mask_id(i) for i in dict.fromkeys(group["id"]))
+        warnings.append(Rejected(
+            rows[0],
+            WARNING[0] + f"第 {zh} 行的姓名和发放单位相同，身份证号却不同。如果是同一个人，请改成同一个身份证号；如果是同名的两个人，可不改。",
+            WARNING[1] + f"rows {en} have the same name and disbursing unit but different ID numbers. "
+            "If they are one person, use one ID; two people of the same name need no change.",
+            masked, warning=True,
+        ))
+    return sorted(warnings, key=lambda w: w.row)
 
 
 # ------------------------------------------------------------- anonymize
@@ -115,7 +162,8 @@ REJECTS_NAME = ("问题清单（REJECTS=）", "rejects file (REJECTS=)")
 
 
 def anonymize(
-    path: Path, out: Path, *, key: bytes, rejects: Path | None = None, protected: tuple[Path, ...] = (), replace: bool = False
+    path: Path, out: Path, *, key: bytes, rejects: Path | None = None, protected: tuple[Path, ...] = (), replace: bool = False,
+    warnings: list[Rejected] | None = None,
 ) -> tuple[int, list[Rejected]]:
     """Real-name table (.csv in UTF-8/GB18030, or .xlsx) → public record CSV.
 
@@ -129,6 +177,11 @@ def anonymize(
     ``protected`` folders (the data folder) are never written into. ``out``
     and ``rejects`` are never written over an existing file unless ``replace``,
     and never over a key file or the table itself (`staff.targets`).
+
+    Rows written but inconsistent with each other — one ID under different
+    names, one name and unit under different IDs — are warnings
+    (`consistency_warnings`): listed after the rejected rows in ``rejects``
+    and added to ``warnings``, by row number and masked ID only.
     """
     path, out = Path(path), Path(out)
     rejects = Path(rejects) if rejects is not None else None
@@ -139,7 +192,8 @@ def anonymize(
     if rejects is not None:
         check_target(rejects, *REJECTS_NAME, replace=replace, reads=(path,))
 
-    header, rows = read_rows(path, date_columns=DATE_HEADERS, id_columns=ID_HEADERS)
+    # a real-name table is a form too: its title (实名制汇总表) above the header is skipped
+    header, rows = read_rows(path, date_columns=DATE_HEADERS, id_columns=ID_HEADERS, header_names=known_names(RECORD_COLUMNS))
     layout = read_layout(header)
     if not rows:
         raise AnonymizeError("表格只有表头，没有记录。\nThe table has a header but no rows.")
@@ -199,8 +253,19 @@ def anonymize(
         public["recipient_ref"] = recipient_ref(key, id_text)
         written.append([public.get(name, "") for name in PUBLIC_COLUMNS])
 
+    names = [i for kind, i in layout.personal if kind == "name"][:1]
+    people = pd.DataFrame({
+        "row": [n for n, _ in rows],
+        "id": [normalize_id(i) or i for i in ids],  # a 15-digit ID and its 18-digit form are one person
+        "name": [clean_id(cells[names[0]]) if names else "" for _, cells in rows],
+        "unit": [cells[layout.public["disbursing_unit"]] if "disbursing_unit" in layout.public else "" for _, cells in rows],
+    })
+    people = people[[id_problem(i) is None for i in ids]]
+    found = consistency_warnings(people)
+    if warnings is not None:
+        warnings.extend(found)
     if rejects is not None:
-        write_target(rejects, rejects_bytes(rejected), *REJECTS_NAME, replace=replace, private=True)
+        write_target(rejects, rejects_bytes(rejected + found), *REJECTS_NAME, replace=replace, private=True)
     if not written:
         raise AnonymizeError(
             f"没有一行可以公开：全部 {len(rejected)} 行都有问题，未写出公开文件。\n"

@@ -11,6 +11,7 @@ import csv
 import io
 import os
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ from warmth.intake.listing import file_name_problem
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
 from warmth.pii.detect import mask
+from warmth.staff.report_book import report_bytes
 from warmth.staff.targets import check_target, write_target
 
 REPORT_COLUMN = "需要修改 / what to fix"
@@ -41,38 +43,63 @@ def check_data(data_dir: Path) -> list[Problem]:
     return []
 
 
-def replaced_file(data_dir: Path, path: Path) -> Path | None:
-    """A file of the same name already in a round folder (it would be overwritten)."""
-    matches = sorted(p for p in (Path(data_dir) / "rounds").glob(f"*/{Path(path).name}") if p.resolve() != Path(path).resolve())
-    return matches[0] if matches else None
+@dataclass(frozen=True)
+class Placement:
+    """Where an incoming file belongs, worked out from its rows, and the files already there it replaces."""
+
+    round: str  # the round most of its rows name (or the one staff gave)
+    destination: str  # the destination most of its rows name
+    replaced: tuple[str, ...]  # data-folder names of the files of that round holding only that destination's records
 
 
-def check_file(data_dir: Path, path: Path) -> list[Problem]:
-    """Every problem of one incoming file, checked against the campaign and the
-    records already in the data folder (record ids must stay unique).
+def placement(existing: pd.DataFrame, frame: pd.DataFrame, round_id: str | None = None) -> Placement:
+    """By content, not by name: the round and destination of ``frame``, and the files of ``existing`` it replaces."""
+    named = frame.loc[frame["round"] != "", "round"]
+    round_id = round_id or (named.mode().iloc[0] if len(named) else "")
+    districts = frame.loc[frame["district"] != "", "district"]
+    destination = districts.mode().iloc[0] if len(districts) else ""
+    there = existing[(existing["_folder"].astype(str) == round_id) & (existing["district"] != "")]
+    per_file = there.groupby(there["_file"].astype(str))["district"].agg(["nunique", "first"])
+    replaced = per_file[(per_file["nunique"] == 1) & (per_file["first"] == destination)].index
+    return Placement(round_id, destination, tuple(sorted(replaced)) if destination else ())
 
-    The file is read as if it were in the folder of the round its rows name;
-    a file of the same name already in that folder is taken to be replaced.
+
+def check_incoming(
+    data_dir: Path, path: Path, notices: list[str] | None = None, round_id: str | None = None
+) -> tuple[list[Problem], Placement | None]:
+    """Every problem of one incoming file, and where it would go (`Placement`).
+
+    The file is checked against the campaign and the records already in the
+    data folder: record ids must stay unique, except against the files it
+    replaces (the same round and destination), whose records it takes the place of.
     """
     campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
     named = file_name_problem(Path(path))
     if named is not None:  # the name would be published: rename first (its rows are checked then)
-        return [named]
+        return [named], None
     problems: list[Problem] = []
     name = Path(path).name
-    frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems)
+    frame, _ = read_table(Path(path), name, RECORD_COLUMNS, problems, notices=notices)
     if frame is None:
-        return problems
-    # the file goes into one round folder: the round most of its rows name (others are then mismatches)
-    frame["_folder"] = frame["round"].mode().iloc[0] if len(frame) else ""
+        return problems, None
+    absent = {name: frame.attrs.get("absent", ())}
     existing = load_records(Path(data_dir), []).frame
-    existing = existing[~((existing["_file"].astype(str).str.rsplit("/", n=1).str[-1] == name)
-                          & existing["_folder"].astype(str).isin(set(frame["round"])))]
+    itself = [f for f in set(existing["_file"].astype(str)) if (Path(data_dir) / f).resolve() == Path(path).resolve()]
+    existing = existing[~existing["_file"].astype(str).isin(itself)]  # a file already in place, checked again
+    where = placement(existing, frame, round_id)
+    # the file goes into one round folder (rows naming another round are then mismatches)
+    frame["_folder"] = where.round
+    existing = existing[~existing["_file"].astype(str).isin(where.replaced)]
     both = pd.concat([existing, frame], ignore_index=True)  # duplicates are flagged on the later copy: this file
     both["_file"] = both["_file"].astype("category")
     both["_folder"] = both["_folder"].astype("category")
-    _, found, _ = validate_records(both, campaign)
-    return sorted(problems + [p for p in found if p.file == name])
+    _, found, _ = validate_records(both, campaign, absent)
+    return sorted(problems + [p for p in found if p.file == name]), where
+
+
+def check_file(data_dir: Path, path: Path, notices: list[str] | None = None) -> list[Problem]:
+    """Every problem of one incoming file (`check_incoming`)."""
+    return check_incoming(data_dir, path, notices)[0]
 
 
 def _refuse_inside(target: Path, protected: list[Path]) -> None:
@@ -96,7 +123,9 @@ def write_report(
     """Write, per file with problems, its rows plus a column saying what to fix.
 
     ``target`` is a .csv/.xlsx file when checking one file (``single``), else a
-    folder that receives one ``<round>-<file>.problems.csv`` per input file.
+    folder that receives one ``<round>-<file>.problems.csv`` per input file. An
+    .xlsx report of one file is the district's own sheet with every bad cell
+    marked and a summary sheet first (`staff.report_book`).
     Values are masked wherever they look like personal data. Every file is
     checked before any is written: none goes inside ``protected`` folders or a
     built site, none over an existing file unless ``replace``, none ever over a
@@ -125,6 +154,13 @@ def write_report(
         check_target(out, *REPORT_NAME, replace=replace, reads=[source])
         planned.append((out, source, file, items))
     for out, source, file, items in planned:
+        if single is not None and out.suffix.lower() == ".xlsx":  # the district's own sheet, marked up
+            try:
+                campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
+            except ConfigError:
+                campaign = None
+            write_target(out, report_bytes(items, source, file, campaign), *REPORT_NAME, replace=replace)
+            continue
         _write_table(out, _report_rows(source, file, items), replace=replace)
     return [out for out, *_ in planned]
 

@@ -67,6 +67,7 @@ class Rejected:
     reason_zh: str
     reason_en: str
     masked_id: str
+    warning: bool = False  # the row was written; staff should look at it (anonymize's consistency checks)
 
 
 def clean_id(text: str) -> str:
@@ -184,9 +185,9 @@ def read_layout(header: list[str]) -> Layout:
             ids.append(i)
     if not ids:
         raise AnonymizeError(
-            "找不到身份证号列。表格第 1 行必须是表头（请删除表头上方的标题行），身份证号所在列的列名应为"
+            "找不到身份证号列。表头（标题行下面写着列名的那一行）里，身份证号所在列的列名应为"
             "“身份证号”“身份证号码”“证件号码”或“公民身份号码”。\n"
-            "No ID number column found. Row 1 must be the header (delete any title rows above it), and the ID column "
+            "No ID number column found. In the header (the row of column names, below any title), the ID column "
             "must be named 身份证号, 身份证号码, 证件号码, 公民身份号码 or id_number."
         )
     if len(ids) > 1:
