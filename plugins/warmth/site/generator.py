@@ -34,6 +34,7 @@ from warmth.site.basics import data_as_of, feed_entries, index_pages, round_date
 from warmth.site.browse_pages import browse_pages
 from warmth.site.chartjob import ChartJob
 from warmth.site.filters import FILTERS
+from warmth.site.i18n import PREFIX, Language, install, languages
 from warmth.site.pages import Page, all_pages, reporting
 from warmth.site.sanitize import clean_html
 
@@ -65,6 +66,7 @@ def add_filters(generator) -> None:
             "Templates must autoescape: set 'autoescape': True in JINJA_ENVIRONMENT."
         )
     generator.env.filters.update(FILTERS)
+    install(generator.env)
 
 
 def sanitize_content(content) -> None:
@@ -148,9 +150,18 @@ class WarmthGenerator(Generator):
                 chart.width, chart.height = svg_size(svg)
         with self.steps.step("render", "生成网页"):
             by_path = {d.path: d for d in downloads}
-            for page in pages:
-                self._write_page(writer, page, downloads=downloads, downloads_by_path=by_path)
+            for lang in languages(self.theme):
+                for page in pages:
+                    self._write_page(writer, page, lang, downloads=downloads, downloads_by_path=by_path)
+                if lang.code != "zh":
+                    self._write_content_pages(writer, lang)
             self._write_basics(writer, pages, round_dates(ds))
+            missing = ds.campaign.english.missing
+            if missing:
+                log.warning(
+                    "英文页面将显示中文名称（campaign.toml 未写 name_en）/ English pages show the Chinese name of: %s",
+                    "、".join(missing),
+                )
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),
             allowed_emails=ds.campaign.own_emails,
@@ -166,8 +177,9 @@ class WarmthGenerator(Generator):
         """
         siteurl = self.settings.get("SITEURL", "")
         root = urlsplit(siteurl).path.rstrip("/")
-        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面")
+        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面", **languages(self.theme)[0].context("404.html") | {"page_path": None})
         urls = site_urls(pages, [page.url for page in self.context.get("pages", [])])
+        urls += [PREFIX["en"] + url for url in urls]
         entries = feed_entries(self.dataset, dates)
         for name, template, extra in (
             ("feed.xml", "warmth_feed.xml", {"entries": entries, "updated": max((e["date"] for e in entries), default="")}),
@@ -179,18 +191,42 @@ class WarmthGenerator(Generator):
         if icon.is_file():
             (Path(self.output_path) / "favicon.ico").write_bytes(icon.read_bytes())
 
-    def _write_page(self, writer, page: Page, **extra) -> None:
+    def _write_page(self, writer, page: Page, lang: Language, **extra) -> None:
+        """One data page in one language: Chinese at its path, English under en/."""
         writer.write_file(
-            page.save_as,
+            PREFIX[lang.code] + page.save_as,
             self.get_template(page.template),
             self.context,
             relative_urls=self.settings["RELATIVE_URLS"],
-            url=page.save_as.removesuffix("index.html"),
-            page_title=page.title,
+            url=PREFIX[lang.code] + page.save_as.removesuffix("index.html"),
+            page_title=self._title(page.title, lang),
             charts={c.name: c for c in page.charts},
+            **lang.context(page.save_as),
             **extra,
             **page.data,
         )
+
+    def _title(self, title: str, lang: Language) -> str:
+        """A page's title in ``lang``: a campaign name's English form, else the catalog's."""
+        if lang.code == "zh":
+            return title
+        english = self.dataset.campaign.english
+        return english.of(title) if title in english.forms else lang.translations.gettext(title)
+
+    def _write_content_pages(self, writer, lang: Language) -> None:
+        """The staff's content pages (content/pages, rendered by Pelican in Chinese) under en/ too:
+        the page's frame in ``lang``; its text stays the staff's Chinese, marked lang="zh-CN"
+        (README "English pages")."""
+        for page in self.context.get("pages", []):
+            writer.write_file(
+                PREFIX[lang.code] + page.save_as,
+                self.get_template(page.template),
+                self.context,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                page=page,
+                page_title=lang.translations.gettext(page.title),
+                **lang.context(page.save_as),
+            )
 
 
 def svg_size(svg: bytes) -> tuple[int | None, int | None]:
