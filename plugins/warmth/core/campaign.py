@@ -325,7 +325,8 @@ def load_campaign(path: Path) -> Campaign:
             kind: list(zip(campaign.names(kind) if kind != "rounds" else [r.label for r in campaign.rounds], _tables(data, kind, [])))
             for kind in ("destinations", "fund_sources", "categories", "recipient_groups", "rounds")
         },
-        {key: getattr(campaign, key, "") for key in TEXT_KEYS},
+        {key: getattr(campaign, key, "") for key in TEXT_KEYS}
+        | {"licence_title": str(campaign.licence.get("title", "")), "contact_unit": str(campaign.contact.get("unit", ""))},
     )
     problems += english_problems
     campaign = replace(campaign, english=english)

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from warmth.core.schema import AID_TYPES  # record value (cash …) → Chinese label (现金 …)
 
 # The [english] table: campaign-level texts (key → what it translates).
-TEXT_KEYS = ("title", "short_title", "organization", "notice_title", "other_label", "other_unit_label", "other_item_label")
+TEXT_KEYS = (
+    "title", "short_title", "organization", "notice_title", "other_label", "other_unit_label", "other_item_label",
+    "licence_title", "contact_unit",
+)
 
 
 def _clean(value) -> str:

@@ -4,6 +4,9 @@ English form on English pages (campaign.toml ``name_en``; the Chinese name where
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from jinja2 import pass_context
 
 from warmth.core import money
@@ -36,6 +39,36 @@ def wan(context, fen: int) -> str:
     return money.wan(fen, _lang(context))
 
 
+WEEK = re.compile(r"(\d{4})-(\d{2})-(\d{2}) 至 (\d{1,2})月(\d{1,2})日")  # figures/browse.py week_label
+UNDATED = re.compile(r"日期不公开[（(](.+)[）)]")
+
+
+def _week_en(value: str, campaign) -> str | None:
+    """A week label (figures/browse.py ``week_label``) in English, or None when it is not one."""
+    found = WEEK.fullmatch(value)
+    if found:
+        monday = dt.date(*(int(g) for g in found.groups()[:3]))
+        return f"{monday.isoformat()} to {(monday + dt.timedelta(days=6)).isoformat()}"
+    found = UNDATED.fullmatch(value)
+    if found:
+        return f"date withheld ({campaign.english.of(found.group(1))})"
+    return None
+
+
+def english_name(campaign, value):
+    """A declared name, week label or list of districts in English (the Chinese where no form is declared)."""
+    if not isinstance(value, str):
+        return value
+    if value in campaign.english.forms:
+        return campaign.english.forms[value]
+    week = _week_en(value, campaign)
+    if week:
+        return week
+    if DISTRICT_SEPARATOR in value:  # a finding's several districts
+        return ", ".join(campaign.english.of(part) for part in value.split(DISTRICT_SEPARATOR))
+    return value
+
+
 @pass_context
 def name(context, value):
     """A declared name (destination, source, category, group, round label, aid type) in the page's language."""
@@ -43,11 +76,7 @@ def name(context, value):
         return value
     warmth = context.get("warmth") or {}
     campaign = warmth.get("campaign") if isinstance(warmth, dict) else None
-    if campaign is None or not isinstance(value, str):
-        return value
-    if DISTRICT_SEPARATOR in value and value not in campaign.english.forms:  # a finding's several districts
-        return ", ".join(campaign.english.of(part) for part in value.split(DISTRICT_SEPARATOR))
-    return campaign.english.of(value)
+    return value if campaign is None else english_name(campaign, value)
 
 
 @pass_context

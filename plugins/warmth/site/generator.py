@@ -33,7 +33,7 @@ from warmth.figures.findings import summary
 from warmth.site.basics import data_as_of, feed_entries, index_pages, round_dates, site_urls
 from warmth.site.browse_pages import browse_pages
 from warmth.site.chartjob import ChartJob
-from warmth.site.filters import FILTERS
+from warmth.site.filters import FILTERS, english_name
 from warmth.site.i18n import PREFIX, Language, install, languages
 from warmth.site.pages import Page, all_pages, reporting
 from warmth.site.sanitize import clean_html
@@ -177,7 +177,8 @@ class WarmthGenerator(Generator):
         """
         siteurl = self.settings.get("SITEURL", "")
         root = urlsplit(siteurl).path.rstrip("/")
-        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面", **languages(self.theme)[0].context("404.html") | {"page_path": None})
+        chinese = languages(self.theme)[0].context("404.html") | {"page_path": None}  # served at any path: no switch
+        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面", **chinese)
         urls = site_urls(pages, [page.url for page in self.context.get("pages", [])])
         urls += [PREFIX["en"] + url for url in urls]
         entries = feed_entries(self.dataset, dates)
@@ -210,8 +211,8 @@ class WarmthGenerator(Generator):
         """A page's title in ``lang``: a campaign name's English form, else the catalog's."""
         if lang.code == "zh":
             return title
-        english = self.dataset.campaign.english
-        return english.of(title) if title in english.forms else lang.translations.gettext(title)
+        english = english_name(self.dataset.campaign, title)
+        return english if english != title else lang.translations.gettext(title)
 
     def _write_content_pages(self, writer, lang: Language) -> None:
         """The staff's content pages (content/pages, rendered by Pelican in Chinese) under en/ too:
