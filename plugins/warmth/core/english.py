@@ -47,7 +47,8 @@ def read_english(data: dict, named: dict[str, list[tuple[str, object]]], chinese
     """English forms from the parsed TOML.
 
     ``named``: kind → [(Chinese name, its TOML table)] for destinations, fund_sources,
-    categories, recipient_groups (key ``name_en``) and rounds (key ``label_en``).
+    categories, recipient_groups (key ``name_en``; ``description_en`` beside a ``description``) and
+    rounds (key ``label_en``).
     ``chinese_texts``: [english] key → the Chinese text it translates.
     Returns the names and the problems (wrong types only; a missing form is not a problem).
     """
@@ -66,6 +67,9 @@ def read_english(data: dict, named: dict[str, list[tuple[str, object]]], chinese
                 forms[name] = value
             elif name:
                 missing.append(name)
+            described = table.get("description_en", "") if isinstance(table, dict) else ""
+            if isinstance(described, str) and _clean(described) and isinstance(table.get("description"), str):
+                forms[table["description"]] = _clean(described)
     table = data.get("english", {})
     if not isinstance(table, dict):
         problems.append("english: 应写成 [english] 表 / expected a table written [english]")

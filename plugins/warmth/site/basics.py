@@ -2,7 +2,7 @@
 folder a URL can be cut back to, the 404 page, and the entries of the Atom feed and the sitemap.
 
 Pure functions of the dataset, like pages.py; the words are the theme's (templates
-warmth_index.html, warmth_404.html, warmth_feed.xml, warmth_sitemap.xml, warmth_robots.txt),
+warmth_index.html, warmth_404.html, warmth_sitemap.xml, warmth_robots.txt; the feed's are site/feed.py's),
 the Pelican glue (generator.py) renders them. No clock: every date comes from the data, so
 two builds of the same data are byte-identical.
 """

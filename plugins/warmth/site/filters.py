@@ -10,6 +10,7 @@ import re
 from jinja2 import pass_context
 
 from warmth.core import money
+from warmth.downloads.package import english_title
 from warmth.figures.findings.rules import DISTRICT_SEPARATOR
 
 
@@ -80,6 +81,12 @@ def name(context, value):
 
 
 @pass_context
+def file_title(context, title: str) -> str:
+    """A download's title ("中文 / English", downloads/package.py): all of it on Chinese pages, the English half on English ones."""
+    return (english_title(title) or title) if _lang(context) == "en" else title
+
+
+@pass_context
 def names(context, values) -> list:
     return [name(context, v) for v in values]
 
@@ -92,4 +99,5 @@ FILTERS = {
     "filesize": filesize,
     "name": name,
     "names": names,
+    "file_title": file_title,
 }

@@ -33,6 +33,7 @@ from warmth.figures.findings import summary
 from warmth.site.basics import data_as_of, feed_entries, index_pages, round_dates, site_urls
 from warmth.site.browse_pages import browse_pages
 from warmth.site.chartjob import ChartJob
+from warmth.site.feed import atom_feed
 from warmth.site.filters import FILTERS, english_name
 from warmth.site.i18n import PREFIX, Language, install, languages
 from warmth.site.pages import Page, all_pages, reporting
@@ -80,7 +81,7 @@ def sanitize_content(content) -> None:
 
 
 def _narratives(folder: Path) -> dict[str, str]:
-    """Staff's markdown narrative per round: content/rounds/<round id>.md, sanitised."""
+    """Staff's markdown narrative per round: content/rounds/<round id>.md (and <round id>.en.md for the English page), sanitised."""
     result = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.md")):
@@ -130,6 +131,9 @@ class WarmthGenerator(Generator):
             rep = reporting(ds)
             pages = all_pages(ds, self.narratives, rep) + index_pages(ds, rep)
             pages += browse_pages(ds, pages)
+            for page in pages:
+                if page.template == "warmth_round":  # content/rounds/<id>.en.md, when staff wrote one
+                    page.data["narrative_en"] = self.narratives.get(f"{page.data['round'].id}.en", "")
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the
@@ -153,8 +157,7 @@ class WarmthGenerator(Generator):
             for lang in languages(self.theme):
                 for page in pages:
                     self._write_page(writer, page, lang, downloads=downloads, downloads_by_path=by_path)
-                if lang.code != "zh":
-                    self._write_content_pages(writer, lang)
+                self._write_content_pages(writer, lang)
             self._write_basics(writer, pages, round_dates(ds))
             missing = ds.campaign.english.missing
             if missing:
@@ -182,8 +185,9 @@ class WarmthGenerator(Generator):
         urls = site_urls(pages, [page.url for page in self.context.get("pages", [])])
         urls += [PREFIX["en"] + url for url in urls]
         entries = feed_entries(self.dataset, dates)
+        feed = atom_feed(entries, self.dataset.campaign, siteurl, self.context["warmth"]["as_of"])
+        (Path(self.output_path) / "feed.xml").write_bytes(feed)
         for name, template, extra in (
-            ("feed.xml", "warmth_feed.xml", {"entries": entries, "updated": max((e["date"] for e in entries), default="")}),
             ("sitemap.xml", "warmth_sitemap.xml", {"urls": urls}),
             ("robots.txt", "warmth_robots.txt", {}),
         ):
@@ -215,17 +219,18 @@ class WarmthGenerator(Generator):
         return english if english != title else lang.translations.gettext(title)
 
     def _write_content_pages(self, writer, lang: Language) -> None:
-        """The staff's content pages (content/pages, rendered by Pelican in Chinese) under en/ too:
-        the page's frame in ``lang``; its text stays the staff's Chinese, marked lang="zh-CN"
-        (README "English pages")."""
+        """The staff's content pages (content/pages) in ``lang``: Pelican wrote the Chinese ones without
+        a language switch, so they are written again (same words, with the switch), and under en/ with
+        the frame in English; their text stays the staff's Chinese, marked lang="zh-CN" (README "English pages")."""
         for page in self.context.get("pages", []):
             writer.write_file(
                 PREFIX[lang.code] + page.save_as,
                 self.get_template(page.template),
                 self.context,
                 relative_urls=self.settings["RELATIVE_URLS"],
+                override_output=True,
                 page=page,
-                page_title=lang.translations.gettext(page.title),
+                page_title=page.title if lang.code == "zh" else getattr(page, "title_en", "") or lang.translations.gettext(page.title),
                 **lang.context(page.save_as),
             )
 

@@ -343,6 +343,7 @@ def finding_rows(findings: pd.DataFrame) -> list[dict]:
     for row in rows:
         ids = row["record_ids"].split()
         row["record_ids_short"] = " ".join(ids[:8]) + (f" …等 {len(ids)} 条" if len(ids) > 8 else "")
+        row["record_ids_head"], row["record_ids_count"] = " ".join(ids[:8]), len(ids)  # the theme words "…等 n 条"
     return rows
 
 
