@@ -245,3 +245,19 @@ def test_the_rounded_companion_figure_in_both_languages(fen, zh, en):
     from warmth.core import money
 
     assert money.wan(fen) == zh and money.wan(fen, "en") == en
+
+
+def test_the_data_package_has_english_titles_and_descriptions(default_site):
+    """datapackage.json keeps its keys and adds English: the package's title_en and description_en,
+    each resource's description (the English half of its title), the record fields' descriptions."""
+    import json
+
+    package = json.loads((default_site / "data/datapackage.json").read_text(encoding="utf-8"))
+    assert package["title"].startswith("乐山市总工会") and package["title_en"].startswith("Leshan City Federation of Trade Unions")
+    assert "Warmth campaign" in package["description_en"] and "送温暖" in package["description"]
+    for resource in package["resources"]:
+        assert resource["title"] and not HAN.search(resource["description"]), resource["path"]
+    muchuan = next(r for r in package["resources"] if r["path"] == "districts/muchuan/disbursements.csv")
+    assert muchuan["description"] == "records of Muchuan County"  # shared/glossary.md
+    records = next(r for r in package["resources"] if r["path"] == "disbursements.csv")
+    assert all(f["description"] and f["title"] for f in records["schema"]["fields"])
