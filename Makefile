@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 RUNTIME := $(VENV)/.runtime-installed
 DEV := $(VENV)/.dev-installed
 
-.PHONY: site publish test lint check accept template serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser
+.PHONY: site publish test lint check accept template serve sample bench clean keygen signkey anonymize audit-report seal redact verify requirements browser translations
 
 $(RUNTIME): requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "需要 Python 3.11 或更高版本 / Python 3.11+ is required")'
@@ -137,6 +137,13 @@ sample: $(RUNTIME)
 ## peak memory, and a DuckDB floor on the same CSVs, side by side; writes docs/benchmarks.md.
 bench: $(DEV)
 	$(PY) scripts/bench.py
+
+## Update the English catalog after changing template text: extract the Chinese msgids (theme and N_() in site/),
+## merge them into theme/translations/en/LC_MESSAGES/messages.po; then fill the new empty msgstr lines.
+translations: $(RUNTIME)
+	mkdir -p .cache
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --no-wrap --omit-header -o .cache/messages.pot .
+	$(VENV)/bin/pybabel update -i .cache/messages.pot -d theme/translations -l en --no-wrap --no-fuzzy-matching --ignore-obsolete
 
 ## Re-pin requirements.txt and requirements-dev.txt from the .in files (pip-tools, in its own venv).
 requirements:

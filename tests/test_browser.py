@@ -65,6 +65,11 @@ PAGES = [
     ("/weeks/2012-01-02/", "一周"),
     ("/search/", "搜索"),
     ("/no/such/page/", "404"),
+    # the English version (README "English pages"): the same templates in English
+    ("/en/", "English: overview"),
+    ("/en/districts/muchuan/", "English: a district with a report missing"),
+    ("/en/table/", "English: campaign table"),
+    ("/en/findings/", "English: findings"),
 ]
 
 MISSING = (
@@ -320,6 +325,25 @@ def test_the_findings_page_is_short_enough_to_use_on_a_phone(visits):
 def test_the_flow_chart_is_loaded_on_the_home_page(visits, server):
     """The budget counts the charts: the home page's flow chart is fetched on the first load."""
     assert any(u.endswith("/charts/flow.svg") for u in visits[(360, "/")]["bytes_by_url"])
+
+
+def test_the_language_switch_leads_to_the_same_page(browser, server):
+    """On a phone, the switch on a Chinese page opens the same page in English, and its switch leads back."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=1)
+    page = context.new_page()
+    for url in ("/districts/muchuan/", "/table/", "/rounds/2012-02/"):
+        page.goto(server + url)
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        page.get_by_role("link", name="English").click()
+        page.wait_for_load_state()
+        assert urlsplit(page.url).path == "/en" + url and page.locator("html").get_attribute("lang") == "en"
+        assert page.locator('nav[aria-label="Main navigation"]').count() == 1  # folded in the menu on a phone
+        page.get_by_role("link", name="中文版").click()
+        page.wait_for_load_state()
+        assert urlsplit(page.url).path == url
+    page.goto(server + "/en/districts/muchuan/")
+    assert page.locator("h1").inner_text() == "Muchuan County"  # shared/glossary.md
+    context.close()
 
 
 def test_the_menu_works_without_a_script(browser, server):

@@ -137,3 +137,17 @@ def test_findings_filter_shows_only_the_chosen_severity(page, served):
     assert 0 < shown.count() < total
     assert all(shown.nth(i).get_attribute("data-severity") == "high" for i in range(shown.count()))
     assert page.locator("#severity-low").is_hidden()
+
+
+def test_lookup_on_the_english_page_speaks_english_and_links_to_english_pages(page, served, default_site):
+    """The same record looked up on /en/search/: English labels and names (the glossary's), links under /en/."""
+    rows = list(csv.DictReader(io.StringIO((default_site / "data/disbursements.csv").read_text(encoding="utf-8-sig"))))
+    record = next(r for r in rows if r["district"] == "沐川县")
+    page.goto(f"{served}/en/search/?q={record['record_id']}")
+    page.wait_for_function("window.__searchDone !== undefined")
+    page.evaluate("window.__searchDone")
+    box = page.locator("#lookup-result")
+    assert record["record_id"] in box.locator("h2").inner_text() and "Record" in box.locator("h2").inner_text()
+    assert "Amount (yuan)" in box.inner_text() and "金额" not in box.inner_text()
+    assert "Muchuan County" in box.inner_text()  # shared/glossary.md (the disbursing unit's name stays as published)
+    assert box.get_by_role("link", name="Muchuan County").get_attribute("href").endswith("/en/districts/muchuan/")

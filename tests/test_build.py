@@ -60,12 +60,14 @@ def test_every_page_exists_and_says_sample(default_site, root):
     expected += [f"units/u-{hashlib.sha256(u.encode()).hexdigest()[:12]}/index.html" for u in {r["disbursing_unit"] for r in records}]
     expected += [f"weeks/{r['date'] or 'undated-' + r['round']}/index.html" for r in {(r["date"], r["round"]): r for r in records}.values()]
     expected = list(dict.fromkeys(expected))
+    expected += ["en/" + rel for rel in expected if rel != "404.html"]  # every page has its English twin (README "English pages")
     for rel in expected:
         assert (default_site / rel).is_file(), rel
     pages = list(default_site.rglob("*.html"))
     assert len(pages) == len(expected)
     for page in pages:
-        assert SAMPLE_NOTE in text(page), page
+        english = page.relative_to(default_site).parts[0] == "en"
+        assert ("Sample data, not real" if english else SAMPLE_NOTE) in text(page), page
 
 
 def test_home_totals_match_the_raw_inputs(default_site, root):

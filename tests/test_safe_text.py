@@ -59,10 +59,11 @@ def hostile_markdown(title_lines: str = "") -> str:
 # The theme's own forms and scripts (the search field, the filters: README "Search"), exactly as written;
 # nothing staff write can produce them (the allowlist removes every form and script).
 THEME_OWN = re.compile(
-    r'<form class="(?:site-search|search-page-form)" role="search" action="[./]*/search/" method="get">'
-    r'|<form class="rf-form" hidden>|<form class="findings-filter js-only" hidden aria-label="筛选核查结果">'
+    # the English pages (under /en/) have the same forms, in English
+    r'<form class="(?:site-search|search-page-form)" role="search" action="[./]*(?:/en)?/search/" method="get">'
+    r'|<form class="rf-form" hidden>|<form class="findings-filter js-only" hidden aria-label="(?:筛选核查结果|Filter the findings)">'
     r'|<script src="[./]*/theme/js/(?:search|records|findings)\.js" defer></script>'
-    r'|<script type="application/json" (?:id="search-labels"|class="rf-texts")>[^<]*</script>'
+    r'|<script type="application/json" (?:id="search-labels"|id="search-english"|class="rf-texts")>[^<]*</script>'
 )
 
 

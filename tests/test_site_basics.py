@@ -39,7 +39,8 @@ def test_every_page_says_what_date_the_data_runs_to(root, default_site):
     as_of = expected_as_of(root, default_site)
     for page in default_site.rglob("*.html"):
         body = text(page)
-        assert f'数据截至 <time datetime="{as_of}">{as_of}</time>' in body, page
+        words = "data as of" if page.relative_to(default_site).parts[0] == "en" else "数据截至"
+        assert f'{words} <time datetime="{as_of}">{as_of}</time>' in body, page
 
 
 def test_every_folder_a_url_can_be_cut_back_to_has_a_page(default_site):

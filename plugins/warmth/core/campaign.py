@@ -11,9 +11,10 @@ import hashlib
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from warmth.core.english import TEXT_KEYS, EnglishNames, read_english
 from warmth.core.problems import ConfigError
 from warmth.core.schema import FORMULA_START, WITHHELD_COLUMNS
 
@@ -75,6 +76,7 @@ class Campaign:
     other_item_label: str = "其他物资"  # the goods item that rare items are merged into
     sensitive_categories: tuple[str, ...] = ("医疗救助", "心理疏导")  # never the only category of a published group
     publish_notes: bool = False  # the free-text note column is published only when true
+    english: EnglishNames = field(default_factory=EnglishNames, compare=False)  # name_en and [english] (core/english.py)
     path: Path = field(default=Path("campaign.toml"), compare=False)
     digest: str = field(default="", compare=False)  # SHA-256 of the bytes read
 
@@ -317,6 +319,17 @@ def load_campaign(path: Path) -> Campaign:
                 problems.append(
                     f"fund_sources {source.name!r}: 未声明的救助类别 {cat!r} / undeclared category {cat!r}"
                 )
+    english, english_problems = read_english(
+        data,
+        {
+            kind: list(zip(campaign.names(kind) if kind != "rounds" else [r.label for r in campaign.rounds], _tables(data, kind, [])))
+            for kind in ("destinations", "fund_sources", "categories", "recipient_groups", "rounds")
+        },
+        {key: getattr(campaign, key, "") for key in TEXT_KEYS}
+        | {"licence_title": str(campaign.licence.get("title", "")), "contact_unit": str(campaign.contact.get("unit", ""))},
+    )
+    problems += english_problems
+    campaign = replace(campaign, english=english)
     if not campaign.licence.get("id"):
         problems.append("[licence].id: 必填 / required (e.g. CC-BY-4.0)")
     problems += _url_problems(data)

@@ -1,8 +1,9 @@
 """Exact money: integer fen (分) everywhere, formatted only at the edges.
 
 Every figure a page, a chart or a download shows is formatted here: ``yuan``
-(¥1,234.57), ``plain`` (1234.57, in CSV files), ``wan`` (0.12万元, a rounded
-companion figure), ``quantity`` and ``count``.
+(¥1,234.57, both languages), ``plain`` (1234.57, in CSV files), ``wan`` (0.12万元, a
+rounded companion figure; on English pages ¥1.2k, the same precision in thousands, as
+English has no 万), ``quantity`` and ``count``.
 """
 
 from __future__ import annotations
@@ -29,13 +30,18 @@ def plain(fen: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-def wan(fen: int) -> str:
-    """``123456789`` → ``123.46万元``: a rounded companion figure, never alone."""
+def wan(fen: int, lang: str = "zh") -> str:
+    """``123456789`` → ``123.46万元`` (``lang="en"``: ``¥1,234.6k``): a rounded companion figure, never alone.
+
+    Both round half up to ¥100 (0.01 万元 = 0.1 thousand yuan).
+    """
     fen = int(fen)
     # round half up on the integer fen; 1 万元 = 1,000,000 fen
-    hundredths = (abs(fen) + 5000) // 10000
+    hundreds = (abs(fen) + 5000) // 10000
     sign = "-" if fen < 0 else ""
-    return f"{sign}{hundredths // 100:,}.{hundredths % 100:02d}万元"
+    if lang == "en":
+        return f"{sign}¥{hundreds // 10:,}.{hundreds % 10}k"
+    return f"{sign}{hundreds // 100:,}.{hundreds % 100:02d}万元"
 
 
 def quantity(hundredths: int) -> str:

@@ -8,6 +8,7 @@ auditor's re-computation of the findings.
 from __future__ import annotations
 
 import json
+import re
 
 from warmth.core.campaign import Campaign
 from warmth.core.schema import (
@@ -72,7 +73,9 @@ def _record_schema(campaign: Campaign) -> dict:
 
 def _schema(columns: tuple[Column, ...] | list[Column]) -> dict:
     return {
-        "fields": [{"name": c.name, "type": c.type, "title": c.zh} for c in columns],
+        "fields": [
+            {"name": c.name, "type": c.type, "title": c.zh, **({"description": c.description} if c.description else {})} for c in columns
+        ],
         "missingValues": [""],
     }
 
@@ -113,6 +116,7 @@ def datapackage(campaign: Campaign, downloads: list[Download], table: dict | Non
                 "name": _resource_name(item.path),
                 "path": item.path,
                 "title": item.title or item.path,
+                "description": english_title(item.title) or item.path,  # the English pages' title of the file
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
@@ -134,6 +138,11 @@ def datapackage(campaign: Campaign, downloads: list[Download], table: dict | Non
         ],
         "sources": [{"title": f"{campaign.organization} {campaign.notice_number}"}],
         "resources": resources,
+        # English forms (campaign.toml [english]; the Chinese where none is declared), beside the Chinese keys above
+        "title_en": campaign.english.text("title", campaign.title),
+        "description_en": f"Where the relief money and goods of {campaign.english.text('organization', campaign.organization)}'s "
+        "Warmth campaign came from, how much, of what kind and where they went."
+        + (" Sample data, not real." if campaign.sample_data else ""),
     }
     return (json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
@@ -188,7 +197,7 @@ def sha256sums(downloads: list[Download]) -> bytes:
 TITLES = {
     "disbursements.csv": "全部发放记录 / all disbursement records",
     "allocations.csv": "资金拨付表 / allocations",
-    "datapackage.json": "数据包说明（Frictionless Data Package）",
+    "datapackage.json": "数据包说明（Frictionless Data Package）/ the data package's description",
     "summary/by-district.csv": "按区县汇总 / by destination",
     "summary/by-fund-source.csv": "按资金来源汇总 / by fund source",
     "summary/by-category.csv": "按救助类别汇总 / by category",
@@ -219,5 +228,11 @@ def title_for(path: str, campaign: Campaign) -> str:
     if parts[0] == "districts":
         for dest in campaign.destinations:
             if dest.slug == parts[1]:
-                return f"{dest.name}发放记录 / records of {dest.slug}"
+                return f"{dest.name}发放记录 / records of {campaign.english.of(dest.name)}"
     return path
+
+
+def english_title(title: str) -> str:
+    """The English half of a file's title ("中文 / English"), or ""."""
+    parts = re.split(r"\s?/ ", title, maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""

@@ -2,7 +2,7 @@
 folder a URL can be cut back to, the 404 page, and the entries of the Atom feed and the sitemap.
 
 Pure functions of the dataset, like pages.py; the words are the theme's (templates
-warmth_index.html, warmth_404.html, warmth_feed.xml, warmth_sitemap.xml, warmth_robots.txt),
+warmth_index.html, warmth_404.html, warmth_sitemap.xml, warmth_robots.txt; the feed's are site/feed.py's),
 the Pelican glue (generator.py) renders them. No clock: every date comes from the data, so
 two builds of the same data are byte-identical.
 """
@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from warmth.figures.aggregate import breakdown, select
 from warmth.figures.dataset import Dataset
+from warmth.site.i18n import N_
 from warmth.site.pages import Page, Reporting, bars, mark_missing
 
 WEEK_END = timedelta(days=6)  # published dates are the Monday of their week (README "Privacy")
@@ -71,17 +72,17 @@ def index_pages(ds: Dataset, rep: Reporting) -> list[Page]:
             "missing": [row for row in rep.status if row["cells"][i] is None],
         })
     return [
-        Page("districts/index.html", "warmth_index", "区县", {
-            "kind": "districts", "rows": by_district, "bars": bars("各区县发放金额", by_district), "status": rep.status,
+        Page("districts/index.html", "warmth_index", N_("区县"), {
+            "kind": "districts", "rows": by_district, "bars": bars(N_("各区县发放金额"), by_district), "status": rep.status,
         }),
-        Page("sources/index.html", "warmth_index", "资金来源", {
+        Page("sources/index.html", "warmth_index", N_("资金来源"), {
             "kind": "sources", "rows": breakdown(cube, "fund_source", campaign), "items": campaign.fund_sources,
         }),
-        Page("categories/index.html", "warmth_index", "救助类别", {
+        Page("categories/index.html", "warmth_index", N_("救助类别"), {
             "kind": "categories", "rows": breakdown(cube, "category", campaign),
             "allowed": {c.name: [s for s in campaign.fund_sources if c.name in s.categories] for c in campaign.categories},
         }),
-        Page("rounds/index.html", "warmth_index", "批次", {"kind": "rounds", "rounds": rounds}),
+        Page("rounds/index.html", "warmth_index", N_("批次"), {"kind": "rounds", "rounds": rounds}),
     ]
 
 

@@ -15,9 +15,10 @@ from warmth.figures.browse import of_unit, of_week, qi_cube, unit_rows, units, w
 from warmth.figures.dataset import Dataset
 from warmth.figures.findings import RULES
 from warmth.figures.findings.rules import DISTRICT_SEPARATOR
+from warmth.site.i18n import N_
 from warmth.site.pages import Page
 
-SEVERITIES = (("high", "高"), ("medium", "中"), ("low", "低"))
+SEVERITIES = (("high", N_("高")), ("medium", N_("中")), ("low", N_("低")))
 SEVERITY_ZH = dict(SEVERITIES)
 SEVERITY_ORDER = {code: i for i, (code, _) in enumerate(SEVERITIES)}
 
@@ -42,7 +43,7 @@ def _dimensions(cube: pd.DataFrame, campaign: Campaign) -> dict:
 
 
 def unit_pages(cube: pd.DataFrame, campaign: Campaign) -> list[Page]:
-    pages = [Page("units/index.html", "warmth_units", "发放单位", {"units": unit_rows(cube, campaign), "totals": _totals(cube)})]
+    pages = [Page("units/index.html", "warmth_units", N_("发放单位"), {"units": unit_rows(cube, campaign), "totals": _totals(cube)})]
     for unit in units(cube, campaign):
         mine = of_unit(cube, unit.label)
         data = {"unit": unit, "totals": _totals(mine), "by_week": week_rows(mine, campaign), **_dimensions(mine, campaign)}
@@ -52,7 +53,7 @@ def unit_pages(cube: pd.DataFrame, campaign: Campaign) -> list[Page]:
 
 
 def week_pages(cube: pd.DataFrame, campaign: Campaign) -> list[Page]:
-    pages = [Page("weeks/index.html", "warmth_weeks", "按周浏览", {"weeks": week_rows(cube, campaign), "totals": _totals(cube)})]
+    pages = [Page("weeks/index.html", "warmth_weeks", N_("按周浏览"), {"weeks": week_rows(cube, campaign), "totals": _totals(cube)})]
     for week in weeks(cube, campaign):
         mine = of_week(cube, week.key)
         data = {"week": week, "totals": _totals(mine), "by_unit": unit_rows(mine, campaign), **_dimensions(mine, campaign)}
@@ -67,7 +68,7 @@ def search_page(cube: pd.DataFrame, campaign: Campaign) -> Page:
         "destinations": {d.name: d.slug for d in campaign.destinations},
     }
     return Page(
-        "search/index.html", "warmth_search", "搜索与查询",
+        "search/index.html", "warmth_search", N_("搜索与查询"),
         {"units": unit_rows(cube, campaign), "weeks": week_rows(cube, campaign), "labels": labels},
     )
 

@@ -33,7 +33,9 @@ from warmth.figures.findings import summary
 from warmth.site.basics import data_as_of, feed_entries, index_pages, round_dates, site_urls
 from warmth.site.browse_pages import browse_pages
 from warmth.site.chartjob import ChartJob
-from warmth.site.filters import FILTERS
+from warmth.site.feed import atom_feed
+from warmth.site.filters import FILTERS, english_name
+from warmth.site.i18n import PREFIX, Language, install, languages
 from warmth.site.pages import Page, all_pages, reporting
 from warmth.site.sanitize import clean_html
 
@@ -65,6 +67,7 @@ def add_filters(generator) -> None:
             "Templates must autoescape: set 'autoescape': True in JINJA_ENVIRONMENT."
         )
     generator.env.filters.update(FILTERS)
+    install(generator.env)
 
 
 def sanitize_content(content) -> None:
@@ -78,7 +81,7 @@ def sanitize_content(content) -> None:
 
 
 def _narratives(folder: Path) -> dict[str, str]:
-    """Staff's markdown narrative per round: content/rounds/<round id>.md, sanitised."""
+    """Staff's markdown narrative per round: content/rounds/<round id>.md (and <round id>.en.md for the English page), sanitised."""
     result = {}
     if folder.is_dir():
         for path in sorted(folder.glob("*.md")):
@@ -129,6 +132,9 @@ class WarmthGenerator(Generator):
             rep = reporting(ds)
             pages = all_pages(ds, self.narratives, rep) + index_pages(ds, rep)
             pages += browse_pages(ds, pages)
+            for page in pages:
+                if page.template == "warmth_round":  # content/rounds/<id>.en.md, when staff wrote one
+                    page.data["narrative_en"] = self.narratives.get(f"{page.data['round'].id}.en", "")
             charts = [chart for page in pages for chart in page.charts]
         with self.steps.step("charts", "绘制图表"):
             # Charts are drawn in a worker process while this one writes the
@@ -149,11 +155,19 @@ class WarmthGenerator(Generator):
                 chart.width, chart.height = svg_size(svg)
         with self.steps.step("render", "生成网页"):
             by_path = {d.path: d for d in downloads}
-            written = self.steps.progress("pages", "网页", total=len(pages))
-            for page in pages:
-                self._write_page(writer, page, downloads=downloads, downloads_by_path=by_path)
-                written()
+            written = self.steps.progress("pages", "网页", total=len(pages) * len(languages(self.theme)))
+            for lang in languages(self.theme):
+                for page in pages:
+                    self._write_page(writer, page, lang, downloads=downloads, downloads_by_path=by_path)
+                    written()
+                self._write_content_pages(writer, lang)
             self._write_basics(writer, pages, round_dates(ds))
+            missing = ds.campaign.english.missing
+            if missing:
+                log.warning(
+                    "英文页面将显示中文名称（campaign.toml 未写 name_en）/ English pages show the Chinese name of: %s",
+                    "、".join(missing),
+                )
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),
             allowed_emails=ds.campaign.own_emails,
@@ -169,11 +183,14 @@ class WarmthGenerator(Generator):
         """
         siteurl = self.settings.get("SITEURL", "")
         root = urlsplit(siteurl).path.rstrip("/")
-        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面")
+        chinese = languages(self.theme)[0].context("404.html") | {"page_path": None}  # served at any path: no switch
+        writer.write_file("404.html", self.get_template("warmth_404"), self.context, relative_urls=False, SITEURL=root, page_title="找不到页面", **chinese)
         urls = site_urls(pages, [page.url for page in self.context.get("pages", [])])
+        urls += [PREFIX["en"] + url for url in urls]
         entries = feed_entries(self.dataset, dates)
+        feed = atom_feed(entries, self.dataset.campaign, siteurl, self.context["warmth"]["as_of"])
+        (Path(self.output_path) / "feed.xml").write_bytes(feed)
         for name, template, extra in (
-            ("feed.xml", "warmth_feed.xml", {"entries": entries, "updated": max((e["date"] for e in entries), default="")}),
             ("sitemap.xml", "warmth_sitemap.xml", {"urls": urls}),
             ("robots.txt", "warmth_robots.txt", {}),
         ):
@@ -182,18 +199,43 @@ class WarmthGenerator(Generator):
         if icon.is_file():
             (Path(self.output_path) / "favicon.ico").write_bytes(icon.read_bytes())
 
-    def _write_page(self, writer, page: Page, **extra) -> None:
+    def _write_page(self, writer, page: Page, lang: Language, **extra) -> None:
+        """One data page in one language: Chinese at its path, English under en/."""
         writer.write_file(
-            page.save_as,
+            PREFIX[lang.code] + page.save_as,
             self.get_template(page.template),
             self.context,
             relative_urls=self.settings["RELATIVE_URLS"],
-            url=page.save_as.removesuffix("index.html"),
-            page_title=page.title,
+            url=PREFIX[lang.code] + page.save_as.removesuffix("index.html"),
+            page_title=self._title(page.title, lang),
             charts={c.name: c for c in page.charts},
+            **lang.context(page.save_as),
             **extra,
             **page.data,
         )
+
+    def _title(self, title: str, lang: Language) -> str:
+        """A page's title in ``lang``: a campaign name's English form, else the catalog's."""
+        if lang.code == "zh":
+            return title
+        english = english_name(self.dataset.campaign, title)
+        return english if english != title else lang.translations.gettext(title)
+
+    def _write_content_pages(self, writer, lang: Language) -> None:
+        """The staff's content pages (content/pages) in ``lang``: Pelican wrote the Chinese ones without
+        a language switch, so they are written again (same words, with the switch), and under en/ with
+        the frame in English; their text stays the staff's Chinese, marked lang="zh-CN" (README "English pages")."""
+        for page in self.context.get("pages", []):
+            writer.write_file(
+                PREFIX[lang.code] + page.save_as,
+                self.get_template(page.template),
+                self.context,
+                relative_urls=self.settings["RELATIVE_URLS"],
+                override_output=True,
+                page=page,
+                page_title=page.title if lang.code == "zh" else getattr(page, "title_en", "") or lang.translations.gettext(page.title),
+                **lang.context(page.save_as),
+            )
 
 
 def svg_size(svg: bytes) -> tuple[int | None, int | None]:

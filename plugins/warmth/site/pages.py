@@ -27,6 +27,7 @@ from warmth.figures.findings import RULES, for_district, for_source, summary
 from warmth.ledger.chain import SIGNATURE, is_redaction, manifest_hash, without_path
 from warmth.ledger.heads import heads
 from warmth.ledger.signing import fingerprint, short_fingerprint
+from warmth.site.i18n import N_
 
 
 @dataclass
@@ -38,6 +39,8 @@ class Chart:
     alt: str
     kind: str  # "bar" or "flow"
     payload: dict
+    title_en: str = ""  # the English pages' title and text alternative (the picture itself stays Chinese)
+    alt_en: str = ""
     width: int | None = None  # CSS px, once drawn (the <img>'s size, so the page does not jump)
     height: int | None = None
 
@@ -74,17 +77,18 @@ def mark_missing(rows: list[dict], rep: Reporting, campaign: Campaign) -> list[d
     return rows
 
 
-def bars(title: str, rows: list[dict]) -> dict:
+def bars(title: str, rows: list[dict], subject: str = "") -> dict:
     """An HTML bar chart of a breakdown (theme's ``m.bars``): each row's bar as a share of the largest.
 
     Text in the page rather than a picture, so it stays readable at any width and font size; the
     template words its text alternative from ``top``, ``low`` and the rows not drawn.
-    """
+    ``title`` is a catalog msgid (N_), shown after ``subject`` (a campaign name) and "："."""
     drawn = [r for r in rows if r["reported"]]
     most = max((r["fen"] for r in drawn), default=0)
     shown = [r for r in drawn if r["fen"] > 0]
     return {
         "title": title,
+        "subject": subject,
         "rows": [{**r, "width": round(r["fen"] * 1000 / most) / 10 if most else 0.0} for r in rows],
         "count": len(shown),
         "top": max(shown, key=lambda r: r["fen"]) if shown else None,
@@ -146,6 +150,11 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
         f"资金流向图：左列为{len(set(s for s, _, _ in sc))}个资金来源，中列为救助类别，右列为区县，"
         f"色带宽度与金额成正比，合计 {money.yuan(agg.total_fen)}。同样的数字见图下“资金流向明细”表。"
     )
+    flow_alt_en = (
+        f"Flow of money: {len(set(s for s, _, _ in sc))} fund sources on the left, aid categories in the middle, "
+        f"districts and counties on the right; band widths are proportional to the amounts, {money.yuan(agg.total_fen)} in all. "
+        "The same figures are in the table below the chart (the chart's labels are in Chinese)."
+    )
     allocations = _allocation_rows(agg.allocations, campaign, rep.silent, rep.missing)
     return Page(
         "index.html",
@@ -168,7 +177,7 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
             "status": rep.status,
             "latest": latest_info,
             "incomplete": rep.missing,
-            "bars": bars("各区县发放金额", by_district),
+            "bars": bars(N_("各区县发放金额"), by_district),
             "allocation_totals": _sum_rows(allocations),
         },
         [
@@ -185,6 +194,8 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
                     "destinations": campaign.names("destinations"),
                     "title": "资金流向：来源 → 类别 → 区县",
                 },
+                title_en="Flow of money: source → category → district",
+                alt_en=flow_alt_en,
             ),
         ],
     )
@@ -219,7 +230,7 @@ def destination_page(agg: Aggregates, campaign: Campaign, dest, rep: Reporting) 
             "status": status,
             "missing": [labels[i] for i in rep.missing.get(dest.name, [])],
             "records_path": f"districts/{dest.slug}/disbursements.csv",
-            "bars": bars(f"{dest.name}：各救助类别发放金额", by_category),
+            "bars": bars(N_("各救助类别发放金额"), by_category, dest.name),
         },
     )
 
@@ -242,7 +253,7 @@ def source_page(agg: Aggregates, campaign: Campaign, source, rep: Reporting) -> 
             "allocations": allocations,
             "allocation_totals": _sum_rows(allocations),
             "incomplete": rep.missing,
-            "bars": bars(f"{source.name}：各区县发放金额", by_district),
+            "bars": bars(N_("各区县发放金额"), by_district, source.name),
         },
     )
 
@@ -262,7 +273,7 @@ def category_page(agg: Aggregates, campaign: Campaign, category, rep: Reporting)
             "by_recipient_group": breakdown(cube, "recipient_group", campaign),
             "by_aid_type": breakdown(cube, "aid_type", campaign),
             "sources_allowed": [s for s in campaign.fund_sources if category.name in s.categories],
-            "bars": bars(f"{category.name}：各区县发放金额", by_district),
+            "bars": bars(N_("各区县发放金额"), by_district, category.name),
         },
     )
 
@@ -290,7 +301,7 @@ def round_page(agg: Aggregates, campaign: Campaign, rnd, narrative: str, status:
 
 def downloads_page(campaign: Campaign) -> Page:
     """The list itself comes from the publish step, at render time."""
-    return Page("downloads/index.html", "warmth_downloads", "数据下载与校验")
+    return Page("downloads/index.html", "warmth_downloads", N_("数据下载与校验"))
 
 
 def ledger_page(ledger: list[dict], public_key: bytes | None = None) -> Page:
@@ -312,7 +323,7 @@ def ledger_page(ledger: list[dict], public_key: bytes | None = None) -> Page:
     if public_key is not None:
         full = fingerprint(public_key)
         key = {"pem": public_key.decode("ascii"), "fingerprint": full, "short": short_fingerprint(full)}
-    return Page("ledger/index.html", "warmth_ledger", "封存账本", {"manifests": rows, "heads": heads(ledger), "public_key": key})
+    return Page("ledger/index.html", "warmth_ledger", N_("封存账本"), {"manifests": rows, "heads": heads(ledger), "public_key": key})
 
 
 def corrections_page(corrections: list[dict]) -> Page:
@@ -320,7 +331,7 @@ def corrections_page(corrections: list[dict]) -> Page:
     by_record: dict[str, list[dict]] = {}
     for change in corrections:
         by_record.setdefault(change["record_id"], []).append(change)
-    return Page("corrections/index.html", "warmth_corrections", "更正记录", {"corrections": corrections, "by_record": by_record})
+    return Page("corrections/index.html", "warmth_corrections", N_("更正记录"), {"corrections": corrections, "by_record": by_record})
 
 
 PAGE_FINDINGS = 200  # per rule on the findings page; findings.csv has them all
@@ -332,17 +343,19 @@ def finding_rows(findings: pd.DataFrame) -> list[dict]:
     for row in rows:
         ids = row["record_ids"].split()
         row["record_ids_short"] = " ".join(ids[:8]) + (f" …等 {len(ids)} 条" if len(ids) > 8 else "")
+        row["record_ids_head"], row["record_ids_count"] = " ".join(ids[:8]), len(ids)  # the theme words "…等 n 条"
     return rows
 
 
 def findings_page(findings: pd.DataFrame) -> Page:
     by_rule = {rule.code: finding_rows(findings[findings["rule"] == rule.code].head(PAGE_FINDINGS)) for rule in RULES}
     rows = summary(findings)
-    explanations = {rule.code: rule.explanation_zh for rule in RULES}
+    explanations = {rule.code: rule for rule in RULES}
     for row in rows:
-        row["explanation_zh"] = explanations[row["code"]]
+        row["explanation_zh"] = explanations[row["code"]].explanation_zh
+        row["explanation_en"] = getattr(explanations[row["code"]], "explanation_en", "")
         row["shown"] = len(by_rule[row["code"]])
-    return Page("findings/index.html", "warmth_findings", "核查结果", {"findings_summary": rows, "findings_by_rule": by_rule})
+    return Page("findings/index.html", "warmth_findings", N_("核查结果"), {"findings_summary": rows, "findings_by_rule": by_rule})
 
 
 def mark_received(status: list[dict], campaign: Campaign, submissions: pd.DataFrame | None) -> None:
@@ -376,7 +389,7 @@ def all_pages(ds: Dataset, narratives: dict[str, str], rep: Reporting | None = N
     pages.append(downloads_page(campaign))
     pages.append(ledger_page(list(ds.ledger), ds.public_key))
     pages.append(corrections_page(ds.published_corrections))
-    pages.append(Page("table/index.html", "warmth_table", "送温暖工程统计表", {"table": ds.campaign_table}))
+    pages.append(Page("table/index.html", "warmth_table", N_("送温暖工程统计表"), {"table": ds.campaign_table}))
     pages.append(findings_page(findings))
     pages[0].data["findings_summary"] = summary(findings)
     for page in pages:

@@ -12,6 +12,10 @@
   var root = new URL("../../", script.src); // theme/js/search.js → the site's root
   var labels = JSON.parse(document.getElementById("search-labels").textContent);
   var T = labels.texts;
+  // On an English page: links to English pages, and the campaign's names in English (warmth_search.html)
+  var englishData = document.getElementById("search-english");
+  var english = englishData ? JSON.parse(englishData.textContent) : { pages: "", names: {} };
+  if (englishData) labels.rounds = english.rounds;
   var ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
   function fill(template, values) {
@@ -100,7 +104,7 @@
     if (name === "round") return labels.rounds[raw] ? labels.rounds[raw] + "（" + raw + "）" : raw;
     if (name === "amount_yuan") return yuan(raw);
     if (name === "date" && raw === "") return T.date_withheld;
-    return raw;
+    return english.names[raw] || raw;
   }
 
   function showRecord(box, record) {
@@ -116,8 +120,8 @@
       dl.appendChild(el("dt", labels.fields[name]));
       var dd = el("dd", name === "status" ? labels.status[raw] || raw : value(name, raw));
       if (name === "district" && labels.destinations[raw]) {
-        var a = el("a", raw);
-        a.href = new URL("districts/" + labels.destinations[raw] + "/", root).href;
+        var a = el("a", english.names[raw] || raw);
+        a.href = new URL(english.pages + "districts/" + labels.destinations[raw] + "/", root).href;
         dd.textContent = "";
         dd.appendChild(a);
       }
