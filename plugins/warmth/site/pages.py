@@ -353,7 +353,7 @@ def findings_page(findings: pd.DataFrame) -> Page:
     explanations = {rule.code: rule for rule in RULES}
     for row in rows:
         row["explanation_zh"] = explanations[row["code"]].explanation_zh
-        row["explanation_en"] = getattr(explanations[row["code"]], "explanation_en", "")
+        row["explanation_en"] = explanations[row["code"]].explanation_en
         row["shown"] = len(by_rule[row["code"]])
     return Page("findings/index.html", "warmth_findings", N_("核查结果"), {"findings_summary": rows, "findings_by_rule": by_rule})
 
