@@ -78,6 +78,8 @@ def test_the_404_page_links_with_absolute_addresses(default_site):
     links = re.findall(r'(?:href|src)="([^"]+)"', body)
     assert links and all(link.startswith(("/", "#", "mailto:", "https://")) for link in links), links
     assert 'href="/downloads/"' in body and 'href="/theme/css/site.css"' in body
+    # one 404 serves the English pages too: a short English part, marked as English, leading to /en/
+    assert '<section lang="en"' in body and "Page not found" in body and 'href="/en/"' in body
 
 
 def test_the_feed_lists_rounds_with_dates_from_the_data(root, default_site):
