@@ -365,3 +365,13 @@ def test_text_is_at_least_10pt():
             texts += ax.texts + ax.get_xticklabels() + ax.get_yticklabels() + [ax.xaxis.label]
         sizes = [t.get_fontsize() for t in texts if t.get_text()]
         assert sizes and min(sizes) >= 10
+
+
+def test_a_change_to_the_drawing_code_is_a_new_cache_key(monkeypatch):
+    """Charts drawn by older code are never reused: the key holds a digest of the drawing code."""
+    from warmth.site.charts import cache
+
+    payload = {"rows": [["甲", 1]], "title": "t"}
+    before = cache.ChartCache.key("bar", payload)
+    monkeypatch.setattr(cache, "drawing_code", lambda: "0" * 64)
+    assert cache.ChartCache.key("bar", payload) != before

@@ -261,3 +261,13 @@ def test_the_data_package_has_english_titles_and_descriptions(default_site):
     assert muchuan["description"] == "records of Muchuan County"  # shared/glossary.md
     records = next(r for r in package["resources"] if r["path"] == "disbursements.csv")
     assert all(f["description"] and f["title"] for f in records["schema"]["fields"])
+
+
+def test_the_english_home_page_draws_its_flow_chart_with_english_names(default_site):
+    zh = (default_site / "index.html").read_text(encoding="utf-8")
+    en = (default_site / "en/index.html").read_text(encoding="utf-8")
+    assert "charts/flow.svg" in zh and "flow-en.svg" not in zh
+    assert "charts/flow-en.svg" in en and "charts/flow.svg" not in en
+    assert "labels are in Chinese" not in en
+    # a different drawing (names and amounts in English), wider for the longer names
+    assert (default_site / "charts/flow-en.svg").read_bytes() != (default_site / "charts/flow.svg").read_bytes()

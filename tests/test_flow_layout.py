@@ -251,3 +251,25 @@ def test_layout_and_cache_do_not_load_matplotlib():
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT / "plugins"))
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+
+
+def test_long_middle_labels_widen_the_figure_so_they_end_before_the_destinations():
+    """English category names are long: the figure grows until each middle label (node + 5 pt + its text) ends
+    12 pt or more before the destinations' nodes. Measured here as 100 pt a line, by hand:
+    width = 2·8 + 100 + 100 + 2·5 + 12 + 2·(12 + 5 + 100 + 12) = 496 < 547.2 → stays 547.2; at 200 pt a line
+    2·8 + 200 + 200 + 10 + 12 + 2·(12 + 5 + 200 + 12) = 896."""
+    for per_line, width in ((100.0, FLOW_FIG_WIDTH), (200.0, 896.0)):
+        lay = layout(measure=lambda text, size, w=per_line: w)
+        assert lay.width == pytest.approx(width)
+        middle, right = nodes_of(lay, 1), nodes_of(lay, 2)
+        x_mid = next(iter(middle.values())).box[0]
+        x_dst = next(iter(right.values())).box[0]
+        assert x_mid + 12 + 5 + per_line + 12 <= x_dst + 1e-6
+
+
+def test_english_amounts_and_headings():
+    lay = flow_layout(SC, CD, sources=("甲", "乙"), categories=("生活", "医疗"), destinations=("A区", "B区"), title="Flow",
+                      measure=no_width, lang="en")
+    texts = [label.text for label in lay.labels] + [c.text for c in lay.captions]
+    assert "甲\n¥30.0k" in texts and "A区\n¥40.0k" in texts  # 3 万元 = ¥30.0 thousand
+    assert {"Fund sources", "Aid categories", "Destinations"} <= set(texts)

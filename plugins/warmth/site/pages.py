@@ -153,8 +153,9 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
     flow_alt_en = (
         f"Flow of money: {len(set(s for s, _, _ in sc))} fund sources on the left, aid categories in the middle, "
         f"districts and counties on the right; band widths are proportional to the amounts, {money.yuan(agg.total_fen)} in all. "
-        "The same figures are in the table below the chart (the chart's labels are in Chinese)."
+        "The same figures are in the table below the chart."
     )
+    en = campaign.english.of
     allocations = _allocation_rows(agg.allocations, campaign, rep.silent, rep.missing)
     return Page(
         "index.html",
@@ -193,6 +194,23 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
                     "categories": campaign.published_names("categories"),
                     "destinations": campaign.names("destinations"),
                     "title": "资金流向：来源 → 类别 → 区县",
+                },
+                title_en="Flow of money: source → category → district",
+                alt_en=flow_alt_en,
+            ),
+            Chart(  # the same chart with the campaign's English names, for the English home page
+                "flow-en",
+                "资金流向：来源 → 类别 → 区县（英文）",
+                flow_alt,
+                "flow",
+                {
+                    "source_category": [[en(s), en(c), fen] for s, c, fen in sc],
+                    "category_destination": [[en(c), en(d), fen] for c, d, fen in cd],
+                    "sources": [en(n) for n in campaign.names("fund_sources")],
+                    "categories": [en(n) for n in campaign.published_names("categories")],
+                    "destinations": [en(n) for n in campaign.names("destinations")],
+                    "title": "Flow of money: source → category → district",
+                    "lang": "en",
                 },
                 title_en="Flow of money: source → category → district",
                 alt_en=flow_alt_en,

@@ -77,6 +77,7 @@ def render(kind: str, payload: dict) -> bytes:
             categories=payload["categories"],
             destinations=payload["destinations"],
             title=payload["title"],
+            lang=payload.get("lang", "zh"),  # the English pages' chart says "lang": "en" (pages.home_page)
         )
     raise ValueError(f"unknown chart kind {kind!r}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -18,6 +19,17 @@ __all__ = ["ChartCache"]
 _MATPLOTLIB = version("matplotlib")
 
 
+@cache
+def drawing_code() -> str:
+    """SHA-256 of the code that draws: this package and core/money.py (the amounts' format). A change to the
+    layout or drawing gives new keys, so a chart drawn by older code is never reused (no version to bump by hand)."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in [*sorted(here.glob("*.py")), here.parents[1] / "core" / "money.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 class ChartCache:
     """Rendered SVGs on disk, keyed by a hash of what they were drawn from.
 
@@ -29,11 +41,11 @@ class ChartCache:
 
     @staticmethod
     def key(kind: str, payload: dict | list) -> str:
-        """SHA-256 of the chart's input, the style version, matplotlib's
+        """SHA-256 of the chart's input, the style version, the drawing code, matplotlib's
         version and the chart font's content (so another font file, even under
         the same name, is another key).  Raises FontNotFound without the font."""
         blob = json.dumps(
-            [style.STYLE_VERSION, kind, payload, _MATPLOTLIB, chart_font().sha256],
+            [style.STYLE_VERSION, kind, payload, _MATPLOTLIB, chart_font().sha256, drawing_code()],
             ensure_ascii=False,
             sort_keys=True,
             separators=(",", ":"),

@@ -29,6 +29,7 @@ def flow_chart(
     destinations: list[str],
     title: str,
     fmt: str = "svg",
+    lang: str = "zh",
 ) -> bytes:
     """Alluvial diagram: fund sources (left) → aid categories → destinations.
 
@@ -40,12 +41,13 @@ def flow_chart(
     """
     with canvas.context():
         fig = flow_figure(
-            source_category, category_destination, sources=sources, categories=categories, destinations=destinations, title=title
+            source_category, category_destination, sources=sources, categories=categories, destinations=destinations, title=title,
+            lang=lang,
         )
         return canvas.save(fig, fmt)
 
 
-def flow_figure(source_category, category_destination, *, sources, categories, destinations, title) -> Figure:
+def flow_figure(source_category, category_destination, *, sources, categories, destinations, title, lang: str = "zh") -> Figure:
     """The figure of :func:`flow_chart`, before it is saved."""
     with canvas.context():
         layout = flow_layout(
@@ -56,6 +58,7 @@ def flow_figure(source_category, category_destination, *, sources, categories, d
             destinations=destinations,
             title=title,
             measure=canvas.Measure().width,
+            lang=lang,
         )
         return draw_flow(layout)
 

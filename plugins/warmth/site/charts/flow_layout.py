@@ -32,6 +32,7 @@ __all__ = ["Band", "Caption", "FlowLayout", "Label", "Node", "flow_layout"]
 Measure = Callable[[str, float], float]
 
 HEADERS = ("资金来源", "救助类别", "去向")
+HEADERS_EN = ("Fund sources", "Aid categories", "Destinations")
 
 # Geometry in points.
 MARGIN = 8.0
@@ -43,6 +44,7 @@ BOTTOM = 10.0
 MIN_PLOT_HEIGHT = 360.0
 LINE_HEIGHT = LABEL_SIZE * 1.25
 LABEL_HEIGHT = 2 * LINE_HEIGHT + 2.0  # two lines: name, amount
+MIDDLE_ROOM = 12.0  # at least this much band between a middle label's end and the destinations' nodes
 LEADER_AFTER = 3.0  # a label moved further than this from its node gets a leader line
 
 
@@ -128,6 +130,7 @@ def flow_layout(
     destinations: Sequence[str],
     title: str,
     measure: Measure,
+    lang: str = "zh",
 ) -> FlowLayout:
     """Lay out the flow chart (see ``flow_draw.flow_chart`` for the rules)."""
     sc = _sum_flows(source_category)
@@ -152,10 +155,12 @@ def flow_layout(
         {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(orders[1])},
         {},
     ]
-    texts = [[f"{name}\n{wan(fen)}" for name, fen in col] for col in columns]
+    texts = [[f"{name}\n{wan(fen, lang)}" for name, fen in col] for col in columns]
     label_w = [max((measure(line, LABEL_SIZE) for text in col for line in text.split("\n")), default=0.0) for col in texts]
 
-    width = FLOW_FIG_WIDTH
+    # wide enough that the middle column's labels end before the destinations' nodes (English names are long)
+    middle = 2 * (NODE_WIDTH + LABEL_PAD + label_w[1] + MIDDLE_ROOM)
+    width = max(FLOW_FIG_WIDTH, 2 * MARGIN + label_w[0] + label_w[2] + 2 * LABEL_PAD + NODE_WIDTH + middle)
     plot_h = max(MIN_PLOT_HEIGHT, max(len(col) for col in columns) * LABEL_HEIGHT * 1.12)
     height = TOP + plot_h + BOTTOM
     plot_top = height - TOP
@@ -198,7 +203,7 @@ def flow_layout(
 
     captions = [
         Caption(head, xs[i] + NODE_WIDTH / 2, plot_top + 6.0, TICK_SIZE, "center", "baseline", MUTED_COLOUR)
-        for i, head in enumerate(HEADERS)
+        for i, head in enumerate(HEADERS_EN if lang == "en" else HEADERS)
         if columns[i]
     ]
     captions.append(Caption(title, MARGIN, height - 12.0, TITLE_SIZE, "left", "top", TEXT_COLOUR))
