@@ -155,7 +155,6 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
         f"districts and counties on the right; band widths are proportional to the amounts, {money.yuan(agg.total_fen)} in all. "
         "The same figures are in the table below the chart."
     )
-    en = campaign.english.of
     allocations = _allocation_rows(agg.allocations, campaign, rep.silent, rep.missing)
     return Page(
         "index.html",
@@ -182,41 +181,30 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
             "allocation_totals": _sum_rows(allocations),
         },
         [
-            Chart(
-                "flow",
-                "资金流向：来源 → 类别 → 区县",
-                flow_alt,
-                "flow",
-                {
-                    "source_category": [list(t) for t in sc],
-                    "category_destination": [list(t) for t in cd],
-                    "sources": campaign.names("fund_sources"),
-                    "categories": campaign.published_names("categories"),
-                    "destinations": campaign.names("destinations"),
-                    "title": "资金流向：来源 → 类别 → 区县",
-                },
-                title_en="Flow of money: source → category → district",
-                alt_en=flow_alt_en,
-            ),
-            Chart(  # the same chart with the campaign's English names, for the English home page
-                "flow-en",
-                "资金流向：来源 → 类别 → 区县（英文）",
-                flow_alt,
-                "flow",
-                {
-                    "source_category": [[en(s), en(c), fen] for s, c, fen in sc],
-                    "category_destination": [[en(c), en(d), fen] for c, d, fen in cd],
-                    "sources": [en(n) for n in campaign.names("fund_sources")],
-                    "categories": [en(n) for n in campaign.published_names("categories")],
-                    "destinations": [en(n) for n in campaign.names("destinations")],
-                    "title": "Flow of money: source → category → district",
-                    "lang": "en",
-                },
-                title_en="Flow of money: source → category → district",
-                alt_en=flow_alt_en,
-            ),
+            _flow_chart("flow", "资金流向：来源 → 类别 → 区县", sc, cd, campaign, flow_alt, flow_alt_en),
+            # the same chart with the campaign's English names, for the English home page
+            _flow_chart("flow-en", FLOW_TITLE_EN, sc, cd, campaign, flow_alt, flow_alt_en, english=campaign.english.of),
         ],
     )
+
+
+FLOW_TITLE_EN = "Flow of money: source → category → district"
+
+
+def _flow_chart(name: str, title: str, sc, cd, campaign: Campaign, alt: str, alt_en: str, english=None) -> Chart:
+    """The flow chart from the flows; ``english`` (Chinese name → English form) draws it with English names."""
+    en = english or (lambda name: name)
+    payload = {
+        "source_category": [[en(s), en(c), fen] for s, c, fen in sc],
+        "category_destination": [[en(c), en(d), fen] for c, d, fen in cd],
+        "sources": [en(n) for n in campaign.names("fund_sources")],
+        "categories": [en(n) for n in campaign.published_names("categories")],
+        "destinations": [en(n) for n in campaign.names("destinations")],
+        "title": title,
+    }
+    if english is not None:
+        payload["lang"] = "en"
+    return Chart(name, title, alt, "flow", payload, title_en=FLOW_TITLE_EN, alt_en=alt_en)
 
 
 def destination_page(agg: Aggregates, campaign: Campaign, dest, rep: Reporting) -> Page:
