@@ -107,7 +107,9 @@ def test_template_error_fails_and_keeps_output(tmp_path, root, small_data, cache
     theme = tmp_path / "theme"
     shutil.copytree(root / "theme", theme)
     home = theme / "templates" / "warmth_home.html"
-    home.write_text(home.read_text(encoding="utf-8").replace("{{ m.chart(charts['flow']) }}", "{{ undefined_thing.x.y }}"), encoding="utf-8")
+    text = home.read_text(encoding="utf-8")
+    assert "{% block content %}" in text
+    home.write_text(text.replace("{% block content %}", "{% block content %}{{ undefined_thing.x.y }}", 1), encoding="utf-8")
     with pytest.raises(UndefinedError):
         build_with(root, small_data, out, THEME=str(theme))
     assert tree_digest(out) == before
