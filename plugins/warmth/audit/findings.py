@@ -106,15 +106,16 @@ def check_findings(
     computed = expected(inputs, totals, allocated)
     hidden = [f for f in published if f.rule == "earmark" and not f.record_ids]
     exact_rules = {*EXACT, *(() if declared.report_dates_recorded else ("missing-report", "late-report"))}
-    maybe = set()  # dates of arrival kept, not published: a destination with an empty round may have a report missing
-    if declared.report_dates_recorded:
-        incomplete = with_empty_round(inputs)
-        maybe = {f for f in unspent_balances(inputs, totals, allocated) if f.district in incomplete}
-    for f in published:
-        if f.rule == "unspent-balance" and f not in maybe and f.district in {m.district for m in maybe}:
+    # dates of arrival kept, not published: a destination with a round without records may have a report missing,
+    # so its unspent-balance rows may be absent; those listed must be exactly its allocation less what it disbursed
+    incomplete = with_empty_round(inputs) if declared.report_dates_recorded else set()
+    maybe = {f for f in unspent_balances(inputs, totals, allocated) if f.district in incomplete}
+    bounded = [f for f in published if f.rule == "unspent-balance" and f.district in incomplete]
+    for f in bounded:
+        if f not in maybe:
             issues.append(f"{FINDINGS} unspent-balance {f.district} × {f.fund_source}: {_describe(f)}，与拨付和发放之差不符 / "
                           "not the allocation less what was disbursed")
-    _compare(computed, [f for f in published if f.rule in exact_rules and f not in hidden and f not in maybe], issues)
+    _compare(computed, [f for f in published if f.rule in exact_rules and f not in hidden and f not in bounded], issues)
     caveats = []
     seen = set()
     for f in hidden:  # earmark breaches among records published as 其他: one row per destination × source
