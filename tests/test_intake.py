@@ -134,11 +134,19 @@ def test_make_check_reports_without_touching_anything(tmp_path, root, small_data
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "第3行" in bad.stderr and "第5行" in bad.stderr and "沙湾区" in bad.stderr
     assert tree_digest(small_data) == before
-    (report,) = reports.iterdir()
-    lines = read_rows(report)
-    assert [r["行号 row"] for r in lines] == ["3", "5"]
-    assert "最多两位小数" in lines[0]["需要修改 / what to fix"] and "沙湾区" in lines[1]["需要修改 / what to fix"]
-    assert lines[0]["记录编号 record_id"] == rows[1]["record_id"]
+    (report,) = reports.iterdir()  # one workbook per file with problems: the file as typed, bad cells marked
+    assert report.name == "2012-01-shawan.csv.problems.xlsx"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(report)["原表（已标出问题）"]
+    header = [c.value for c in sheet[1]]
+    assert header == [*rows[0], "需要修改"]  # this file's English header, as typed
+    amount, district = header.index("amount_yuan") + 1, header.index("district") + 1
+    assert sheet.cell(3, amount).value == 12.345 and sheet.cell(3, amount).fill.start_color.rgb == "00FFC7CE"
+    assert sheet.cell(5, district).value == "沙湾" and "【区县】" in sheet.cell(5, district).comment.text
+    fixes = {r: sheet.cell(r, len(header)).value for r in range(2, sheet.max_row + 1) if sheet.cell(r, len(header)).value}
+    assert list(fixes) == [3, 5] and "最多两位小数" in fixes[3] and "沙湾区" in fixes[5]
+    assert sheet.cell(3, 1).value == rows[1]["record_id"]
 
     refused = cli(root, "check", "--data", str(small_data), "--report", str(small_data / "report"))
     assert refused.returncode == 1 and tree_digest(small_data) == before
@@ -179,7 +187,15 @@ def test_no_full_number_in_any_message(tmp_path, root):
     write_csv(data / "rounds/2012-01/b.csv", EN, [row(district=ident), row(record_id="B-2", round="13912345678")])
     result = cli(root, "check", "--data", str(data), "--report", str(tmp_path / "rep"))
     assert result.returncode == 1
-    for text in [result.stderr, *(p.read_bytes().decode("utf-8-sig") for p in (tmp_path / "rep").iterdir())]:
+    from openpyxl import load_workbook
+
+    def text_of(path):  # every cell and every comment of a report workbook
+        cells = [c for sheet in load_workbook(path).worksheets for line in sheet.iter_rows() for c in line]
+        return "\n".join(str(c.value or "") + (c.comment.text if c.comment else "") for c in cells)
+
+    reports = sorted((tmp_path / "rep").iterdir())
+    assert len(reports) == 2
+    for text in [result.stderr, *(text_of(p) for p in reports)]:
         assert ident not in text and "13912345678" not in text
 
 

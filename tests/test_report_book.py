@@ -104,3 +104,31 @@ def test_report_of_a_csv_gives_numbers_as_numbers(root, data, tmp_path):
     assert sheet.cell(2, 1).value == "C-1"  # ids stay text
     assert sheet.cell(3, ZH.index("发放日期") + 1).value == "2012/2/30"  # the bad date as typed
     assert sheet.cell(3, ZH.index("发放日期") + 1).fill.start_color.rgb == RED
+
+
+def test_report_as_csv_is_the_districts_rows_as_typed(root, data, tmp_path):
+    """REPORT=<name>.csv: the district's own header, each row with a problem as typed, what to fix in Chinese."""
+    import csv
+    import io
+
+    bad = records()
+    bad[1][1 + EN.index("date")] = "2012年13月5日"  # row 5
+    bad[2][1 + EN.index("district")] = "沙湾"  # row 6
+    source = messy_book(tmp_path / "沙湾区.xlsx", rows=bad, total=5900)  # row 9: the 合计 row is off
+    report = tmp_path / "问题.csv"
+    assert cli(root, "check", "--data", str(data), "--file", str(source), "--report", str(report)).returncode == 1
+    raw = report.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    header = table[0]
+    assert header[0] == "行号" and header[-1] == "需要修改"
+    assert "序号" in header and "发放日期" in header  # the district's own header, 序号 and all
+    by_row = {line[0]: line for line in table[1:]}
+    assert list(by_row) == ["5", "6", "9"]
+    date = header.index("发放日期")
+    assert by_row["5"][date] == "2012年13月5日"  # as typed, not normalised
+    assert by_row["5"][-1].startswith("【发放日期】") and "例如" in by_row["5"][-1]
+    assert by_row["6"][header.index("区县")] == "沙湾" and "【区县】" in by_row["6"][-1] and "沙湾区" in by_row["6"][-1]
+    assert "合计" in by_row["9"]
+    text = raw.decode("utf-8-sig")
+    assert PHONE not in text and "README" not in text and "amount_yuan" not in text

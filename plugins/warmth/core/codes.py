@@ -70,6 +70,8 @@ REPORT_TEXTS: dict[str, str] = {
     "example": "例如：",
     "declared": "可填：",
     "footer_hidden": "（签名栏：为保护个人信息，此处不再显示）",
+    "row_column": "行号",
+    "whole_file": "（整个文件）",
 }
 
 

@@ -1,8 +1,8 @@
 """Staff check: validate a data folder, or one incoming file, without building.
 
 Nothing here writes into the data folder or the site: the only file written
-is the optional report for the district contact — their rows with an added
-column saying what to fix — and it must live elsewhere.
+is the optional report for the district contact — their own sheet with every
+bad cell marked (`staff.report_book`) — and it must live elsewhere.
 """
 
 from __future__ import annotations
@@ -21,16 +21,13 @@ from warmth.core.files import BOM
 from warmth.core.layout import CAMPAIGN_FILE, looks_like_site
 from warmth.core.problems import ConfigError, DataError, Problem
 from warmth.core.schema import FORMULA_START, RECORD_COLUMNS
-from warmth.downloads.plain import append_text_row
 from warmth.figures.dataset import read_dataset
 from warmth.intake.listing import file_name_problem
 from warmth.intake.load import load_records, read_table
 from warmth.intake.validate import validate_records
-from warmth.pii.detect import mask
-from warmth.staff.report_book import report_bytes
+from warmth.staff.report_book import report_bytes, report_table
 from warmth.staff.targets import check_target, write_target
 
-REPORT_COLUMN = "需要修改 / what to fix"
 REPORT_NAME = ("修改清单（REPORT=）", "report (REPORT=)")
 
 
@@ -120,12 +117,14 @@ def _refuse_inside(target: Path, protected: list[Path]) -> None:
 def write_report(
     problems: list[Problem], data_dir: Path, target: Path, *, protected: list[Path], single: Path | None = None, replace: bool = False
 ) -> list[Path]:
-    """Write, per file with problems, its rows plus a column saying what to fix.
+    """Write, per file with problems, the district's own sheet with every bad cell marked.
 
-    ``target`` is a .csv/.xlsx file when checking one file (``single``), else a
-    folder that receives one ``<round>-<file>.problems.csv`` per input file. An
-    .xlsx report of one file is the district's own sheet with every bad cell
-    marked and a summary sheet first (`staff.report_book`).
+    ``target`` is a .xlsx or .csv file when checking one file (``single``), else a
+    folder that receives one ``<round>-<file>.problems.xlsx`` per file with
+    problems. A workbook is the district's sheet as typed, every bad cell filled
+    red with a Chinese comment, a summary sheet first; a .csv holds the header
+    and the rows with problems as typed, with a column saying what to fix
+    (`staff.report_book`).
     Values are masked wherever they look like personal data. Every file is
     checked before any is written: none goes inside ``protected`` folders or a
     built site, none over an existing file unless ``replace``, none ever over a
@@ -149,43 +148,25 @@ def write_report(
     planned = []
     for file, items in sorted(by_file.items()):
         source = single if single is not None else Path(data_dir) / file
-        out = target if single is not None else Path(target) / (file.replace("/", "-").removeprefix("rounds-") + ".problems.csv")
+        out = target if single is not None else Path(target) / (file.replace("/", "-").removeprefix("rounds-") + ".problems.xlsx")
         _refuse_inside(out, protected)
         check_target(out, *REPORT_NAME, replace=replace, reads=[source])
         planned.append((out, source, file, items))
+    try:
+        campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
+    except ConfigError:
+        campaign = None
     for out, source, file, items in planned:
-        if single is not None and out.suffix.lower() == ".xlsx":  # the district's own sheet, marked up
-            try:
-                campaign = load_campaign(Path(data_dir) / CAMPAIGN_FILE)
-            except ConfigError:
-                campaign = None
-            write_target(out, report_bytes(items, source, file, campaign), *REPORT_NAME, replace=replace)
-            continue
-        _write_table(out, _report_rows(source, file, items), replace=replace)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix.lower() == ".csv":  # the rows with problems as typed, and what to fix
+            buffer = io.StringIO()
+            rows = report_table(items, source, file, campaign)
+            csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows([[_cell(v) for v in row] for row in rows])
+            payload = BOM + buffer.getvalue().encode("utf-8")
+        else:  # the district's own sheet, marked up
+            payload = report_bytes(items, source, file, campaign)
+        write_target(out, payload, *REPORT_NAME, replace=replace)
     return [out for out, *_ in planned]
-
-
-def _report_rows(source: Path, file: str, items: list[Problem]) -> list[list[str]]:
-    header = ["行号 row"] + [f"{c.zh} {c.name}" for c in RECORD_COLUMNS] + [REPORT_COLUMN]
-    whole_file = [p for p in items if p.row == 0 or p.row == 1]
-    per_row: dict[int, list[Problem]] = defaultdict(list)
-    for p in items:
-        if p.row > 1:
-            per_row[p.row].append(p)
-    rows = [header]
-    if whole_file:
-        rows.append(["（整个文件）"] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in whole_file)])
-    frame = None
-    if source.is_file():
-        frame, _ = read_table(source, file, RECORD_COLUMNS, [])
-    if frame is not None:
-        wanted = frame[frame["_row"].isin(list(per_row))]  # only rows with problems, no per-record loop
-        for row, *cells in wanted[["_row", *(c.name for c in RECORD_COLUMNS)]].itertuples(index=False, name=None):
-            rows.append([str(row), *(mask(str(v)) for v in cells), "；".join(_say(p) for p in per_row[int(row)])])
-    else:  # the file could not be read at all: list the problems by row
-        for row, found in sorted(per_row.items()):
-            rows.append([str(row)] + [""] * len(RECORD_COLUMNS) + ["；".join(_say(p) for p in found)])
-    return rows
 
 
 def _cell(value: str) -> str:
@@ -194,28 +175,3 @@ def _cell(value: str) -> str:
 
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _say(problem: Problem) -> str:
-    where = f"{problem.column}：" if problem.column else ""
-    return f"{where}{problem.message_zh}（{problem.message_en}）"
-
-
-def _write_table(out: Path, rows: list[list[str]], *, replace: bool) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "需要修改"
-        for row in rows:
-            append_text_row(sheet, [_cell(str(v)) for v in row])  # strings stay strings, never formulas
-        buffer = io.BytesIO()
-        book.save(buffer)
-        payload = buffer.getvalue()
-    else:
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL).writerows([[_cell(str(v)) for v in row] for row in rows])
-        payload = BOM + buffer.getvalue().encode("utf-8")
-    write_target(out, payload, *REPORT_NAME, replace=replace)

@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook as OutBook
@@ -88,20 +89,30 @@ def _advice(problem: Problem, column: str, campaign: Campaign | None) -> str:
     return text
 
 
-def report_workbook(problems: list[Problem], source: Path, name: str, campaign: Campaign | None) -> OutBook:
-    """The two-sheet workbook for one district file (see the module's docstring)."""
-    book = OutBook()
-    summary = book.active
-    summary.title = REPORT_TEXTS["summary_sheet"]
-    sheet = book.create_sheet(REPORT_TEXTS["data_sheet"])
-    rows = _raw_rows(source) if source.is_file() else None
-    known = known_names(RECORD_COLUMNS)
-    at = find_header([(n, v) for n, v in (rows or [])[:HEADER_SEARCH_ROWS]], known) if rows else None
+@dataclass
+class _Layout:
+    """The district's sheet as typed, where its header stands, and which of its columns is which."""
+
+    rows: list[tuple[int, list]]
+    header_row: int  # 0: no header found
+    column_of: dict[str, int]  # canonical name, or the header as a message shows it → 1-based column
+    canonical: dict[int, str]  # 1-based column → canonical name
+    records: set[int]  # rows read as records
+
+    def is_footer(self, number: int, values: list) -> bool:
+        """A signature line below the header (填表人、联系电话 …): never given back."""
+        filled = [bare(v) for v in values if isinstance(v, str) and v.strip()]
+        is_total = number > self.header_row and any(TOTAL.fullmatch(c) for c in filled[:3])
+        return number != self.header_row and number not in self.records and not is_total and bool(filled) and bool(FOOTER.match(filled[0]))
+
+
+def _layout(source: Path, name: str) -> _Layout:
+    rows = (_raw_rows(source) if source.is_file() else None) or []
+    at = find_header([(n, v) for n, v in rows[:HEADER_SEARCH_ROWS]], known_names(RECORD_COLUMNS)) if rows else None
     if at is None:
         at = 0 if rows and rows[0][0] == 1 else None
-    header_row = rows[at][0] if at is not None else 0
     mapping = {bare(k): v for k, v in header_map(RECORD_COLUMNS).items()}
-    column_of: dict[str, int] = {}  # canonical name, or the header as a message shows it → 1-based column
+    column_of: dict[str, int] = {}
     canonical: dict[int, str] = {}
     if at is not None:
         for i, cell in enumerate(rows[at][1], start=1):
@@ -110,21 +121,44 @@ def report_workbook(problems: list[Problem], source: Path, name: str, campaign: 
                 if bare(cell) in mapping:
                     column_of.setdefault(mapping[bare(cell)], i)
                     canonical[i] = mapping[bare(cell)]
-    frame, _ = read_table(source, name, RECORD_COLUMNS, []) if source.is_file() and at is not None else (None, "")
+    frame, _ = read_table(source, name, RECORD_COLUMNS, []) if at is not None else (None, "")
     records = set(frame["_row"].tolist()) if frame is not None else set()
+    return _Layout(rows, rows[at][0] if at is not None else 0, column_of, canonical, records)
 
-    width = max([len(v) for _, v in rows] if rows else [0])
+
+def _advice_by_place(problems: list[Problem], layout: _Layout, campaign: Campaign | None):
+    """The advice per bad cell and per row (a missing column has no cell)."""
+    by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
+    by_row: dict[int, list[str]] = defaultdict(list)
+    for p in problems:
+        if p.row <= 0 or not layout.rows:
+            continue
+        column = p.column if p.column in COLUMN_ZH else ""
+        advice = _advice(p, column, campaign)
+        if p.row != layout.header_row or p.rule != "missing-column":
+            by_cell[(p.row, layout.column_of.get(p.column, 1))].append(advice)
+        by_row[p.row].append(advice)
+    return by_cell, by_row
+
+
+def report_workbook(problems: list[Problem], source: Path, name: str, campaign: Campaign | None) -> OutBook:
+    """The two-sheet workbook for one district file (see the module's docstring)."""
+    book = OutBook()
+    summary = book.active
+    summary.title = REPORT_TEXTS["summary_sheet"]
+    sheet = book.create_sheet(REPORT_TEXTS["data_sheet"])
+    layout = _layout(source, name)
+    header_row = layout.header_row
+    width = max([len(v) for _, v in layout.rows] or [0])
     hidden_said = False
-    for number, values in rows or []:
-        filled = [bare(v) for v in values if isinstance(v, str) and v.strip()]
-        is_total = number > header_row and any(TOTAL.fullmatch(c) for c in filled[:3])
-        if number != header_row and number not in records and not is_total and filled and FOOTER.match(filled[0]):
+    for number, values in layout.rows:
+        if layout.is_footer(number, values):
             if not hidden_said:  # a signature line: names and phone numbers are not given back
                 sheet.cell(number, 1, REPORT_TEXTS["footer_hidden"]).data_type = "s"
                 hidden_said = True
             continue
         for i, value in enumerate(values, start=1):
-            shown = _value(value, canonical.get(i) if number != header_row else None)
+            shown = _value(value, layout.canonical.get(i) if number != header_row else None)
             if shown is None or shown == "":
                 continue
             cell = sheet.cell(number, i, shown)
@@ -136,17 +170,7 @@ def report_workbook(problems: list[Problem], source: Path, name: str, campaign: 
             if number == header_row:
                 cell.fill, cell.font = HEAD, Font(bold=True)
 
-    by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
-    by_row: dict[int, list[str]] = defaultdict(list)
-    for p in problems:
-        if p.row <= 0 or not rows:
-            continue
-        column = p.column if p.column in COLUMN_ZH else ""
-        advice = _advice(p, column, campaign)
-        col = column_of.get(p.column, 1) if p.row != header_row or p.rule != "missing-column" else None
-        if col is not None:
-            by_cell[(p.row, col)].append(advice)
-        by_row[p.row].append(advice)
+    by_cell, by_row = _advice_by_place(problems, layout, campaign)
     for (row, col), texts in by_cell.items():
         cell = sheet.cell(row, col)
         cell.fill = BAD
@@ -162,6 +186,46 @@ def report_workbook(problems: list[Problem], source: Path, name: str, campaign: 
         sheet.column_dimensions[head.column_letter].width = 60
     _summary(summary, problems, campaign)
     return book
+
+
+def report_table(problems: list[Problem], source: Path, name: str, campaign: Campaign | None) -> list[list[str]]:
+    """The REPORT=<name>.csv table: the district's header, then each row with a problem as typed, and what to fix.
+
+    A CSV cannot mark a cell, so each row says in its last column which column
+    (by its Chinese name) is wrong and what to write instead; the first column
+    is the row's number in the district's sheet.
+    """
+    layout = _layout(source, name)
+    by_row = _advice_by_place(problems, layout, campaign)[1]
+    width = max([len(v) for _, v in layout.rows] or [0])
+    header = next((v for n, v in layout.rows if n == layout.header_row), [])
+    table = [[REPORT_TEXTS["row_column"], *_texts(header, width), REPORT_TEXTS["fix_column"]]]
+    whole = [_advice(p, "", campaign) for p in problems if p.row <= 0 or not layout.rows]
+    if whole:
+        table.append([REPORT_TEXTS["whole_file"], *[""] * width, "；".join(dict.fromkeys(whole))])
+    typed = dict(layout.rows)
+    for number in sorted(by_row):
+        values = typed.get(number, [])
+        if layout.is_footer(number, values):
+            values = [REPORT_TEXTS["footer_hidden"]]
+        table.append([str(number), *_texts(values, width), "；".join(dict.fromkeys(by_row[number]))])
+    return table
+
+
+def _texts(values: list, width: int) -> list[str]:
+    """Cells as text, as typed: text masked, dates as dates, numbers without a trailing .0."""
+    out = []
+    for value in list(values) + [None] * (width - len(values)):
+        shown = _value(value, None)
+        if shown is None:
+            out.append("")
+        elif isinstance(shown, dt.datetime):
+            out.append(shown.date().isoformat() if shown.time() == dt.time() else shown.isoformat(sep=" "))
+        elif isinstance(shown, float) and shown.is_integer():
+            out.append(str(int(shown)))
+        else:
+            out.append(str(shown))
+    return out
 
 
 def _summary(sheet, problems: list[Problem], campaign: Campaign | None) -> None:
@@ -183,7 +247,7 @@ def _summary(sheet, problems: list[Problem], campaign: Campaign | None) -> None:
         shown = "、".join(str(r) for r in rows[:SHOWN_ROWS]) + ("……" if len(rows) > SHOWN_ROWS else "")
         first = found[0]
         column = first.column if first.column in COLUMN_ZH else ""
-        values = [CODE[rule].title_zh, len(found), shown or "（整个文件）", _advice(first, column, campaign), first.message_en]
+        values = [CODE[rule].title_zh, len(found), shown or REPORT_TEXTS["whole_file"], _advice(first, column, campaign), first.message_en]
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
