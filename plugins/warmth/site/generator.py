@@ -38,6 +38,7 @@ from warmth.site.filters import FILTERS, english_name
 from warmth.site.i18n import PREFIX, Language, install, languages
 from warmth.site.pages import Page, all_pages, reporting
 from warmth.site.sanitize import clean_html
+from warmth.site.templatecache import TemplateCache
 
 log = logging.getLogger("warmth")
 
@@ -68,6 +69,10 @@ def add_filters(generator) -> None:
         )
     generator.env.filters.update(FILTERS)
     install(generator.env)
+    cache = setting(generator.settings, "WARMTH_CACHE")
+    if cache:  # compiled templates kept between builds (site/templatecache.py)
+        root = Path(generator.settings.get("WARMTH_ROOT") or os.getcwd())
+        generator.env.bytecode_cache = TemplateCache((root / cache).resolve() / "templates")
 
 
 def sanitize_content(content) -> None:
