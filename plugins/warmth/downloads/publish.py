@@ -7,12 +7,16 @@ rounds are published exactly as archived. Every CSV and .xlsx cell is then
 read back (downloads/plain.py: nothing a spreadsheet would run as a formula).
 SHA256SUMS is written after every file it lists; all.zip, which holds them all
 and SHA256SUMS too, comes last, with its own checksum (downloads/archive.py).
+Compressing it is seconds of DEFLATE, which releases the GIL: it runs in a
+thread while the pages are written (`Published.archive` waits for it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from warmth.core.files import atomic_write
@@ -37,8 +41,28 @@ from warmth.figures.dataset import Dataset
 from warmth.ledger.heads import heads_text
 
 
-def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]:
-    """Write everything under ``out``/data/; return the downloads: SHA256SUMS, all.zip and all.zip.sha256 last.
+@dataclass
+class Published:
+    """What `publish` wrote: every download but all.zip and all.zip.sha256, which a thread is still writing."""
+
+    downloads: list[Download]  # sorted by path, SHA256SUMS last
+    _archive: Future
+    _pool: ThreadPoolExecutor
+
+    def archive(self) -> list[Download]:
+        """Wait for all.zip; return its two downloads (an error writing it is raised here)."""
+        try:
+            return [Download(d.path, d.bytes, d.sha256, TITLES[d.path]) for d in self._archive.result()]
+        finally:
+            self._pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """Wait for the thread whatever happened (the staging folder may be removed next); its error is the caller's to ask for."""
+        self._pool.shutdown(wait=True)
+
+
+def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> Published:
+    """Write everything under ``out``/data/; the downloads: SHA256SUMS last, then all.zip and all.zip.sha256 (being written).
 
     Sealed rounds (``ds.sealed``: path under /data/ → (archived file, bytes,
     sha256)) are published exactly as sealed, whatever the current data would
@@ -93,5 +117,5 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> list[Download]
     atomic_write(data_out / SUMS_FILE, sums)
     downloads = sorted(downloads, key=lambda d: d.path)
     downloads.append(Download(SUMS_FILE, len(sums), hashlib.sha256(sums).hexdigest(), "校验和清单 / checksums"))
-    beside = publish_archive(data_out, sums, cache_dir)
-    return downloads + [Download(d.path, d.bytes, d.sha256, TITLES[d.path]) for d in beside]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="all.zip")
+    return Published(downloads, pool.submit(publish_archive, data_out, sums, cache_dir), pool)

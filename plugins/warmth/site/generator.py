@@ -41,6 +41,7 @@ from warmth.site.sanitize import clean_html
 from warmth.site.templatecache import TemplateCache
 
 log = logging.getLogger("warmth")
+DOWNLOADS_TEMPLATE = "warmth_downloads"  # the one page that shows all.zip's size and SHA-256
 
 
 @dataclass(frozen=True)
@@ -145,39 +146,57 @@ class WarmthGenerator(Generator):
             # Charts are drawn in a worker process while this one writes the
             # downloads; a rebuild with unchanged figures reads them from the cache.
             drawing = ChartJob([(c.kind, c.payload) for c in charts], self.cache_dir / "charts" if self.cache_dir else None)
+        published = None
         try:
-            with self.steps.step("publish", "写出下载文件"):
-                downloads = publish(out, ds, cache_dir=self.cache_dir)
+            try:
+                with self.steps.step("publish", "写出下载文件"):
+                    published = publish(out, ds, cache_dir=self.cache_dir)
+                with self.steps.step("charts"):
+                    svgs = drawing.result()
+            finally:
+                drawing.close()
             with self.steps.step("charts"):
-                svgs = drawing.result()
+                charts_dir = out / "charts"
+                charts_dir.mkdir(parents=True, exist_ok=True)
+                for chart, svg in zip(charts, svgs):
+                    (charts_dir / f"{chart.name}.svg").write_bytes(svg)
+                    chart.width, chart.height = svg_size(svg)
+            # all.zip is being written meanwhile; only the downloads page shows its size and SHA-256
+            later = [page for page in pages if page.template == DOWNLOADS_TEMPLATE]
+            first = [page for page in pages if page.template != DOWNLOADS_TEMPLATE]
+            downloads = published.downloads
+            with self.steps.step("render", "生成网页"):
+                written = self.steps.progress("pages", "网页", total=len(pages) * len(languages(self.theme)))
+                self._write_pages(writer, first, downloads, written, content=True)
+                self._write_basics(writer, pages, round_dates(ds))
+            with self.steps.step("publish"):
+                downloads = downloads + published.archive()
+            with self.steps.step("render"):
+                self._write_pages(writer, later, downloads, written)
         finally:
-            drawing.close()
-        with self.steps.step("charts"):
-            charts_dir = out / "charts"
-            charts_dir.mkdir(parents=True, exist_ok=True)
-            for chart, svg in zip(charts, svgs):
-                (charts_dir / f"{chart.name}.svg").write_bytes(svg)
-                chart.width, chart.height = svg_size(svg)
-        with self.steps.step("render", "生成网页"):
-            by_path = {d.path: d for d in downloads}
-            written = self.steps.progress("pages", "网页", total=len(pages) * len(languages(self.theme)))
-            for lang in languages(self.theme):
-                for page in pages:
-                    self._write_page(writer, page, lang, downloads=downloads, downloads_by_path=by_path)
-                    written()
-                self._write_content_pages(writer, lang)
-            self._write_basics(writer, pages, round_dates(ds))
-            missing = ds.campaign.english.missing
-            if missing:
-                log.warning(
-                    "英文页面将显示中文名称（campaign.toml 未写 name_en）/ English pages show the Chinese name of: %s",
-                    "、".join(missing),
-                )
+            if published is not None:
+                published.close()  # never leave a thread writing into a folder about to be removed
+        missing = ds.campaign.english.missing
+        if missing:
+            log.warning(
+                "英文页面将显示中文名称（campaign.toml 未写 name_en）/ English pages show the Chinese name of: %s",
+                "、".join(missing),
+            )
         self.report = BuildReport(
             records=len(ds.records), pages=len(pages), downloads=tuple(downloads), timings=dict(self.steps.timings),
             allowed_emails=ds.campaign.own_emails,
             allowed_phones=ds.campaign.own_phones,
         )
+
+    def _write_pages(self, writer, pages: list[Page], downloads: list[Download], written, *, content: bool = False) -> None:
+        """``pages`` in every language, each language followed by the staff's content pages when ``content``."""
+        by_path = {d.path: d for d in downloads}
+        for lang in languages(self.theme):
+            for page in pages:
+                self._write_page(writer, page, lang, downloads=downloads, downloads_by_path=by_path)
+                written()
+            if content:
+                self._write_content_pages(writer, lang)
 
     def _write_basics(self, writer, pages: list[Page], dates: dict[str, str]) -> None:
         """404.html, feed.xml, sitemap.xml, robots.txt and favicon.ico at the site's root.
