@@ -319,3 +319,26 @@ def test_findings_grouped_by_severity_with_counts_and_filter_tags(default_site):
     assert {d.replace("|", "、") for *_, d in tags} <= districts | {""}
     # the filter is there for JavaScript, and the page works without it (hidden until the script shows it)
     assert '<form class="findings-filter js-only" hidden' in body and "#severity-high" in body
+
+
+def test_browse_codes_number_values_as_pandas_factorize_does():
+    """downloads/browse.py finds each column's distinct values once, then numbers one destination's values in
+    the order they first appear: the same codes and values as pandas.factorize(sort=False) of that slice."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from warmth.downloads.browse import _codes, _first_seen
+
+    rng = np.random.default_rng(2012)
+    words = np.array(["大米", "棉被", "", "煤", "食用油"], dtype=object)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        values = list(words[rng.integers(0, len(words), n)])
+        for i in rng.integers(0, n, int(rng.integers(0, 3))):
+            values[i] = None  # a missing value: -1, and not among the values
+        column = pa.chunked_array([pa.array(values, pa.large_string())])
+        idx = np.sort(rng.choice(n, int(rng.integers(1, n + 1)), replace=False))
+        codes, found = _first_seen(*_codes(column), idx)
+        expected_codes, expected = pd.factorize(pd.Series([values[i] for i in idx], dtype=object), sort=False)
+        assert codes.tolist() == expected_codes.tolist() and found == list(expected)

@@ -28,7 +28,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -213,6 +212,7 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
     rounds = ds.records["round"].cat.codes.to_numpy(np.int64)
     dests = ds.records["district"].cat.codes.to_numpy(np.int64)
     coded = [c for c in CODED if c not in withheld]
+    encoded = {name: _codes(public.column(name)) for name in coded}  # each column's distinct values found once
     files = {}
     for d, dest in enumerate(ds.records["district"].cat.categories):
         idx = np.flatnonzero(dests == d)
@@ -222,8 +222,8 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
         take = pa.array(idx)
         values, cells = {}, [pc.binary_join_element_wise(_s('"'), pc.cast(public.column("record_id").take(take), STR), _s('"'), _s(""))]
         for name in coded:
-            codes, uniques = pd.factorize(public.column(name).take(take).to_pandas(), sort=False)
-            values[name] = [str(u) for u in uniques]
+            codes, uniques = _first_seen(*encoded[name], idx)
+            values[name] = uniques
             cells.append(pc.cast(pa.array(codes), STR))
         cells.append(pc.cast(pa.array(fen[idx]), STR))
         cells[0] = pc.binary_join_element_wise(_s("["), cells[0], _s(""))
@@ -235,6 +235,27 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
         slug = ds.campaign.slug_of("destinations", str(dest))
         files[f"{BROWSE_DIR}/districts/{slug}.json"] = text.encode("utf-8") + body + b"\n]}\n"
     return files
+
+
+def _codes(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """A text column as (a code per record, -1 for a missing value; the distinct values by code)."""
+    encoded = pc.dictionary_encode(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    codes = pc.fill_null(pc.cast(encoded.indices, pa.int64()), -1).to_numpy()
+    return codes, [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def _first_seen(codes: np.ndarray, labels: list[str], idx: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """As pandas.factorize(sort=False) of the records ``idx``: their values numbered from 0 in the order they
+    first appear (-1 for a missing one), and those values in that order; from codes found once for all records."""
+    picked = codes[idx]
+    valid = picked >= 0
+    present, first, inverse = np.unique(picked[valid], return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    out = np.full(len(picked), -1, dtype=np.int64)
+    out[valid] = rank[inverse.reshape(-1)]
+    return out, [labels[present[i]] for i in order]
 
 
 def _sums(files: dict[str, bytes], folder: str) -> bytes:
