@@ -50,9 +50,10 @@ def personal_data_in_pages(
         text = html.unescape(re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8", errors="replace")))
         # recipient refs and SHA-256 checksums are hex strings, not personal data
         text = _HEX.sub(" ", text)
+        page = path.relative_to(site).as_posix()
         for line in text.splitlines():
             if line.strip():
                 lines.append(line.strip())
-                pages.append(path.relative_to(site).as_posix())
+                pages.append(page)
     found = scan_series(pd.Series(lines, dtype="str"), allowed_emails=allowed_emails, allowed_phones=allowed_phones)
     return [(pages[i], masked) for i, masked in zip(found["index"], found["masked"])]
