@@ -65,6 +65,18 @@ def unzip(site: Path, target: Path) -> Path:
 # --- the bundle ----------------------------------------------------------------------------
 
 
+def test_the_kit_is_bundled_once_and_checked_before_reuse(tmp_path):
+    fresh = auditor_kit()  # no cache: bundled from the source
+    assert auditor_kit(tmp_path) == fresh
+    (entry,) = tmp_path.iterdir()
+    assert not entry.stat().st_mode & 0o222  # read-only
+    kept = entry.read_bytes()
+    assert auditor_kit(tmp_path) == fresh and entry.read_bytes() == kept  # reused as it is
+    entry.chmod(0o644)
+    entry.write_bytes(kept.replace(b"def main(", b"def mian(", 1))  # edited: fails its SHA-256, bundled again
+    assert auditor_kit(tmp_path) == fresh and entry.read_bytes() == kept
+
+
 def test_the_published_kit_is_the_audit_package_bundled(default_site):
     kit = (default_site / "data" / "verify.py").read_bytes()
     assert kit == auditor_kit() == auditor_kit()  # deterministic: the same code gives the same bytes

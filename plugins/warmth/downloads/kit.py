@@ -21,7 +21,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import sys
 from pathlib import Path
+
+from warmth.core.entries import read_entry, write_entry
 
 MIN_PYTHON = (3, 9)
 # Library names Python 3.9 lacks: attributes and imported names (itertools.pairwise, hashlib.file_digest …),
@@ -41,9 +44,24 @@ class KitError(Exception):
     """The package cannot be bundled into one file that behaves like it; the message says why."""
 
 
-def auditor_kit() -> bytes:
-    """/data/verify.py: the audit/ package as one file, run as ``python3 verify.py <folder>``."""
-    return bundle(AUDIT, "warmth.audit", ENTRY, title=KIT_TITLE, where="plugins/warmth/audit")
+def auditor_kit(cache: Path | None = None) -> bytes:
+    """/data/verify.py: the audit/ package as one file, run as ``python3 verify.py <folder>``.
+
+    Bundling parses every module (~0.5 s), so with a ``cache`` folder the result is kept there, named by the
+    SHA-256 of this module's and the audit package's source and Python's version, checked before reuse
+    (core/entries.py).
+    """
+    if cache is None:
+        return bundle(AUDIT, "warmth.audit", ENTRY, title=KIT_TITLE, where="plugins/warmth/audit")
+    key = hashlib.sha256(f"{sys.version_info[:2]}".encode())
+    for path in [Path(__file__), *sorted(AUDIT.glob("*.py"))]:
+        key.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    entry = Path(cache) / f"{key.hexdigest()}.py"
+    kit = read_entry(entry)
+    if kit is None:
+        kit = bundle(AUDIT, "warmth.audit", ENTRY, title=KIT_TITLE, where="plugins/warmth/audit")
+        write_entry(entry, kit)
+    return kit
 
 
 KIT_TITLE = """\

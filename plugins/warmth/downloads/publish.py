@@ -103,7 +103,7 @@ def publish(out: Path, ds: Dataset, *, cache_dir: Path | None) -> Published:
     if ds.public_key is not None:
         small[PUBLIC_KEY_FILE] = ds.public_key
     small[CAMPAIGN_JSON_FILE] = campaign_json(campaign, report_dates_recorded=ds.submissions is not None)
-    small[KIT_FILE] = auditor_kit()
+    small[KIT_FILE] = auditor_kit(Path(cache_dir) / "kit" if cache_dir else None)
     for rel, payload in small.items():
         atomic_write(data_out / rel, payload)
         downloads.append(Download(rel, len(payload), hashlib.sha256(payload).hexdigest()))

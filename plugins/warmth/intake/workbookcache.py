@@ -12,7 +12,7 @@ holding the SHA-256 of the rest, then the rows as JSON. It is checked by that
 digest before it is used; an entry that fails the check (or cannot be read)
 is ignored and written again. Entries appear whole (written beside, then
 renamed into place). Storing is best effort: a full disk or a read-only folder
-slows the next read, never fails this one.
+slows the next read, never fails this one (core/entries.py).
 
 The folder is ``WARMTH_WORKBOOK_CACHE`` from the environment, by default
 ``.cache/warmth/workbooks`` in the project folder (beside the build's other
@@ -22,18 +22,17 @@ xlsx reader, below any cache of checked records kept per input file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from functools import cache
 from pathlib import Path
+
+from warmth.core.entries import read_entry, write_entry
 
 ENVIRONMENT = "WARMTH_WORKBOOK_CACHE"
 DEFAULT = ".cache/warmth/workbooks"
 READER = ("sources.py", "forms.py", "workbook.py", "sheet.py", "package.py", "workbookcache.py")
-READ_ONLY = 0o444
 
 
 PROJECT = Path(__file__).resolve().parents[3]  # plugins/warmth/intake/ → the project folder
@@ -69,14 +68,8 @@ def _path(name: str) -> Path | None:
 def load(name: str):
     """The entry's rows, or None (no cache, no entry, or an entry that fails its digest)."""
     path = _path(name)
-    if path is None:
-        return None
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    head, _, body = data.partition(b"\n")
-    if head.decode("ascii", "replace") != hashlib.sha256(body).hexdigest():
+    body = read_entry(path) if path is not None else None
+    if body is None:
         return None
     try:
         return json.loads(body)
@@ -87,19 +80,5 @@ def load(name: str):
 def store(name: str, value) -> None:
     """Write the entry (read-only), best effort."""
     path = _path(name)
-    if path is None:
-        return
-    body = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".entry-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
-        os.chmod(temp, READ_ONLY)
-        if path.exists():  # an entry that failed its check: replace it
-            with contextlib.suppress(OSError):
-                path.chmod(0o644)
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(temp)
+    if path is not None:
+        write_entry(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

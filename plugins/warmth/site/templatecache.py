@@ -11,11 +11,8 @@ build's other caches do (downloads/cache.py, intake/rowcache.py):
   keys by name alone);
 - Jinja stores the SHA-1 of the template's source inside the entry and
   recompiles when the source changed;
-- an entry starts with the SHA-256 of the rest and is used only when that still
-  matches (an edited or truncated entry is ignored and written again), is
-  read-only, and appears whole (written beside, then renamed into place);
-- storing is best effort: a cache that cannot be written slows the next build,
-  never fails this one.
+- an entry is checked by its SHA-256 before use, read-only, and appears whole;
+  storing is best effort (core/entries.py).
 
 The folder is ``<WARMTH_CACHE>/templates``; ``make clean`` removes it.
 """
@@ -25,15 +22,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket, BytecodeCache
 
-READ_ONLY = 0o444
+from warmth.core.entries import read_entry, write_entry
 
 
 class TemplateCache(BytecodeCache):
@@ -55,33 +50,14 @@ class TemplateCache(BytecodeCache):
         return self.folder / f"{bucket.key}.jinja"
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        try:
-            data = self._path(bucket).read_bytes()
-        except OSError:
-            return
-        head, _, body = data.partition(b"\n")
-        if head.decode("ascii", "replace") == hashlib.sha256(body).hexdigest():
+        body = read_entry(self._path(bucket))
+        if body is not None:
             bucket.load_bytecode(io.BytesIO(body))  # Jinja checks its magic and the source's checksum
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         buffer = io.BytesIO()
         bucket.write_bytecode(buffer)
-        body = buffer.getvalue()
-        temp = None
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=".template-", dir=self.folder)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(hashlib.sha256(body).hexdigest().encode("ascii") + b"\n" + body)
-            os.chmod(temp, READ_ONLY)
-            os.replace(temp, self._path(bucket))
-            temp = None
-        except OSError:
-            pass
-        finally:
-            if temp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
+        write_entry(self._path(bucket), buffer.getvalue())
 
     def clear(self) -> None:
         for path in self.folder.glob("*.jinja"):
