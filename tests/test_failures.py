@@ -197,3 +197,16 @@ def test_personal_data_in_a_narrative_fails_the_build(tmp_path, root, small_data
         build_with(root, small_data, out, WARMTH_ROUND_NOTES=str(notes))
     assert "rounds/2012-01/index.html" in str(err.value) and ident not in str(err.value)
     assert not out.exists()
+
+
+def test_a_failed_search_index_fails_the_build(tmp_path, root, small_data, monkeypatch):
+    """Pagefind runs while the pages are checked; if it fails, nothing is published and no staging folder is left."""
+    fails = tmp_path / "pagefind"
+    fails.write_text("#!/bin/sh\necho 'index broken' >&2\nexit 3\n", encoding="utf-8")
+    fails.chmod(0o755)
+    monkeypatch.setattr("warmth.site.search_index.pagefind_binary", lambda: fails)
+    out = tmp_path / "site"
+    with pytest.raises(BuildError, match="Pagefind failed") as err:
+        build_with(root, small_data, out)
+    assert "index broken" in str(err.value)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["data", "pagefind"]  # no staging folder left

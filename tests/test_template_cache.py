@@ -9,9 +9,10 @@ import stat
 from jinja2 import DictLoader, Environment
 from test_rebuild import project_copy, tree
 
-from conftest import make_data
 from warmth.site.build import build_site
 from warmth.site.templatecache import TemplateCache
+
+from conftest import make_data
 
 
 def env_with(cache: TemplateCache, source: str, **options) -> Environment:
@@ -62,7 +63,7 @@ def test_a_cached_build_with_an_edited_template_shows_the_edit(tmp_path, root):
     base = project / "theme/templates/base.html"
     base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<p>模板已修改</p></footer>", 1), encoding="utf-8")
     edited = build_site(project, data=data, output=tmp_path / "three", cache=cache)
-    cold = build_site(project, data=data, output=tmp_path / "cold", cache=None)
+    build_site(project, data=data, output=tmp_path / "cold", cache=None)
     assert not again.unchanged and not edited.unchanged
     assert "模板已修改" in (tmp_path / "three" / "index.html").read_text(encoding="utf-8")
     assert tree(tmp_path / "three") == tree(tmp_path / "cold")

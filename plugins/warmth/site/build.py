@@ -172,8 +172,7 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
     from pelican.settings import read_settings
 
     from warmth.site.generator import WarmthGenerator
-    from warmth.site.scan import personal_data_in_pages, third_party_requests
-    from warmth.site.search_index import index_site
+    from warmth.site.search_index import SearchIndex
 
     override = {
         "OUTPUT_PATH": str(staging),
@@ -225,21 +224,13 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
                 f"插件 {PLUGIN_NAME} 没有生成数据文件，网站未生成。/ Plugin {PLUGIN_NAME} wrote no data files."
             )
         report = built[0].report
-        leaked = personal_data_in_pages(staging, report.allowed_emails, report.allowed_phones)
-        if leaked:
-            raise BuildError(
-                "页面中发现疑似个人信息（例如写进批次说明或关于页面的号码），网站未生成：\n"
-                "Pages would show what looks like personal data (e.g. typed into a narrative or the about page):\n"
-                + "\n".join(f"  - {page}: {masked}" for page, masked in leaked)
-            )
-        external = third_party_requests(staging)
-        if external:
-            raise BuildError(
-                "页面会从第三方网站加载内容（在国内网络可能无法访问，也会泄露访问者信息），网站未生成：\n"
-                "Pages would load resources from third parties; the site was not built:\n"
-                + "\n".join(f"  - {page}: {url}" for page, url in external)
-            )
-        index_site(staging)  # the search index of the staged pages: part of the output (site/search_index.py)
+        search = SearchIndex(staging)  # the search index of the staged pages, written while they are checked
+        try:
+            _last_checks(staging, report)
+        except BaseException:
+            search.stop()
+            raise
+        search.finish()  # part of the output (site/search_index.py)
         atomic_write(staging / BUILD_MARKER, marker_bytes())  # last: only a checked, complete site is marked
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -249,3 +240,23 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
         root_logger.removeHandler(collector)
         signals.all_generators_finalized.disconnect(catch)
     return report, [p if p.is_absolute() else root / p for p in named]
+
+
+def _last_checks(staging: Path, report) -> None:
+    """No personal data in any page's text, and nothing fetched from another host (site/scan.py)."""
+    from warmth.site.scan import personal_data_in_pages, third_party_requests
+
+    leaked = personal_data_in_pages(staging, report.allowed_emails, report.allowed_phones)
+    if leaked:
+        raise BuildError(
+            "页面中发现疑似个人信息（例如写进批次说明或关于页面的号码），网站未生成：\n"
+            "Pages would show what looks like personal data (e.g. typed into a narrative or the about page):\n"
+            + "\n".join(f"  - {page}: {masked}" for page, masked in leaked)
+        )
+    external = third_party_requests(staging)
+    if external:
+        raise BuildError(
+            "页面会从第三方网站加载内容（在国内网络可能无法访问，也会泄露访问者信息），网站未生成：\n"
+            "Pages would load resources from third parties; the site was not built:\n"
+            + "\n".join(f"  - {page}: {url}" for page, url in external)
+        )

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from warmth.pii.detect import scan_series
+from warmth.site.search_index import BUNDLE
 
 # src/href of elements the browser fetches by itself (a plain <a href> is fine)
 _FETCHED = re.compile(
@@ -21,12 +22,16 @@ _CSS_URL = re.compile(r"(?:url\(\s*[\"']?|@import\s+[\"'])([^\"')\s]+)", re.I)
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 
 
+def _files(site: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The site's files with one of ``suffixes``, in a fixed order, but for the search bundle, which Pagefind
+    writes while these checks run (site/search_index.py)."""
+    return sorted(p for p in site.rglob("*") if p.suffix in suffixes and p.relative_to(site).parts[0] != BUNDLE)
+
+
 def third_party_requests(site: Path) -> list[tuple[str, str]]:
     """(page, URL) for every resource a built page would fetch from another host."""
     found = []
-    for path in sorted(site.rglob("*")):
-        if path.suffix not in (".html", ".css", ".svg"):
-            continue
+    for path in _files(site, (".html", ".css", ".svg")):
         text = path.read_text(encoding="utf-8", errors="replace")
         for url in _FETCHED.findall(text) + _CSS_URL.findall(text):
             if _EXTERNAL.match(url.strip()):
@@ -46,7 +51,7 @@ def personal_data_in_pages(
     (round narratives, the about page); the records are checked cell by cell.
     """
     lines, pages = [], []
-    for path in sorted(site.rglob("*.html")):
+    for path in _files(site, (".html",)):
         text = html.unescape(re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8", errors="replace")))
         # recipient refs and SHA-256 checksums are hex strings, not personal data
         text = _HEX.sub(" ", text)

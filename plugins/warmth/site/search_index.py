@@ -38,17 +38,42 @@ def pagefind_binary() -> Path:
     return Path(get_executable())
 
 
+class SearchIndex:
+    """Pagefind indexing ``site`` in the background: `start` it once the pages are written, `finish` to wait.
+
+    Pagefind writes only under ``site``/pagefind/, so the last checks of the pages
+    (site/scan.py, which skip that folder) run meanwhile; `stop` ends it when the
+    build fails (its folder is about to be removed).
+    """
+
+    def __init__(self, site: Path) -> None:
+        self.site = site
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
+        command = [
+            str(pagefind_binary()), "--site", ".", "--output-subdir", BUNDLE,
+            "--root-selector", "main", "--force-language", "zh-cn", "--silent",
+        ]
+        self.process = subprocess.Popen(command, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def finish(self) -> None:
+        """Wait for the index; remove Pagefind's unused interfaces; `BuildError` if it failed."""
+        try:
+            _, stderr = self.process.communicate(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise BuildError("搜索索引生成超时，网站未生成。/ Pagefind timed out; the site was not built.") from None
+        if self.process.returncode != 0:
+            detail = (stderr or b"").decode("utf-8", "replace")[-2000:]
+            raise BuildError(f"搜索索引生成失败，网站未生成。/ Pagefind failed; the site was not built.\n{detail}")
+        for name in UNUSED:
+            (self.site / BUNDLE / name).unlink(missing_ok=True)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
+
+
 def index_site(site: Path) -> None:
-    """Write Pagefind's index of every page under ``site`` into ``site``/pagefind/."""
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PAGEFIND")}
-    command = [
-        str(pagefind_binary()), "--site", ".", "--output-subdir", BUNDLE,
-        "--root-selector", "main", "--force-language", "zh-cn", "--silent",
-    ]
-    try:
-        subprocess.run(command, cwd=site, env=env, check=True, capture_output=True, timeout=600)
-    except subprocess.CalledProcessError as err:
-        detail = (err.stderr or b"").decode("utf-8", "replace")[-2000:]
-        raise BuildError(f"搜索索引生成失败，网站未生成。/ Pagefind failed; the site was not built.\n{detail}") from err
-    for name in UNUSED:
-        (site / BUNDLE / name).unlink(missing_ok=True)
+    """Write Pagefind's index of every page under ``site`` into ``site``/pagefind/ (and wait for it)."""
+    SearchIndex(site).finish()
