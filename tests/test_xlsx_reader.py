@@ -1,0 +1,150 @@
+"""The .xlsx reader's two ways through a part give the same records and the same refusal.
+
+`Package.records` reads a part with the C tree builder (`package._batches`) and
+hands anything unusual to the event-by-event reading (`Package._events`), which
+starts again and skips what was given. Both are compared here on workbooks made
+to be awkward: deep nesting, crowded records, damaged XML at every place, with
+the tree looked at after every few bytes as well as after every 8 KiB.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pytest
+from test_hostile_files import HEADER, MAIN, book, cells_xml, one_sheet
+
+from warmth.intake import package
+from warmth.intake.package import Package, Refused
+from warmth.intake.sources import read_xlsx
+from warmth.intake.workbook import Workbook
+
+SHEET = "xl/worksheets/sheet1.xml"
+WANTED = ("row", "col", "sheetFormatPr", "mergeCell")
+ROWS = cells_xml([HEADER] + [[f"SW-{i}", i * 3 + 0.5, "慰问" * (i % 5)] for i in range(1, 120)])
+
+
+def outcome(records) -> tuple[list, tuple | None]:
+    """What the caller sees: each record as text (without its tail, which no reader uses), then the refusal."""
+    seen = []
+    try:
+        for name, el, parent in records:
+            tail, el.tail = el.tail, None
+            seen.append((name, ET.tostring(el), parent))
+            el.tail = tail
+    except Refused as exc:
+        return seen, (exc.rule, exc.variant, exc.values)
+    return seen, None
+
+
+def both(text: str) -> tuple[tuple, tuple]:
+    """(records, event by event) of a sheet part holding ``text``."""
+    pkg = Package(_with_sheet(book(("记录", "visible", "")), text))
+    fast = outcome(pkg.records(SHEET, WANTED))
+    try:
+        root = pkg._check_prolog(SHEET)
+    except Refused as exc:  # damage before the root element: neither way starts
+        return fast, ([], (exc.rule, exc.variant, exc.values))
+    full = {root[: root.find("}") + 1] + w: w for w in WANTED}
+    return fast, outcome(pkg._events(SHEET, full))
+
+
+def _with_sheet(raw: bytes, text: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, text.encode() if info.filename == SHEET else src.read(info.filename))
+    return out.getvalue()
+
+
+def sheet(body: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{MAIN}">{body}</worksheet>'
+
+
+def deep(n: int) -> str:
+    return "<x>" * n + "</x>" * n
+
+
+CASES = {
+    "plain": sheet(f"<sheetFormatPr/><cols><col min='1' max='2'/></cols><sheetData>{ROWS}</sheetData>"
+                   "<mergeCells><mergeCell ref='A1:B1'/></mergeCells>"),
+    "deep 64 before": sheet(deep(63) + f"<sheetData>{ROWS}</sheetData>"),
+    "deep 65 before": sheet(deep(64) + f"<sheetData>{ROWS}</sheetData>"),
+    "deep among rows": sheet(f"<sheetData>{ROWS[:3000]}{deep(70)}{ROWS[ROWS.index('<row', 3000):]}</sheetData>"),
+    "deep after": sheet(f"<sheetData>{ROWS}</sheetData>{deep(100)}"),
+    "deep inside a record": sheet(f"<sheetData>{ROWS}<row r='500'>{deep(300)}</row></sheetData>"),
+    "crowded record": sheet(f"<sheetData>{ROWS}<row r='500'>{'<x/>' * 3_000}</row></sheetData>"),
+    "crowded, then damage": sheet(f"<sheetData>{ROWS}<row r='500'>{'<x><y/></x>' * 1_500}</row><<"),
+    "record in a record": sheet(f"<sheetData><row r='1'><row r='2'/><c r='A1'><v>1</v></c></row>{ROWS}</sheetData>"),
+    "rows out of sheetData": sheet(f"{ROWS[:2000]}<sheetData>{ROWS}</sheetData>"),
+    "truncated": sheet(f"<sheetData>{ROWS}</sheetData>")[:-40],
+    "junk after the root": sheet(f"<sheetData>{ROWS}</sheetData>") + "<x/>",
+    "noise": sheet("<sheetData>" + ROWS.replace("</row>", "</row> <!-- c --> <?pi x?> text ") + "</sheetData>"),
+    "prefixed": sheet(f"<m:sheetData xmlns:m='{MAIN}'>" + ROWS.replace("<row", "<m:row").replace("</row>", "</m:row>")
+                      + "</m:sheetData>"),
+}
+
+
+@pytest.mark.parametrize("feed", [package.FEED, 7, 64])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_tree_and_the_events_give_the_same_records_and_refusal(monkeypatch, case, feed):
+    monkeypatch.setattr(package, "FEED", feed)
+    monkeypatch.setattr(package, "FAST_RECORD_ELEMENTS", 2_000)
+    fast, events = both(CASES[case])
+    assert fast == events
+    assert events[0] or events[1]
+
+
+def test_the_same_on_damaged_xml_everywhere(monkeypatch):
+    monkeypatch.setattr(package, "FEED", 100)
+    rng = random.Random(8)
+    text = CASES["plain"]
+    for _ in range(150):
+        damaged = list(text)
+        for _ in range(rng.choice((1, 2, 3))):
+            at = rng.randrange(len(damaged))
+            roll = rng.random()
+            if roll < 0.4:
+                damaged[at] = rng.choice('<>/"=0123456789 rvcx')
+            elif roll < 0.7:
+                del damaged[at : at + rng.randrange(1, 40)]
+            else:
+                damaged[at:at] = rng.choice(["<x>" * 70, "</row>", "<row>", '<row r="2">', "]]>", "&bogus;", "<x/>" * 2_100])
+        fast, events = both("".join(damaged))
+        assert fast == events
+
+
+def test_a_record_limit_lower_than_the_fast_one_is_kept(monkeypatch):
+    monkeypatch.setattr(package, "XLSX_MAX_RECORD_ELEMENTS", 30)
+    fast, events = both(sheet(f"<sheetData>{ROWS}<row r='500'>{'<x/>' * 31}</row></sheetData>"))
+    assert fast == events and events[1] == ("xlsx-too-large", "elements", {"max": "30"})
+
+
+def test_an_ordinary_workbook_is_read_without_the_event_by_event_reading(monkeypatch):
+    def never(*args):
+        raise AssertionError("read event by event")
+
+    monkeypatch.setattr(Package, "_events", never)
+    raw = book(("记录", "visible", f"<cols><col min='1' max='3' width='9'/></cols><sheetData>{ROWS}</sheetData>"),
+               strings=["一", "二"])
+    header, rows = read_xlsx(raw)
+    assert header == HEADER and len(rows) == 119 and rows[0] == (2, ["SW-1", "3.5", "慰问"])
+    book_ = Workbook(raw)
+    try:
+        assert book_.has_values(book_.sheets[0])
+    finally:
+        book_.close()
+
+
+def test_an_ordinary_sheet_is_read_a_few_rows_at_a_time():
+    """The tree never holds more than the rows of one chunk: each is given, then dropped."""
+    raw = one_sheet(cells_xml([HEADER] + [[f"SW-{i}", i, "慰问"] for i in range(1, 3_000)]))
+    pkg = Package(raw)
+    largest = 0
+    batches = package._batches(pkg._chunks(SHEET), {f"{{{MAIN}}}row": "row"})
+    for batch in batches:
+        largest = max(largest, len(batch))
+    assert 0 < largest < 200
