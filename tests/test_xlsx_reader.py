@@ -9,6 +9,7 @@ the tree looked at after every few bytes as well as after every 8 KiB.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import random
 import xml.etree.ElementTree as ET
@@ -19,6 +20,7 @@ from test_hostile_files import HEADER, MAIN, book, cells_xml, one_sheet
 
 from warmth.intake import package
 from warmth.intake.package import Package, Refused
+from warmth.intake.sheet import Found
 from warmth.intake.sources import read_xlsx
 from warmth.intake.workbook import Workbook
 
@@ -148,3 +150,35 @@ def test_an_ordinary_sheet_is_read_a_few_rows_at_a_time():
     for batch in batches:
         largest = max(largest, len(batch))
     assert 0 < largest < 200
+
+
+
+def test_cells_of_every_kind_keep_their_values():
+    """The cells `sheet._row` reads itself (one <v>: a shared string, a plain number) and those it leaves to `_value`."""
+    cells = (
+        '<c r="A1" t="s"><v>0</v></c><c r="B1"><f>1+1</f><v>2</v></c><c r="C1"><v>1</v><v>2</v></c>'
+        '<c r="D1" t="inlineStr"><is><r><t>a</t></r><rPh><t>x</t></rPh><r><rPr/><t>b</t></r></is></c>'
+        '<c r="E1" t="b"><v>1</v></c><c r="F1" t="e"><v>#N/A</v></c><c r="G1" t="str"><v>s</v></c>'
+        '<c r="H1" t="d"><v>2020-01-02T03:04:05</v></c><c r="I1" t="s"><v>-1</v></c><c r="J1" s="0"><v>1e3</v></c>'
+        '<c><v>7</v></c><c r="M1" t="s"><v> 1 </v></c><c r="N1" t="n"><v>1_0</v></c><c r="O1"><v></v></c>'
+        '<c r="P1" t="s"><v>1</v><v>0</v></c>'
+    )
+    book_ = Workbook(book(("记录", "visible", f'<sheetData><row r="1">{cells}</row></sheetData>'), strings=["一", "二"]))
+    found, rows = Found(), []
+    try:
+        with pytest.raises(Refused) as exc:
+            rows.extend(book_.rows(book_.sheets[0], found))
+    finally:
+        book_.close()
+    assert exc.value.rule == "formula-cell" and found.formulas == ["B1"]
+    when = dt.datetime(2020, 1, 2, 3, 4, 5)
+    assert rows == [(1, ["一", 2, 2, "ab", True, "#N/A", "s", when, "二", 1000.0, 7, None, "二", 10, None, "一"])]
+    for bad in ('<c r="B1" t="s"><v>9</v></c>', '<c r="B1" t="s"><v>x</v></c>', '<c r="B1" s="x"><v>1</v></c>',
+                '<c r="B1"><v>1.5.2</v></c>'):
+        book_ = Workbook(book(("记录", "visible", f'<sheetData><row r="1">{bad}</row></sheetData>'), strings=["一"]))
+        try:
+            with pytest.raises(Refused) as exc:
+                list(book_.rows(book_.sheets[0]))
+        finally:
+            book_.close()
+        assert (exc.value.rule, exc.value.values["detail_en"]) == ("unreadable", " (cell value)")
