@@ -10,6 +10,7 @@ the tree looked at after every few bytes as well as after every 8 KiB.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
 import random
 import xml.etree.ElementTree as ET
@@ -21,7 +22,7 @@ from test_hostile_files import HEADER, MAIN, book, cells_xml, one_sheet
 from warmth.intake import package
 from warmth.intake.package import Package, Refused
 from warmth.intake.sheet import Found
-from warmth.intake.sources import read_xlsx
+from warmth.intake.sources import SourceError, read_xlsx
 from warmth.intake.workbook import Workbook
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -182,3 +183,27 @@ def test_cells_of_every_kind_keep_their_values():
         finally:
             book_.close()
         assert (exc.value.rule, exc.value.values["detail_en"]) == ("unreadable", " (cell value)")
+
+
+def test_the_cycle_collector_is_paused_only_while_a_workbook_is_read(monkeypatch):
+    monkeypatch.setenv("WARMTH_WORKBOOK_CACHE", "")
+    states = []
+    real = Workbook.__init__
+
+    def spy(self, raw):
+        states.append(gc.isenabled())
+        real(self, raw)
+
+    monkeypatch.setattr(Workbook, "__init__", spy)
+    raw = one_sheet(cells_xml([HEADER, ["SW-1", 1, "慰问"]]))
+    assert gc.isenabled()
+    assert read_xlsx(raw)[1] == [(2, ["SW-1", "1", "慰问"])]
+    with pytest.raises(SourceError):
+        read_xlsx(one_sheet(cells_xml([HEADER]) + '<row r="2"><c r="A2"><f>1</f><v>1</v></c></row>'))
+    assert gc.isenabled() and states == [False, False]
+    gc.disable()
+    try:
+        read_xlsx(raw)
+        assert not gc.isenabled()  # a caller's own pause is kept
+    finally:
+        gc.enable()
