@@ -161,14 +161,20 @@ def _merged(ref: str, found: Found) -> None:
 
 
 def _row(row, number: int, r: str | None, tags: tuple[str, ...], cells: Cells, found: Found, hidden: _Columns | None) -> list:
-    """The values of one <row> (empty when it holds none); notes its formulas, long cells, hidden columns."""
+    """The values of one <row> (empty when it holds none); notes its formulas, long cells, hidden columns.
+
+    Runs once per cell of the sheet: a cell of one <v> holding a shared string
+    or a plain number is read here, anything else by `_value`, with the same result.
+    """
     C, V, F, IS = tags
+    strings, dates = cells.strings, cells.dates
     values: list = []
     column = 0
     for cell in row:
         if cell.tag != C:
             continue
-        ref = cell.get("r")
+        get = cell.get
+        ref = get("r")
         if ref:
             letters = ref.rstrip("0123456789")
             at = _column(letters)
@@ -179,26 +185,46 @@ def _row(row, number: int, r: str | None, tags: tuple[str, ...], cells: Cells, f
         if at <= column:
             raise unreadable("cell order")
         column = at
-        raw = formula = inline = None
-        for part in cell:
-            tag = part.tag
-            if tag == V:
-                raw = part.text
-            elif tag == F:
-                formula = part
-            elif tag == IS:
-                inline = part
-        if formula is not None:
-            found.formula_count += 1
-            if len(found.formulas) < SHOWN:
-                found.formulas.append(f"{get_column_letter(at)}{number}")
-        value = _value(cell.get("t", "n"), raw, inline, cell.get("s"), cells)
+        formula = inline = None
+        if len(cell) == 1 and cell[0].tag == V:
+            raw = cell[0].text
+        else:
+            raw = None
+            for part in cell:
+                tag = part.tag
+                if tag == V:
+                    raw = part.text
+                elif tag == F:
+                    formula = part
+                elif tag == IS:
+                    inline = part
+            if formula is not None:
+                found.formula_count += 1
+                if len(found.formulas) < SHOWN:
+                    found.formulas.append(f"{get_column_letter(at)}{number}")
+        kind = get("t", "n")
+        if not raw or len(raw) > XLSX_MAX_CELL_CHARS or (kind != "s" and kind != "n"):
+            value = _value(kind, raw, inline, get("s"), cells)
+        elif kind == "s":
+            try:
+                value = strings[int(raw)]
+            except (ValueError, IndexError, TypeError, OverflowError):
+                raise unreadable("cell value") from None
+        else:
+            style = get("s")
+            try:
+                value = float(raw) if ("." in raw or "e" in raw or "E" in raw) else int(raw)
+                index = int(style) if style else 0
+            except (ValueError, TypeError, OverflowError):
+                raise unreadable("cell value") from None
+            if index in dates:
+                value = _value(kind, raw, inline, style, cells)
+        if value is None:
+            continue
         if isinstance(value, TooLong):
             found.long_count += 1
             if len(found.long) < SHOWN:
                 found.long.append(f"{get_column_letter(at)}{number}")
-            continue
-        if value is None:
             continue
         if at > XLSX_MAX_COLUMNS:
             raise Refused("xlsx-too-large", "columns", cell=f"{get_column_letter(at)}{number}", column=at, max=XLSX_MAX_COLUMNS)

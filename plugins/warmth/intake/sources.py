@@ -19,9 +19,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -310,11 +313,12 @@ def read_sheet(
         return SheetText(cached["header"], [(n, c) for n, c in cached["rows"]], cached["header_row"],
                          tuple((r, a, b) for r, a, b in cached["merged"]))
     try:
-        book = Workbook(raw)
-        try:
-            sheet = _read_book(book, date_columns, id_columns, header_names)
-        finally:
-            book.close()
+        with _collector_paused():
+            book = Workbook(raw)
+            try:
+                sheet = _read_book(book, date_columns, id_columns, header_names)
+            finally:
+                book.close()
     except Refused as exc:
         raise SourceError(exc.rule, exc.variant, **exc.values) from None
     except SourceError:
@@ -323,6 +327,26 @@ def read_sheet(
         raise _unreadable(exc) from None
     workbookcache.store(key, {"header": sheet.header, "rows": sheet.rows, "header_row": sheet.header_row, "merged": sheet.merged})
     return sheet
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a workbook is read (reference counting still frees everything).
+
+    A read makes millions of short-lived XML elements while it keeps every row:
+    the collector, woken every 700 allocations, walks the rows kept over and
+    over (about 1 s of a 2.5 s read of 50,000 rows). The elements, rows and
+    cells a read makes hold no reference cycles, so reference counting frees
+    them as before; only a refusal's traceback (a few dozen objects) waits for
+    the collector's next pass.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_book(book: Workbook, date_columns: frozenset[str], id_columns: frozenset[str], header_names: frozenset[str]) -> SheetText:
