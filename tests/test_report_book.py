@@ -132,3 +132,48 @@ def test_report_as_csv_is_the_districts_rows_as_typed(root, data, tmp_path):
     assert "合计" in by_row["9"]
     text = raw.decode("utf-8-sig")
     assert PHONE not in text and "README" not in text and "amount_yuan" not in text
+
+
+def test_no_name_id_or_phone_goes_back_even_typed_as_numbers(root, data, tmp_path):
+    """A real-name list put among the round files by mistake, its ID and phone typed as numbers: the whole-folder
+    report gives back neither the names (a column outside the record format) nor the numbers (masked)."""
+    from openpyxl import Workbook
+
+    from test_validate import ZH, row
+
+    folder = data
+    (folder / "rounds/2012-01").mkdir(parents=True)
+    ident, phone = 511102198001011234, 13912345678  # check character 4, worked by hand in tests/test_anonymize.py
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "身份证号", "联系电话", "金额（元）"])
+    sheet.append(["张三", ident, phone, 500])
+    book.save(folder / "rounds/2012-01/名单.xlsx")
+    # and a record file whose note and recipient_ref hold a phone and an ID as numbers
+    cells = row(record_id="N-1")
+    cells[ZH.index("备注")] = phone
+    cells[ZH.index("受助人编码")] = ident
+    book = Workbook()
+    book.active.append(ZH)
+    book.active.append(cells)
+    book.save(folder / "rounds/2012-01/numbers.xlsx")
+
+    reports = tmp_path / "rep"
+    result = cli(root, "check", "--data", str(folder), "--report", str(reports))
+    assert result.returncode == 1 and "personal-data" in result.stderr
+    written = sorted(p.name for p in reports.iterdir())
+    assert written == ["2012-01-numbers.xlsx.problems.xlsx", "2012-01-名单.xlsx.problems.xlsx"]
+    for name in written:
+        text = all_text(load_workbook(reports / name))
+        for secret in ("张三", str(ident), str(ident)[:14], str(phone), "1.1", "5.11"):
+            assert secret not in text, (name, secret)
+    names = load_workbook(reports / "2012-01-名单.xlsx.problems.xlsx")["原表（已标出问题）"]
+    assert [c.value for c in names[1]][:4] == ["姓名", "身份证号", "联系电话", "金额（元）"]  # the header stays
+    assert [names.cell(2, c).value for c in (1, 2, 3)] == [None, None, None]  # their values do not
+    assert "个人信息" in names.cell(1, 1).comment.text  # the header's comment says why (here: the problem itself)
+
+    report = tmp_path / "r.csv"  # the .csv report of the record file: the same masking
+    assert cli(root, "check", "--data", str(data), "--file", str(folder / "rounds/2012-01/numbers.xlsx"),
+               "--report", str(report)).returncode == 1
+    text = report.read_bytes().decode("utf-8-sig")
+    assert str(phone) not in text and str(ident)[:14] not in text and "139****5678" in text

@@ -71,6 +71,7 @@ REPORT_TEXTS: dict[str, str] = {
     "declared": "可填：",
     "footer_hidden": "（签名栏：为保护个人信息，此处不再显示）",
     "row_column": "行号",
+    "column_hidden": "此列不是公开记录的列，为保护个人信息，内容不在本清单中显示。",
     "whole_file": "（整个文件）",
 }
 

@@ -10,8 +10,11 @@
    with an example; and a last column 需要修改 listing the row's problems.
 
 Nothing personal is given back beyond what the district sent, and less: every
-text cell is masked like every message (`pii.detect.mask`), and footer lines
-(填表人、联系电话 …) are left out. Texts come from core/codes.py.
+text cell, and every number that looks like an ID or phone number, is masked
+like every message (`pii.detect.mask`); below the header only the record
+columns and 序号 are given back (a 姓名 or 身份证号 column keeps its header and a
+comment, not its values); footer lines (填表人、联系电话 …) are left out.
+Texts come from core/codes.py.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from warmth.core.campaign import DIMENSIONS, Campaign
 from warmth.core.codes import CODE, EXAMPLES, REPORT_TEXTS
 from warmth.core.problems import Problem
 from warmth.core.schema import COLUMN_ZH, FORMULA_START, RECORD_COLUMNS, header_map
-from warmth.intake.forms import FOOTER, HEADER_SEARCH_ROWS, TOTAL, bare, find_header, known_names
+from warmth.intake.forms import FOOTER, HEADER_SEARCH_ROWS, SERIAL_HEADERS, TOTAL, bare, find_header, known_names
 from warmth.intake.load import read_table
 from warmth.intake.sources import decode_csv
 from warmth.intake.workbook import Workbook
@@ -75,6 +78,9 @@ def _value(value, column: str | None):
         return text
     if isinstance(value, dt.time | dt.timedelta):
         return str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):  # an ID or phone number typed as a number
+        text = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        return mask(text) if mask(text) != text else value
     return value
 
 
@@ -98,6 +104,12 @@ class _Layout:
     column_of: dict[str, int]  # canonical name, or the header as a message shows it → 1-based column
     canonical: dict[int, str]  # 1-based column → canonical name
     records: set[int]  # rows read as records
+    serial: set[int]  # 1-based columns headed 序号
+
+    def shown(self, number: int, column: int) -> bool:
+        """Whether a cell is given back: the header and what stands above it, and below it only the
+        record columns and 序号 (a column outside the record format — 姓名, 身份证号 … — is left blank)."""
+        return number <= self.header_row or column in self.canonical or column in self.serial
 
     def is_footer(self, number: int, values: list) -> bool:
         """A signature line below the header (填表人、联系电话 …): never given back."""
@@ -114,6 +126,7 @@ def _layout(source: Path, name: str) -> _Layout:
     mapping = {bare(k): v for k, v in header_map(RECORD_COLUMNS).items()}
     column_of: dict[str, int] = {}
     canonical: dict[int, str] = {}
+    serial: set[int] = set()
     if at is not None:
         for i, cell in enumerate(rows[at][1], start=1):
             if isinstance(cell, str) and cell.strip():
@@ -121,9 +134,11 @@ def _layout(source: Path, name: str) -> _Layout:
                 if bare(cell) in mapping:
                     column_of.setdefault(mapping[bare(cell)], i)
                     canonical[i] = mapping[bare(cell)]
+                elif bare(cell) in SERIAL_HEADERS:
+                    serial.add(i)
     frame, _ = read_table(source, name, RECORD_COLUMNS, []) if at is not None else (None, "")
     records = set(frame["_row"].tolist()) if frame is not None else set()
-    return _Layout(rows, rows[at][0] if at is not None else 0, column_of, canonical, records)
+    return _Layout(rows, rows[at][0] if at is not None else 0, column_of, canonical, records, serial)
 
 
 def _advice_by_place(problems: list[Problem], layout: _Layout, campaign: Campaign | None):
@@ -131,11 +146,11 @@ def _advice_by_place(problems: list[Problem], layout: _Layout, campaign: Campaig
     by_cell: dict[tuple[int, int], list[str]] = defaultdict(list)
     by_row: dict[int, list[str]] = defaultdict(list)
     for p in problems:
-        if p.row <= 0 or not layout.rows:
+        if p.row <= 0:
             continue
         column = p.column if p.column in COLUMN_ZH else ""
         advice = _advice(p, column, campaign)
-        if p.row != layout.header_row or p.rule != "missing-column":
+        if layout.rows and (p.row != layout.header_row or p.rule != "missing-column"):
             by_cell[(p.row, layout.column_of.get(p.column, 1))].append(advice)
         by_row[p.row].append(advice)
     return by_cell, by_row
@@ -158,6 +173,8 @@ def report_workbook(problems: list[Problem], source: Path, name: str, campaign: 
                 hidden_said = True
             continue
         for i, value in enumerate(values, start=1):
+            if not layout.shown(number, i):
+                continue
             shown = _value(value, layout.canonical.get(i) if number != header_row else None)
             if shown is None or shown == "":
                 continue
@@ -169,6 +186,8 @@ def report_workbook(problems: list[Problem], source: Path, name: str, campaign: 
                 cell.number_format = "yyyy-mm-dd"
             if number == header_row:
                 cell.fill, cell.font = HEAD, Font(bold=True)
+                if not layout.shown(number + 1, i):
+                    cell.comment = Comment(REPORT_TEXTS["column_hidden"], AUTHOR)
 
     by_cell, by_row = _advice_by_place(problems, layout, campaign)
     for (row, col), texts in by_cell.items():
@@ -199,8 +218,8 @@ def report_table(problems: list[Problem], source: Path, name: str, campaign: Cam
     by_row = _advice_by_place(problems, layout, campaign)[1]
     width = max([len(v) for _, v in layout.rows] or [0])
     header = next((v for n, v in layout.rows if n == layout.header_row), [])
-    table = [[REPORT_TEXTS["row_column"], *_texts(header, width), REPORT_TEXTS["fix_column"]]]
-    whole = [_advice(p, "", campaign) for p in problems if p.row <= 0 or not layout.rows]
+    table = [[REPORT_TEXTS["row_column"], *_texts(header, width, layout, layout.header_row), REPORT_TEXTS["fix_column"]]]
+    whole = [_advice(p, "", campaign) for p in problems if p.row <= 0]
     if whole:
         table.append([REPORT_TEXTS["whole_file"], *[""] * width, "；".join(dict.fromkeys(whole))])
     typed = dict(layout.rows)
@@ -208,15 +227,16 @@ def report_table(problems: list[Problem], source: Path, name: str, campaign: Cam
         values = typed.get(number, [])
         if layout.is_footer(number, values):
             values = [REPORT_TEXTS["footer_hidden"]]
-        table.append([str(number), *_texts(values, width), "；".join(dict.fromkeys(by_row[number]))])
+        table.append([str(number), *_texts(values, width, layout, number), "；".join(dict.fromkeys(by_row[number]))])
     return table
 
 
-def _texts(values: list, width: int) -> list[str]:
-    """Cells as text, as typed: text masked, dates as dates, numbers without a trailing .0."""
+def _texts(values: list, width: int, layout: _Layout, number: int) -> list[str]:
+    """Cells as text, as typed: text masked, dates as dates, numbers without a trailing .0; only the cells
+    `_Layout.shown` gives back."""
     out = []
-    for value in list(values) + [None] * (width - len(values)):
-        shown = _value(value, None)
+    for i, value in enumerate(list(values) + [None] * (width - len(values)), start=1):
+        shown = _value(value, None) if layout.shown(number, i) else None
         if shown is None:
             out.append("")
         elif isinstance(shown, dt.datetime):
