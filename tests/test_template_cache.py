@@ -48,6 +48,18 @@ def test_environments_with_other_options_do_not_share_code(tmp_path):
     assert env_with(cache, source, autoescape=True).get_template("page.html").render() == "&lt;b&gt;"
     assert len(list((tmp_path / "templates").iterdir())) == 2
 
+    # line statements: compiled with the prefix, the lines are code; without it, text
+    lines = "a\n# for i in [1, 2]\n{{ i }}\n# endfor\nb"
+    assert env_with(cache, lines).get_template("page.html").render() == lines.replace("{{ i }}", "")
+    assert env_with(cache, lines, line_statement_prefix="#").get_template("page.html").render() == "a\n1\n2\nb"
+
+    # the i18n extension's style of gettext is compiled in: old-style and new-style calls differ
+    trans = "{% trans n=3 %}{{ n }} 条{% endtrans %}"
+    for newstyle in (False, True, False):
+        env = env_with(cache, trans, extensions=["jinja2.ext.i18n"])
+        env.install_null_translations(newstyle=newstyle)
+        assert env.get_template("page.html").render() == "3 条"
+
 
 def test_a_cached_build_with_an_edited_template_shows_the_edit(tmp_path, root):
     project = project_copy(root, tmp_path / "project")
@@ -67,3 +79,24 @@ def test_a_cached_build_with_an_edited_template_shows_the_edit(tmp_path, root):
     assert not again.unchanged and not edited.unchanged
     assert "模板已修改" in (tmp_path / "three" / "index.html").read_text(encoding="utf-8")
     assert tree(tmp_path / "three") == tree(tmp_path / "cold")
+
+
+def test_an_entry_is_used_only_when_intact_and_written_by_this_user(tmp_path):
+    """core/entries.py, shared by the template, kit and workbook caches."""
+    import pytest
+
+    from warmth.core.entries import read_entry, write_entry
+
+    entry = tmp_path / "cache" / "one.entry"
+    write_entry(entry, b"compiled")
+    assert read_entry(entry) == b"compiled"
+    assert entry.parent.stat().st_mode & 0o777 == 0o700  # a new cache folder is private
+    assert entry.read_bytes().split(b"\n", 1)[0] == __import__("hashlib").sha256(b"compiled").hexdigest().encode()
+    os.chmod(entry, 0o644)
+    entry.write_bytes(entry.read_bytes()[:-1] + b"X")
+    assert read_entry(entry) is None  # damaged: a miss
+    write_entry(entry, b"compiled")
+    if os.geteuid() != 0:
+        pytest.skip("giving the entry to another user needs root")
+    os.chown(entry, 65534, -1)
+    assert read_entry(entry) is None  # written by someone else: a miss, whatever its digest says

@@ -6,9 +6,10 @@ of an unchanged template is the same every time. Jinja offers the hook
 build's other caches do (downloads/cache.py, intake/rowcache.py):
 
 - an entry's name is the SHA-256 of the template's name and file, Jinja's and
-  Python's versions and the environment's extensions and options, so a
-  different environment never reuses another's code (Jinja's own file cache
-  keys by name alone);
+  Python's versions and everything of the environment that changes the compiled
+  code (every plain setting, its policies, extensions and the callables it
+  compiles against), so an environment set up otherwise never reuses another's
+  code (Jinja's own file cache keys by the template's name and file only);
 - Jinja stores the SHA-1 of the template's source inside the entry and
   recompiles when the source changed;
 - an entry is checked by its SHA-256 before use, read-only, and appears whole;
@@ -36,11 +37,7 @@ class TemplateCache(BytecodeCache):
         self.folder = Path(folder)
 
     def get_bucket(self, environment, name, filename, source) -> Bucket:
-        options = [
-            jinja2.__version__, sys.version, name, filename or "", sorted(environment.extensions),
-            repr(environment.autoescape) if not callable(environment.autoescape) else "callable",
-            environment.trim_blocks, environment.lstrip_blocks, environment.keep_trailing_newline,
-        ]
+        options = [jinja2.__version__, sys.version, name, filename or "", _compiling(environment)]
         key = hashlib.sha256(repr(options).encode("utf-8")).hexdigest()
         bucket = Bucket(environment, key, self.get_source_checksum(source))
         self.load_bytecode(bucket)
@@ -63,3 +60,13 @@ class TemplateCache(BytecodeCache):
         for path in self.folder.glob("*.jinja"):
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def _compiling(environment) -> list:
+    """Everything of an environment that can change the code a template compiles to: every plain setting
+    (delimiters, line prefixes, whitespace handling, ``newstyle_gettext``, ``optimized`` …), its policies,
+    its extensions, and the callables it compiles against (finalize, autoescape), by name."""
+    plain = sorted((k, v) for k, v in vars(environment).items() if isinstance(v, str | bool | int | float | type(None)))
+    policies = sorted((k, repr(v)) for k, v in environment.policies.items())
+    named = [getattr(f, "__qualname__", repr(f)) if callable(f) else repr(f) for f in (environment.finalize, environment.autoescape)]
+    return [type(environment).__qualname__, plain, policies, sorted(environment.extensions), named]
