@@ -227,10 +227,10 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
         search = SearchIndex(staging)  # the search index of the staged pages, written while they are checked
         try:
             _last_checks(staging, report)
+            search.finish()  # part of the output (site/search_index.py)
         except BaseException:
             search.stop()
             raise
-        search.finish()  # part of the output (site/search_index.py)
         atomic_write(staging / BUILD_MARKER, marker_bytes())  # last: only a checked, complete site is marked
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

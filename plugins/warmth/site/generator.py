@@ -36,12 +36,11 @@ from warmth.site.chartjob import ChartJob
 from warmth.site.feed import atom_feed
 from warmth.site.filters import FILTERS, english_name
 from warmth.site.i18n import PREFIX, Language, install, languages
-from warmth.site.pages import Page, all_pages, reporting
+from warmth.site.pages import DOWNLOADS_TEMPLATE, Page, all_pages, reporting
 from warmth.site.sanitize import clean_html
 from warmth.site.templatecache import TemplateCache
 
 log = logging.getLogger("warmth")
-DOWNLOADS_TEMPLATE = "warmth_downloads"  # the one page that shows all.zip's size and SHA-256
 
 
 @dataclass(frozen=True)
@@ -70,10 +69,15 @@ def add_filters(generator) -> None:
         )
     generator.env.filters.update(FILTERS)
     install(generator.env)
-    cache = setting(generator.settings, "WARMTH_CACHE")
-    if cache:  # compiled templates kept between builds (site/templatecache.py)
-        root = Path(generator.settings.get("WARMTH_ROOT") or os.getcwd())
-        generator.env.bytecode_cache = TemplateCache((root / cache).resolve() / "templates")
+    cache = cache_dir(generator.settings)
+    if cache is not None:  # compiled templates kept between builds (site/templatecache.py)
+        generator.env.bytecode_cache = TemplateCache(cache / "templates")
+
+
+def cache_dir(settings) -> Path | None:
+    """The build's cache folder (WARMTH_CACHE, from the project folder), or None when caching is off."""
+    cache = setting(settings, "WARMTH_CACHE")
+    return (Path(settings.get("WARMTH_ROOT") or os.getcwd()) / cache).resolve() if cache else None
 
 
 def sanitize_content(content) -> None:
@@ -109,8 +113,7 @@ class WarmthGenerator(Generator):
         self.steps = Steps()
         root = Path(self.settings.get("WARMTH_ROOT") or os.getcwd())
         self.data_dir = (root / setting(self.settings, "WARMTH_DATA")).resolve()
-        cache = setting(self.settings, "WARMTH_CACHE")
-        self.cache_dir = (root / cache).resolve() if cache else None
+        self.cache_dir = cache_dir(self.settings)
         pending = bool(setting(self.settings, "WARMTH_PENDING_REDACTIONS"))
         rows = self.cache_dir / "rows" if self.cache_dir else None
         self.dataset: Dataset = read_dataset(self.data_dir, self.steps, pending_redactions=pending, cache=rows)

@@ -189,6 +189,7 @@ def home_page(agg: Aggregates, campaign: Campaign, rep: Reporting) -> Page:
 
 
 FLOW_TITLE_EN = "Flow of money: source → category → district"
+DOWNLOADS_TEMPLATE = "warmth_downloads"  # the one page that shows all.zip's size and SHA-256
 
 
 def _flow_chart(name: str, title: str, sc, cd, campaign: Campaign, alt: str, alt_en: str, english=None) -> Chart:
@@ -307,7 +308,7 @@ def round_page(agg: Aggregates, campaign: Campaign, rnd, narrative: str, status:
 
 def downloads_page(campaign: Campaign) -> Page:
     """The list itself comes from the publish step, at render time."""
-    return Page("downloads/index.html", "warmth_downloads", N_("数据下载与校验"))
+    return Page("downloads/index.html", DOWNLOADS_TEMPLATE, N_("数据下载与校验"))
 
 
 def ledger_page(ledger: list[dict], public_key: bytes | None = None) -> Page:

@@ -5,6 +5,7 @@ another host, and no personal data in any page text.
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 
@@ -25,7 +26,12 @@ _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:)?//", re.I)
 def _files(site: Path, suffixes: tuple[str, ...]) -> list[Path]:
     """The site's files with one of ``suffixes``, in a fixed order, but for the search bundle, which Pagefind
     writes while these checks run (site/search_index.py)."""
-    return sorted(p for p in site.rglob("*") if p.suffix in suffixes and p.relative_to(site).parts[0] != BUNDLE)
+    found = []
+    for folder, subfolders, files in os.walk(site):
+        if Path(folder) == site and BUNDLE in subfolders:
+            subfolders.remove(BUNDLE)  # never walked into: Pagefind may be adding or removing files there
+        found.extend(Path(folder) / name for name in files if Path(name).suffix in suffixes)
+    return sorted(found)
 
 
 def third_party_requests(site: Path) -> list[tuple[str, str]]:

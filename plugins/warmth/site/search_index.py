@@ -14,6 +14,7 @@ index) is kept; Pagefind's ready-made interfaces are removed, the site has its o
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 from pathlib import Path
@@ -69,11 +70,8 @@ class SearchIndex:
             (self.site / BUNDLE / name).unlink(missing_ok=True)
 
     def stop(self) -> None:
+        """End Pagefind if it still runs, and close its pipes (also after `finish`)."""
         if self.process.poll() is None:
             self.process.kill()
-        self.process.communicate()
-
-
-def index_site(site: Path) -> None:
-    """Write Pagefind's index of every page under ``site`` into ``site``/pagefind/ (and wait for it)."""
-    SearchIndex(site).finish()
+        with contextlib.suppress(ValueError, OSError):  # already communicated: nothing left to read
+            self.process.communicate()
