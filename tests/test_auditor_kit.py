@@ -75,6 +75,12 @@ def test_the_kit_is_bundled_once_and_checked_before_reuse(tmp_path):
     entry.chmod(0o644)
     entry.write_bytes(kept.replace(b"def main(", b"def mian(", 1))  # edited: fails its SHA-256, bundled again
     assert auditor_kit(tmp_path) == fresh and entry.read_bytes() == kept
+    for i in range(5):  # bundles of older versions of the package: only the newest few are kept
+        (tmp_path / f"old{i}.py").write_bytes(b"x")
+        os.utime(tmp_path / f"old{i}.py", (1_000_000 + i, 1_000_000 + i))
+    entry.unlink()
+    assert auditor_kit(tmp_path) == fresh
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([entry.name, "old3.py", "old4.py"])
 
 
 def test_the_published_kit_is_the_audit_package_bundled(default_site):

@@ -58,3 +58,14 @@ def write_entry(path: Path, body: bytes) -> None:
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+def keep_newest(folder: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written entries matching ``pattern`` (best effort)."""
+    try:
+        entries = sorted(Path(folder).glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    except OSError:
+        return
+    for old in entries[keep:]:
+        with contextlib.suppress(OSError):
+            old.unlink()

@@ -24,7 +24,7 @@ import re
 import sys
 from pathlib import Path
 
-from warmth.core.entries import read_entry, write_entry
+from warmth.core.entries import keep_newest, read_entry, write_entry
 
 MIN_PYTHON = (3, 9)
 # Library names Python 3.9 lacks: attributes and imported names (itertools.pairwise, hashlib.file_digest …),
@@ -38,6 +38,7 @@ NEWER_BUILTINS = frozenset({"aiter", "anext", "ExceptionGroup", "BaseExceptionGr
 NEWER_KEYWORDS = frozenset({("zip", "strict"), ("dataclass", "slots"), ("dataclass", "kw_only"), ("field", "kw_only")})
 AUDIT = Path(__file__).resolve().parents[1] / "audit"
 ENTRY = "command"  # audit/command.py: main(argv) → exit status
+KEEP_KITS = 3  # cached bundles kept (one per version of the audit package)
 
 
 class KitError(Exception):
@@ -61,6 +62,7 @@ def auditor_kit(cache: Path | None = None) -> bytes:
     if kit is None:
         kit = bundle(AUDIT, "warmth.audit", ENTRY, title=KIT_TITLE, where="plugins/warmth/audit")
         write_entry(entry, kit)
+        keep_newest(Path(cache), "*.py", KEEP_KITS)  # one entry per version of the audit package: the last few
     return kit
 
 
