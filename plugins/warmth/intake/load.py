@@ -346,17 +346,21 @@ def load_records(data_dir: Path, problems: list[Problem], cache: Path | None = N
     digests = {}
     rows = RowCache(cache) if cache is not None else None
     absent, notices = {}, []
-    for folder, path in round_files(data_dir, problems):
-        name = path.relative_to(data_dir).as_posix()
-        files.append(name)
-        frame, digests[name] = _read_round_file(path, name, problems, rows, notices)
-        if progress is not None:
-            progress(name)
-        if frame is not None:
-            if frame.attrs.get("absent"):
-                absent[name] = frame.attrs["absent"]
-            frame["_folder"] = folder
-            frames.append(frame)
+    try:
+        for folder, path in round_files(data_dir, problems):
+            name = path.relative_to(data_dir).as_posix()
+            files.append(name)
+            frame, digests[name] = _read_round_file(path, name, problems, rows, notices)
+            if progress is not None:
+                progress(name)
+            if frame is not None:
+                if frame.attrs.get("absent"):
+                    absent[name] = frame.attrs["absent"]
+                frame["_folder"] = folder
+                frames.append(frame)
+    finally:
+        if rows is not None:
+            rows.flush()  # the entries stored in the background are all written
     columns = [c.name for c in RECORD_COLUMNS] + ["_row", "_file", "_folder"]
     if frames:
         frame = pd.concat(frames, ignore_index=True)

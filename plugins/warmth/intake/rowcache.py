@@ -14,8 +14,9 @@ Like the record files' cache (downloads/cache.py) an entry is written whole
 mapped into a build: it is read into memory and its bytes are checked against
 the digest in its name before use. A mismatch — an edit of the cache, a
 truncated file — discards the entry, says so, Chinese first, and the file is
-read afresh. Storing is best effort. The least recently used entries beyond
-``KEEP`` times the files of the last build are removed.
+read afresh. Storing is best effort, in a thread while the next file is read.
+The least recently used entries beyond ``KEEP`` times the files of the last
+build are removed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import re
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,6 +62,7 @@ class RowCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.used: set[str] = set()
+        self._writer: ThreadPoolExecutor | None = None
 
     def key(self, digest: str) -> str:
         return hashlib.sha256(f"{reader_version()} {digest}".encode()).hexdigest()
@@ -99,7 +102,22 @@ class RowCache:
         return None
 
     def put(self, digest: str, frame: pd.DataFrame) -> None:
-        """Store a file's rows (best effort: a cache that cannot be written only slows the next build)."""
+        """Store a file's rows in the background, while the next file is read (`flush` waits for it).
+
+        Best effort: a cache that cannot be written only slows the next build. Arrow writes the
+        entry and hashlib hashes it without holding the GIL.
+        """
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rows-cache")
+        self._writer.submit(self._store, digest, frame)
+
+    def flush(self) -> None:
+        """Wait until every entry `put` asked for is written."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
+
+    def _store(self, digest: str, frame: pd.DataFrame) -> None:
         temp = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -123,7 +141,8 @@ class RowCache:
                 _remove(Path(temp))
 
     def sweep(self) -> None:
-        """Remove the least recently used entries beyond what a few builds of this size need."""
+        """Remove the least recently used entries beyond what a few builds of this size need (after `flush`)."""
+        self.flush()
         try:
             listing = list(self.folder.iterdir())
             entries = [(p.stat().st_mtime_ns, p) for p in listing if _ENTRY.fullmatch(p.name)]
