@@ -165,3 +165,21 @@ def test_an_edited_rows_cache_entry_is_discarded(tmp_path, root, caplog):
     for entry in entries:  # discarded and written afresh: the bytes the name's digest says, read-only again
         assert hashlib.sha256(entry.read_bytes()).hexdigest() == entry.name.split(".")[1]
         assert entry.stat().st_mode & 0o222 == 0
+
+
+def test_an_unexpected_error_storing_rows_is_said_and_the_build_goes_on(tmp_path, root, caplog, monkeypatch):
+    """The rows cache writes its entries in a thread: an error there is logged, not lost, and the build is whole."""
+    import logging
+
+    from warmth.intake.rowcache import RowCache
+
+    def broken(self, digest, frame):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(RowCache, "_store", broken)
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    with caplog.at_level(logging.WARNING, logger="warmth"):
+        result = build_site(root, data=data, output=out, cache=cache)
+    assert not result.unchanged and (out / "data" / "SHA256SUMS").is_file()
+    assert "disk on fire" in caplog.text and "rows could not be cached" in caplog.text
+    assert not list((cache / "rows").glob("*.arrow"))

@@ -27,7 +27,7 @@ import os
 import re
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,6 +63,7 @@ class RowCache:
         self.folder = folder
         self.used: set[str] = set()
         self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[Future] = []
 
     def key(self, digest: str) -> str:
         return hashlib.sha256(f"{reader_version()} {digest}".encode()).hexdigest()
@@ -109,13 +110,18 @@ class RowCache:
         """
         if self._writer is None:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rows-cache")
-        self._writer.submit(self._store, digest, frame)
+        self._pending.append(self._writer.submit(self._store, digest, frame))
 
     def flush(self) -> None:
         """Wait until every entry `put` asked for is written."""
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
+        for done in self._pending:  # an error the writer did not expect is said, not lost in the thread
+            if done.exception() is not None:
+                log.warning("记录未能写入缓存（下次生成会重新读取）/ rows could not be cached (the next build reads them again): %r",
+                            done.exception())
+        self._pending = []
 
     def _store(self, digest: str, frame: pd.DataFrame) -> None:
         temp = None
