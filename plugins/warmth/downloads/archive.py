@@ -10,8 +10,10 @@ its SHA-256 is published beside it as all.zip.sha256 (``sha256sum -c`` form).
 Compressing ~600 MB takes seconds, so the zip is cached by content: the bytes
 of SHA256SUMS name every file in it and their hashes, and with the format's
 parameters (this module's version, the level, zlib's version) they are the key.
-A build whose downloads did not change links the cached zip in; the cache keeps
-the few most recent zips.
+A build whose downloads did not change copies the cached zip in; the cache keeps
+the few most recent zips. A build whose downloads did change writes a new zip
+but copies the members that did not change, already compressed, from the most
+recent cached zip (downloads/zipreuse.py), so it compresses only what changed.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from warmth.core.files import atomic_write, file_digest
 from warmth.core.layout import ARCHIVE_FILE, ARCHIVE_SUM_FILE
 from warmth.downloads.cache import copy_file, digest
 from warmth.downloads.download import Download
+from warmth.downloads.zipreuse import MEMBERS, Previous, member_digests, members_text, previous_zip
 
 log = logging.getLogger("warmth")
 
@@ -39,10 +42,14 @@ KEEP = 3  # cached zips kept (each as large as a third of the downloads)
 _CHUNK = 1 << 20
 
 
+def recipe() -> str:
+    """How the zip is written (one line): what, with the files, decides its bytes."""
+    return f"warmth all.zip format {FORMAT}, level {LEVEL}, zlib {zlib.ZLIB_RUNTIME_VERSION}\n"
+
+
 def archive_key(sums: bytes) -> str:
     """What identifies the zip's bytes: the files (SHA256SUMS names them all, by hash) and how they are zipped."""
-    recipe = f"warmth all.zip format {FORMAT}, level {LEVEL}, zlib {zlib.ZLIB_RUNTIME_VERSION}\n".encode()
-    return hashlib.sha256(recipe + sums).hexdigest()
+    return hashlib.sha256(recipe().encode() + sums).hexdigest()
 
 
 def _entry(rel: str, size: int) -> zipfile.ZipInfo:
@@ -57,12 +64,22 @@ def _entry(rel: str, size: int) -> zipfile.ZipInfo:
     return info
 
 
-def write_zip(data_out: Path, paths: list[str], target: Path) -> tuple[int, str]:
-    """Zip ``paths`` (relative to ``data_out``) into ``target``; its size and SHA-256."""
+def write_zip(
+    data_out: Path, paths: list[str], target: Path, previous: Previous | None = None, digests: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """Zip ``paths`` (relative to ``data_out``) into ``target``; its size and SHA-256.
+
+    With ``previous`` (a cached zip by the same recipe) and ``digests`` (path → SHA-256), a file whose bytes
+    are a member of ``previous`` is copied from it compressed, not compressed again: the same bytes either way.
+    """
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL, allowZip64=True) as archive:
         for rel in sorted(paths):
             source = data_out / rel
-            with open(source, "rb") as handle, archive.open(_entry(rel, source.stat().st_size), "w") as member:
+            info = _entry(rel, source.stat().st_size)
+            old = previous.find(digests.get(rel), info.file_size) if previous and digests else None
+            if old is not None and previous.copy_member(archive, info, old):
+                continue
+            with open(source, "rb") as handle, archive.open(info, "w") as member:
                 shutil.copyfileobj(handle, member, _CHUNK)
     return file_digest(target)
 
@@ -91,9 +108,13 @@ def publish_archive(data_out: Path, sums: bytes, cache_dir: Path | None) -> list
         cached, recorded = folder / f"{archive_key(sums)}.zip", folder / f"{archive_key(sums)}.zip.sha256"
         if not (cached.is_file() and recorded.is_file()):
             with tempfile.TemporaryDirectory(prefix=".archive-", dir=folder) as tmp:
-                size, sha = write_zip(data_out, paths, Path(tmp) / ARCHIVE_FILE)
-                (Path(tmp) / "sum").write_text(f"{size} {sha}\n", encoding="ascii")
+                digests = member_digests(data_out, paths)
+                size, sha = _write_reusing(data_out, paths, Path(tmp) / ARCHIVE_FILE, folder, digests)
+                members = members_text(recipe(), digests).encode("utf-8")
+                (Path(tmp) / "members").write_bytes(members)
+                (Path(tmp) / "sum").write_text(f"{size} {sha} {hashlib.sha256(members).hexdigest()}\n", encoding="ascii")
                 os.replace(Path(tmp) / ARCHIVE_FILE, cached)
+                os.replace(Path(tmp) / "members", cached.with_name(cached.name + MEMBERS))
                 os.replace(Path(tmp) / "sum", recorded)
             _prune(folder)
         text = recorded.read_text(encoding="ascii").split()
@@ -104,6 +125,7 @@ def publish_archive(data_out: Path, sums: bytes, cache_dir: Path | None) -> list
             log.warning("缓存中的 all.zip 已被改动，重新生成 / the cached all.zip was changed; writing it afresh")
             cached.unlink()
             recorded.unlink(missing_ok=True)
+            cached.with_name(cached.name + MEMBERS).unlink(missing_ok=True)
             return publish_archive(data_out, sums, cache_dir)
         os.utime(cached)
     line = f"{sha}  {ARCHIVE_FILE}\n".encode("ascii")
@@ -114,9 +136,26 @@ def publish_archive(data_out: Path, sums: bytes, cache_dir: Path | None) -> list
     ]
 
 
+def _write_reusing(data_out: Path, paths: list[str], target: Path, folder: Path, digests: dict[str, str]) -> tuple[int, str]:
+    """write_zip with the unchanged members copied from the most recent cached zip (if one is sound)."""
+    previous = previous_zip(folder, recipe())
+    if previous is None:
+        return write_zip(data_out, paths, target)
+    try:
+        size, sha = write_zip(data_out, paths, target, previous, digests)
+        log.debug("all.zip: %d of %d files copied from the previous zip", previous.reused, len(paths))
+        return size, sha
+    except (OSError, zipfile.BadZipFile) as error:  # the cached zip went wrong under us: compress everything
+        log.warning("无法复用上一个 all.zip（%s），全部重新压缩 / could not reuse the previous all.zip (%s); compressing all", error, error)
+        return write_zip(data_out, paths, target)
+    finally:
+        previous.close()
+
+
 def _prune(folder: Path) -> None:
     """Keep the KEEP most recently used zips (a build links its zip in, so removing a cached one never breaks a site)."""
     zips = sorted(folder.glob("*.zip"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in zips[KEEP:]:
         old.unlink(missing_ok=True)
         old.with_name(old.name + ".sha256").unlink(missing_ok=True)
+        old.with_name(old.name + MEMBERS).unlink(missing_ok=True)
