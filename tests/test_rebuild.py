@@ -148,6 +148,51 @@ def test_unchanged_files_keep_their_time_and_changed_ones_do_not(tmp_path, root)
     assert os.stat(out / "data/disbursements.csv").st_mtime_ns != long_ago  # its bytes changed
 
 
+def test_files_both_sites_list_alike_keep_their_time_unread(tmp_path, root, monkeypatch):
+    """A file the old and new SHA256SUMS list with the same SHA-256, untouched since the swap, is not read again."""
+    from warmth.site import mtimes
+
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    before = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    compared = []
+    real = mtimes._same_bytes
+    monkeypatch.setattr(mtimes, "_same_bytes", lambda a, b: compared.append(Path(b).relative_to(out).as_posix()) or real(a, b))
+    change_one_amount(a_district_file(data))
+    build_site(root, data=data, output=out, cache=cache)
+
+    listed = {}  # read here from the new site's own checksum files
+    for sums in (out / "data").rglob("SHA256SUMS"):
+        folder = sums.parent.relative_to(out).as_posix()
+        for line in sums.read_text(encoding="utf-8").splitlines():
+            digest, name = line.split("  ", 1)
+            listed[f"{folder}/{name}"] = digest
+    after = {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    same = [rel for rel in listed if after.get(rel) == before.get(rel)]
+    assert "data/disbursements.csv" not in same and len(same) > 10  # the changed file has a new time; many kept theirs
+    assert not set(same) & set(compared)  # those were known equal from the checksums, not read
+    assert any(not rel.startswith("data/") for rel in compared)  # pages have no checksums: compared in full
+
+
+def test_an_edited_previous_file_never_lends_its_time(tmp_path, root):
+    """Edited in place after the swap (same size, SHA256SUMS not updated): compared in full, so not 'unchanged'."""
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    rel = "data/campaign.json"  # listed in SHA256SUMS; one changed amount leaves it as it is
+    assert "  campaign.json\n" in (out / "data/SHA256SUMS").read_text(encoding="utf-8")
+    with open(out / rel, "r+b") as handle:  # an edit in place: same size, other bytes
+        handle.seek(200)
+        byte = handle.read(1)
+        handle.seek(200)
+        handle.write(b"0" if byte != b"0" else b"1")
+    edited_time = (out / rel).stat().st_mtime_ns
+    change_one_amount(a_district_file(data))
+    build_site(root, data=data, output=out, cache=cache)
+    assert (out / rel).stat().st_mtime_ns != edited_time  # the rebuilt, correct file has this build's time
+    listed_now = dict(reversed(line.split("  ", 1)) for line in (out / "data/SHA256SUMS").read_text(encoding="utf-8").splitlines())
+    assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == listed_now[rel.removeprefix("data/")]
+
+
 def test_an_edited_rows_cache_entry_is_discarded(tmp_path, root, caplog):
     data, cache = make_data(tmp_path / "data"), tmp_path / "cache"
     build_site(root, data=data, output=tmp_path / "first", cache=cache)

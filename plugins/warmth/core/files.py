@@ -90,3 +90,23 @@ def file_digest(path: Path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+def is_checksum_file(rel: str) -> bool:
+    """The site's checksum files: SHA256SUMS (one per folder that has its own) and <file>.sha256 (all.zip's)."""
+    name = rel.rpartition("/")[2]
+    return name == "SHA256SUMS" or name.endswith(".sha256")
+
+
+def listed_digests(folder: Path, checksum_files: list[str]) -> dict[str, str]:
+    """Path (relative to ``folder``) → SHA-256, as the given checksum files list them (``sha256sum`` form, each
+    name relative to its checksum file's folder). A line not in that form is skipped."""
+    listed: dict[str, str] = {}
+    for rel in checksum_files:
+        base = rel.rpartition("/")[0]
+        base = base + "/" if base else ""
+        for line in (Path(folder) / rel).read_text(encoding="utf-8").splitlines():
+            sha, sep, name = line.partition("  ")
+            if sep and len(sha) == 64 and name:
+                listed[base + name] = sha
+    return listed

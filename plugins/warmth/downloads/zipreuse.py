@@ -32,7 +32,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from warmth.core.files import file_digest
+from warmth.core.files import file_digest, listed_digests
 from warmth.core.layout import SUMS_FILE
 
 log = logging.getLogger("warmth")
@@ -44,15 +44,7 @@ _CHUNK = 1 << 20
 
 def member_digests(data_out: Path, paths: list[str]) -> dict[str, str]:
     """Path under /data/ → SHA-256 of each file in ``paths``: from the SHA256SUMS files among them, else hashed."""
-    listed: dict[str, str] = {}
-    for rel in paths:
-        if rel.rpartition("/")[2] != SUMS_FILE:
-            continue
-        folder = rel[: -len(SUMS_FILE)]
-        for line in (data_out / rel).read_text(encoding="utf-8").splitlines():
-            sha, sep, name = line.partition("  ")
-            if sep and len(sha) == 64:
-                listed[folder + name] = sha
+    listed = listed_digests(data_out, [rel for rel in paths if rel.rpartition("/")[2] == SUMS_FILE])
     return {rel: listed.get(rel) or file_digest(data_out / rel)[1] for rel in paths}
 
 

@@ -102,7 +102,7 @@ def build_site(
     with output_lock(output, wait):
         sweep(output)
         check_replaceable(output)
-        state = env = None
+        state = env = previous = None
         if cache_dir is not None:
             state = uptodate.state_path(cache_dir, output)
             env = uptodate.environment(settings_file, data, cache_dir, overrides)
@@ -118,7 +118,8 @@ def build_site(
         report, named = _build_into(staging, root, data, settings_file, cache, overrides)
         began = time.perf_counter()
         try:
-            keep_times(staging, output)  # unchanged files keep their time (only read: the previous output)
+            swapped = ((previous or {}).get("output") or {}).get("files")  # the previous output as it was swapped in
+            keep_times(staging, output, swapped if isinstance(swapped, dict) else None)  # only reads the previous output
         except OSError:
             pass  # best effort: a new time uploads a file again, nothing worse
         report.timings["times"] = time.perf_counter() - began

@@ -1,9 +1,15 @@
 """Unchanged files keep their modification time, so rsync and CDN uploads stay small.
 
 Just before the swap, every file of the staged site that the previous output
-also has, with the same size and the very same bytes (compared in full, in
-parallel threads, stopping at the first difference), gets the previous file's
-modification time. Nothing of the previous output is written, linked or moved
+also has, with the same size and the very same bytes, gets the previous file's
+modification time. "The same bytes" is known without reading either file when
+the checksum files of both sites list the same SHA-256 for it (SHA256SUMS under
+/data/ and its folders, all.zip.sha256) and the previous file and the checksum
+file that lists it are exactly as the previous build swapped them in (size,
+inode, modification and change time as recorded in its state,
+site/uptodate.py) — the trust the up-to-date check already gives that state.
+Every other pair is compared in full, in parallel threads, stopping at the
+first difference. Nothing of the previous output is written, linked or moved
 here: it is only read, and the staged files are this build's own copies. What
 a file holds never depends on this, so builds stay byte-identical; only the
 times differ (a file that changed gets the time of this build).
@@ -14,6 +20,8 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from warmth.core.files import is_checksum_file, listed_digests
 
 _CHUNK = 1 << 20
 
@@ -31,28 +39,52 @@ def _same_bytes(a: str, b: str) -> bool:
         return False
 
 
-def keep_times(staging: Path, previous: Path) -> int:
-    """Give staged files the time of their unchanged twin in ``previous``; return how many kept it."""
+def _stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]  # as site/uptodate.py records the output
+
+
+def _digests(folder: Path, files: list[str], untouched) -> dict[str, str]:
+    """Relative path → SHA-256 listed by the checksum files among ``files`` that ``untouched`` accepts."""
+    try:
+        return listed_digests(folder, [rel for rel in files if is_checksum_file(rel) and untouched(rel)])
+    except (OSError, UnicodeDecodeError):
+        return {}
+
+
+def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = None) -> int:
+    """Give staged files the time of their unchanged twin in ``previous``; return how many kept it.
+
+    ``swapped``: the previous output's files as swapped in (relative path → [size, inode, mtime_ns, ctime_ns],
+    site/uptodate.py), which lets a file both sites' checksum files list alike keep its time unread.
+    """
     if not previous.is_dir() or previous.is_symlink():
         return 0
-    pairs = []
+    pairs, staged, seen = [], [], {}
     for dirpath, _, filenames in os.walk(staging):
         for name in filenames:
             new = os.path.join(dirpath, name)
-            old = os.path.join(previous, os.path.relpath(new, staging))
+            rel = os.path.relpath(new, staging)
+            staged.append(rel)
+            old = os.path.join(previous, rel)
             try:
                 old_st, new_st = os.lstat(old), os.lstat(new)
             except OSError:
                 continue
+            seen[rel] = old_st
             if os.path.islink(old) or os.path.islink(new) or not os.path.isfile(old):
                 continue
             if old_st.st_size == new_st.st_size and old_st.st_mtime_ns != new_st.st_mtime_ns:
-                pairs.append((new, old, old_st))
-    pairs.sort(key=lambda pair: -pair[2].st_size)  # biggest first: the threads finish together
+                pairs.append((rel, new, old, old_st))
+    swapped = swapped or {}
+    untouched = lambda rel: rel in seen and swapped.get(rel) == _stat_key(seen[rel])  # noqa: E731
+    before = _digests(previous, staged, untouched) if swapped else {}
+    now = _digests(staging, staged, lambda rel: True) if before else {}
+    known = {rel for rel, *_ in pairs if untouched(rel) and before.get(rel) is not None and before[rel] == now.get(rel)}
+    rest = sorted((pair for pair in pairs if pair[0] not in known), key=lambda pair: -pair[3].st_size)  # biggest first
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        same = list(pool.map(lambda pair: _same_bytes(pair[0], pair[1]), pairs))
+        same = list(pool.map(lambda pair: _same_bytes(pair[1], pair[2]), rest))
     kept = 0
-    for (new, _, old_st), equal in zip(pairs, same):
+    for (_, new, _, old_st), equal in [*((pair, True) for pair in pairs if pair[0] in known), *zip(rest, same)]:
         if equal:
             os.utime(new, ns=(old_st.st_atime_ns, old_st.st_mtime_ns), follow_symlinks=False)
             kept += 1
