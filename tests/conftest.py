@@ -49,6 +49,28 @@ def make_data(folder: Path, records: int = 1500, seed: int = 7) -> Path:
     return folder
 
 
+def a_district_file(data: Path) -> Path:
+    """The first round CSV of a generated data folder (UTF-8 in the sample)."""
+    return sorted((data / "rounds").rglob("*.csv"))[0]
+
+
+def change_one_amount(path: Path) -> None:
+    """Add one yuan to the first record's amount, the file's own format kept."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header = lines[0].rstrip("\r\n").split(",")
+    for col in ("金额", "amount_yuan", "金额（元）"):
+        if col in header:
+            at = header.index(col)
+            break
+    else:
+        at = next(i for i, v in enumerate(lines[1].split(",")) if v.count(".") == 1 and v.replace(".", "").isdigit())
+    cells = lines[1].split(",")
+    whole, _, cents = cells[at].partition(".")
+    cells[at] = f"{int(whole) + 1}.{cents}"
+    lines[1] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8-sig")
+
+
 @pytest.fixture
 def data(tmp_path) -> Path:
     """An empty data folder holding only the default campaign file."""

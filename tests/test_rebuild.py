@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warmth.site.build import build_site
 
-from conftest import make_data
+from conftest import a_district_file, change_one_amount, make_data
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -20,26 +20,6 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def stats(folder: Path) -> dict[str, tuple[int, int]]:
     return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
-
-
-def a_district_file(data: Path) -> Path:
-    return sorted((data / "rounds").rglob("*.csv"))[0]
-
-
-def change_one_amount(path: Path) -> None:
-    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    header = lines[0].rstrip("\r\n").split(",")
-    for col in ("金额", "amount_yuan", "金额（元）"):
-        if col in header:
-            at = header.index(col)
-            break
-    else:
-        at = next(i for i, v in enumerate(lines[1].split(",")) if v.count(".") == 1 and v.replace(".", "").isdigit())
-    cells = lines[1].split(",")
-    whole, _, cents = cells[at].partition(".")
-    cells[at] = f"{int(whole) + 1}.{cents}"
-    lines[1] = ",".join(cells)
-    path.write_text("".join(lines), encoding="utf-8-sig")
 
 
 def project_copy(root: Path, where: Path) -> Path:

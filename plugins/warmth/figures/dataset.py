@@ -30,6 +30,7 @@ from warmth.intake.load import load_allocations, load_records
 from warmth.intake.redactions import Redaction, apply_redactions, load_redactions
 from warmth.intake.submissions import load_submissions
 from warmth.intake.validate import validate_allocations, validate_records
+from warmth.intake.vetted import Vetted, touched
 from warmth.ledger.chain import check_chain, latest_by_round, read_ledger
 from warmth.ledger.redactions import pending, pending_problems, recorded_problems, resolve_files
 from warmth.ledger.sealed import archive_files, check_sealed_inputs
@@ -100,8 +101,15 @@ def read_dataset(
         problems += redaction_problems
         waiting = pending(redactions, manifests) if not ledger_problems else {}
     with steps.step("validate", "校验数据"):
-        records, found, total = validate_records(frame, campaign, table.absent)
+        vetted = Vetted(cache, campaign.digest) if cache is not None else None
+        passed, changed = (vetted.files(table.digests), touched(table.frame, frame)) if vetted else (set(), None)
+        skip = frame["_file"].isin(passed).to_numpy() & ~changed if passed else None
+        records, found, total = validate_records(frame, campaign, table.absent, skip)
         allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
+        if vetted is not None and not problems and not found and not alloc_found:  # every one-record rule passed
+            changed_files = set(frame.loc[changed, "_file"].astype(str)) if changed.any() else set()
+            new = {name: d for name, d in table.digests.items() if name not in passed and name not in changed_files}
+            vetted.mark(new, len(table.digests))
     problems += found + alloc_found
     if not len(records) and not problems:
         problems.append(

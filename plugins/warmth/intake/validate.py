@@ -138,9 +138,14 @@ def check_required(c: Cells, out: Collector) -> None:
 
 
 def check_record_id(c: Cells, out: Collector) -> None:
-    """Letters, digits, - and _; unique across all files and rounds."""
+    """Letters, digits, - and _."""
     rid, empty = c.col["record_id"], c.empty["record_id"]
     out.flag(c.frame, ~empty & ~fullmatch(rid, RECORD_ID_PATTERN), "record_id", "record-id-format")
+
+
+def check_unique_ids(c: Cells, out: Collector) -> None:
+    """Unique across all files and rounds (a rule over all records: never limited to the rows of changed files)."""
+    rid, empty = c.col["record_id"], c.empty["record_id"]
     dup = ~empty & rid.duplicated(keep=False)
     if dup.any():
         first = c.frame.loc[dup].drop_duplicates("record_id")
@@ -243,7 +248,8 @@ def check_note(c: Cells, out: Collector) -> None:
 # Every record rule, in the order its problems are reported, with the codes it may report.
 RECORD_RULES: tuple[tuple[Callable[[Cells, Collector], None], tuple[str, ...]], ...] = (
     (check_required, ("required",)),
-    (check_record_id, ("record-id-format", "duplicate-record-id")),
+    (check_record_id, ("record-id-format",)),
+    (check_unique_ids, ("duplicate-record-id",)),
     (check_round, ("undeclared-round-folder", "round-folder-mismatch")),
     (check_dates, ("date-format", "date-outside-window")),
     (check_names, ("undeclared-name",)),
@@ -256,17 +262,27 @@ RECORD_RULES: tuple[tuple[Callable[[Cells, Collector], None], tuple[str, ...]], 
 )
 
 
+# Rules over all records together: run on every record even when the others run on the changed rows only.
+WHOLE_RULES = (check_unique_ids,)
+
+
 def validate_records(
-    frame: pd.DataFrame, campaign: Campaign, absent: dict[str, tuple[str, ...]] | None = None
+    frame: pd.DataFrame, campaign: Campaign, absent: dict[str, tuple[str, ...]] | None = None, vetted: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, list[Problem], int]:
     """Check and type the records. Returns (typed frame, problems, total count).
 
     ``absent``: per file, the columns its header lacks (`load.Table.absent`).
+    ``vetted``: per record, True where these very rows already passed every rule that looks at one record at a
+    time with this campaign and this code (intake/vetted.py); those rules then skip them. Rules over all records
+    (`WHOLE_RULES`) always see every record, and the problems come in the same order either way.
     """
     cells = Cells.parse(frame, campaign, absent)
+    fresh = cells
+    if vetted is not None and vetted.any():
+        fresh = Cells.parse(frame.loc[~vetted], campaign, absent)
     out = Collector()
     for rule, _codes in RECORD_RULES:
-        rule(cells, out)
+        rule(cells if rule in WHOLE_RULES else fresh, out)
     return cells.typed(), out.problems, out.total
 
 

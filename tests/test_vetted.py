@@ -1,0 +1,109 @@
+"""Checking once per distinct file (issue 12): after a clean build, a rebuild runs the one-record rules only on the
+rows of round files whose bytes changed; the rules over all records, and any row a correction changed, are checked
+as always, and another campaign file, another place or other bytes are never taken as checked."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from warmth.core.problems import DataError
+from warmth.intake import validate
+from warmth.site.build import build_site
+
+from conftest import a_district_file, change_one_amount, make_data
+
+
+def data_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def built(tmp_path, root):
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    return data, out, cache
+
+
+def parsed_sizes(monkeypatch) -> list[int]:
+    """How many records each Cells.parse call checks: the first is every record, a second the rows the one-record
+    rules still have to see."""
+    sizes = []
+    real = validate.Cells.parse.__func__
+    monkeypatch.setattr(validate.Cells, "parse", classmethod(lambda cls, frame, *a, **k: sizes.append(len(frame)) or real(cls, frame, *a, **k)))
+    return sizes
+
+
+def test_a_rebuild_runs_the_one_record_rules_on_the_changed_file_only(built, root, monkeypatch):
+    data, out, cache = built
+    changed = a_district_file(data)
+    change_one_amount(changed)
+    sizes = parsed_sizes(monkeypatch)
+    result = build_site(root, data=data, output=out, cache=cache)
+    assert sizes == [result.report.records, len(data_rows(changed))]
+
+    cold = parsed_sizes(monkeypatch)
+    build_site(root, data=data, output=out.parent / "cold", cache=None)  # no cache: every rule on every record
+    assert cold[-1:] == [result.report.records] and len(cold) == 1
+
+
+def test_ids_stay_unique_across_files_when_only_one_is_checked(built, root):
+    data, out, cache = built
+    target = a_district_file(data)
+    taken = None
+    for other in sorted((data / "rounds").rglob("*.csv")):  # an id another UTF-8 file holds
+        if other != target and other.read_bytes().startswith(b"\xef\xbb\xbf"):
+            row = data_rows(other)[0]
+            taken = row.get("记录编号") or row.get("record_id")
+            if taken:
+                break
+    first = data_rows(target)[0]
+    mine = first.get("记录编号") or first["record_id"]
+    target.write_text(target.read_text(encoding="utf-8-sig").replace(mine, taken, 1), encoding="utf-8-sig")
+    with pytest.raises(DataError) as err:
+        build_site(root, data=data, output=out, cache=cache)
+    assert {p.rule for p in err.value.problems} == {"duplicate-record-id"}
+
+
+def test_a_row_a_correction_changed_is_checked_again(built, root):
+    data, out, cache = built
+    source = a_district_file(data)
+    row = data_rows(source)[0]
+    rid = row.get("记录编号") or row["record_id"]
+    amount = row.get("金额（元）") or row["amount_yuan"]
+    with open(data / "corrections.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([
+            ["correction_id", "record_id", "field", "old_value", "new_value", "reason", "date", "round"],
+            ["C-1", rid, "amount_yuan", amount, "abc", "录入错误", "2012-01-20", source.parent.name],
+        ])
+    with pytest.raises(DataError) as err:
+        build_site(root, data=data, output=out, cache=cache)
+    assert [(p.rule, p.column, p.file) for p in err.value.problems] == [
+        ("amount-format", "amount_yuan", source.relative_to(data).as_posix())
+    ]
+
+
+def test_another_campaign_file_checks_every_record_again(built, root, monkeypatch):
+    data, out, cache = built
+    toml = data / "campaign.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    sizes = parsed_sizes(monkeypatch)
+    build_site(root, data=data, output=out, cache=cache)
+    assert len(sizes) == 1  # no file counts as checked: one parse, every rule on every record
+
+
+def test_the_same_bytes_in_another_round_folder_are_checked_again(built, root):
+    data, out, cache = built
+    source = a_district_file(data)
+    rounds = sorted(p.name for p in (data / "rounds").iterdir() if p.is_dir())
+    elsewhere = next(r for r in rounds if r != source.parent.name)
+    moved = data / "rounds" / elsewhere / ("moved-" + source.name)
+    shutil.move(source, moved)
+    with pytest.raises(DataError) as err:
+        build_site(root, data=data, output=out, cache=cache)
+    assert {p.rule for p in err.value.problems} == {"round-folder-mismatch"}
+    assert {p.file for p in err.value.problems} == {moved.relative_to(data).as_posix()}
