@@ -199,6 +199,25 @@ def test_personal_data_in_a_narrative_fails_the_build(tmp_path, root, small_data
     assert not out.exists()
 
 
+def test_a_short_checksum_that_reads_like_a_phone_number_does_not_fail_the_build(tmp_path):
+    """Pages print each download's SHA-256 short: its first 12 hex digits and "…". About 1 in 1,000 such prefixes
+    reads as a number (098655706612… as the landline 0986-5570661), which failed a build at random. The site's own
+    checksums are passed over, exactly; the same kind of text anywhere else is still caught."""
+    from warmth.site.scan import personal_data_in_pages, shown_short
+
+    site = tmp_path / "site"
+    digest = "098655706612" + "ab" * 26
+    (site / "data").mkdir(parents=True)
+    (site / "data" / "SHA256SUMS").write_text(f"{digest}  disbursements.csv\n", encoding="utf-8")
+    (site / "rounds").mkdir()
+    (site / "rounds" / "index.html").write_text(f"<p>（CSV，2 MB，SHA-256 <code>{digest[:12]}…</code>）</p>", encoding="utf-8")
+    assert [page for page, _ in personal_data_in_pages(site, frozenset())] == ["rounds/index.html"]  # as before
+    assert personal_data_in_pages(site, frozenset(), frozenset(), shown_short(site)) == []
+    (site / "about.html").write_text("<p>SHA-256 <code>098655706613…</code></p><p>电话 0986-5570661</p>", encoding="utf-8")
+    leaked = personal_data_in_pages(site, frozenset(), frozenset(), shown_short(site))
+    assert [page for page, _ in leaked] == ["about.html", "about.html"]  # not this site's checksum; a real number
+
+
 def test_a_failed_search_index_fails_the_build(tmp_path, root, small_data, monkeypatch):
     """Pagefind runs while the pages are checked; if it fails, nothing is published and no staging folder is left."""
     fails = tmp_path / "pagefind"

@@ -245,9 +245,9 @@ def _build_into(staging: Path, root: Path, data: Path, settings_file: Path, cach
 
 def _last_checks(staging: Path, report) -> None:
     """No personal data in any page's text, and nothing fetched from another host (site/scan.py)."""
-    from warmth.site.scan import personal_data_in_pages, third_party_requests
+    from warmth.site.scan import personal_data_in_pages, shown_short, third_party_requests
 
-    leaked = personal_data_in_pages(staging, report.allowed_emails, report.allowed_phones)
+    leaked = personal_data_in_pages(staging, report.allowed_emails, report.allowed_phones, shown_short(staging))
     if leaked:
         raise BuildError(
             "页面中发现疑似个人信息（例如写进批次说明或关于页面的号码），网站未生成：\n"

@@ -46,21 +46,42 @@ def third_party_requests(site: Path) -> list[tuple[str, str]]:
 
 
 _HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
+# How pages print a checksum or key fingerprint short: a SHA-256's first 12 hex digits and "…" (beside each
+# download), the key's first 16 in groups of four (ledger/signing.py short_fingerprint)
+_SHORT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{12}…|[0-9a-f]{4}(?:-[0-9a-f]{4}){3}(?![0-9A-Za-z-]))")
+
+
+def shown_short(site: Path) -> frozenset[str]:
+    """The short forms of the site's own checksums (every SHA-256 its checksum files under /data/ list) and of its
+    ledger key's fingerprint, as the pages print them: "098655706612…" looks like a landline number to the scan."""
+    from warmth.core.files import is_checksum_file, listed_digests
+    from warmth.core.layout import DATA_DIR, PUBLIC_KEY_FILE
+    from warmth.ledger.signing import fingerprint, short_fingerprint
+
+    data = site / DATA_DIR
+    sums = [p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file() and is_checksum_file(p.name)]
+    shown = {sha[:12] + "…" for sha in listed_digests(data, sums).values()}
+    if (data / PUBLIC_KEY_FILE).is_file():
+        shown.add(short_fingerprint(fingerprint((data / PUBLIC_KEY_FILE).read_bytes())))
+    return frozenset(shown)
 
 
 def personal_data_in_pages(
-    site: Path, allowed_emails: frozenset[str], allowed_phones: frozenset[str] = frozenset()
+    site: Path, allowed_emails: frozenset[str], allowed_phones: frozenset[str] = frozenset(), shown: frozenset[str] = frozenset()
 ) -> list[tuple[str, str]]:
     """(page, masked text) for every page text line that holds personal data.
 
     A last line of defence for text that does not come from the records
     (round narratives, the about page); the records are checked cell by cell.
+    ``shown``: the exact short checksums and fingerprint the pages print (`shown_short`), passed over.
     """
     lines, pages = [], []
     for path in _files(site, (".html",)):
         text = html.unescape(re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8", errors="replace")))
         # recipient refs and SHA-256 checksums are hex strings, not personal data
         text = _HEX.sub(" ", text)
+        if shown:
+            text = _SHORT.sub(lambda m: " " if m.group(0) in shown else m.group(0), text)
         page = path.relative_to(site).as_posix()
         for line in text.splitlines():
             if line.strip():
