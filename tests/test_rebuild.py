@@ -5,6 +5,7 @@ speed is measured by `make bench` only."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -171,6 +172,21 @@ def test_an_edited_previous_file_never_lends_its_time(tmp_path, root):
     assert (out / rel).stat().st_mtime_ns != edited_time  # the rebuilt, correct file has this build's time
     listed_now = dict(reversed(line.split("  ", 1)) for line in (out / "data/SHA256SUMS").read_text(encoding="utf-8").splitlines())
     assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == listed_now[rel.removeprefix("data/")]
+
+
+def test_the_record_files_cache_keeps_the_last_few_entries_only(tmp_path, root):
+    """Each entry holds every record file (~530 MB at 1M records): a rebuild after every district file must not fill
+    the disk. The two most recently used entries are kept besides the one a build uses."""
+    data, out, cache = make_data(tmp_path / "data"), tmp_path / "site", tmp_path / "cache"
+    build_site(root, data=data, output=out, cache=cache)
+    for _ in range(4):
+        change_one_amount(a_district_file(data))
+        build_site(root, data=data, output=out, cache=cache)
+    entries = [p for p in (cache / "records").iterdir() if len(p.name) == 64 and p.is_dir()]
+    assert len(entries) == 3
+    newest = max(entries, key=lambda p: p.stat().st_mtime_ns)
+    listed = json.loads((newest / "manifest.json").read_text(encoding="utf-8"))
+    assert listed["disbursements.csv"][1] == hashlib.sha256((out / "data/disbursements.csv").read_bytes()).hexdigest()
 
 
 def test_an_edited_rows_cache_entry_is_discarded(tmp_path, root, caplog):

@@ -42,6 +42,8 @@ log = logging.getLogger("warmth")
 MANIFEST = "manifest.json"
 READ_ONLY = 0o444
 _TEMP = re.compile(r"\.(records|discard)-[a-z0-9_]{8}")
+_KEY = re.compile(r"[0-9a-f]{64}")
+KEEP = 2  # entries kept besides the one a build uses: the record files of the last few distinct inputs
 _NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM, errno.EBADF}
 
 
@@ -50,8 +52,9 @@ def threads() -> int:
 
 
 @contextlib.contextmanager
-def cache_lock(records: Path) -> Iterator[None]:
-    """Hold the cache's lock shared; sweep temporary folders first if nobody else holds it."""
+def cache_lock(records: Path, wanted: str | None = None) -> Iterator[None]:
+    """Hold the cache's lock shared; first, if nobody else holds it, sweep temporary folders and all entries but the
+    KEEP most recently used and ``wanted`` (the entry this build looks for)."""
     records.mkdir(parents=True, exist_ok=True)
     if fcntl is None:
         yield
@@ -63,9 +66,14 @@ def cache_lock(records: Path) -> Iterator[None]:
         except BlockingIOError:
             pass  # another build is using the cache: its temporary folders are its own
         else:
+            entries = []
             for path in records.iterdir():
                 if _TEMP.fullmatch(path.name) and path.is_dir() and not path.is_symlink():
                     shutil.rmtree(path, ignore_errors=True)
+                elif _KEY.fullmatch(path.name) and path.name != wanted and path.is_dir() and not path.is_symlink():
+                    entries.append((path.stat().st_mtime_ns, path))
+            for _, old in sorted(entries, reverse=True)[KEEP:]:  # each entry is every record file: ~530 MB at 1M records
+                discard(old)
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield
     finally:

@@ -8,9 +8,11 @@ own checked copy.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -151,11 +153,13 @@ def write_record_files(typed: pd.DataFrame, campaign: Campaign, data_out: Path, 
         return _write_all(typed, campaign, data_out)
     records = cache_dir / "records"
     entry = records / cache_key
-    with cache_lock(records):
+    with cache_lock(records, cache_key):
         manifest = read_manifest(entry)
         if manifest is not None:
             wrong = fetch(entry, manifest, data_out)
             if not wrong:
+                with contextlib.suppress(OSError):
+                    os.utime(entry)  # recently used: kept by the sweep
                 return [Download(rel, size, sha) for rel, (size, sha) in sorted(manifest.items())]
             log.warning(
                 "缓存中的记录文件与其校验和不符（可能被直接修改过）：%s；已丢弃这份缓存并重新生成。\n"
