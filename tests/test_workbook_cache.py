@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 import pytest
 from openpyxl import Workbook
@@ -102,3 +103,23 @@ def test_cache_off(tmp_path, monkeypatch):
     read_sheet(path)
     read_sheet(path)
     assert len(calls) == 2
+
+
+def test_only_the_most_recently_used_entries_are_kept(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(workbookcache, "KEEP", 2)
+    names = frozenset({"记录编号", "批次", "发放日期"})
+    tick = lambda: time.sleep(0.02)  # noqa: E731 - file times are coarse (a few ms): keep the order of uses clear
+    first = book(tmp_path / "first.xlsx", rows=1)
+    read_sheet(first, header_names=names)
+    for n in (2, 3):
+        tick()
+        read_sheet(book(tmp_path / f"b{n}.xlsx", rows=n), header_names=names)
+    assert len(entries(cache)) == 2  # the first workbook's entry went
+    calls = parses(monkeypatch)
+    tick()
+    read_sheet(tmp_path / "b3.xlsx", header_names=names)  # used again: now the most recent …
+    tick()
+    read_sheet(first, header_names=names)  # … so storing the first again removes b2's, not b3's
+    assert len(calls) == 1 and len(entries(cache)) == 2
+    read_sheet(tmp_path / "b3.xlsx", header_names=names)
+    assert len(calls) == 1

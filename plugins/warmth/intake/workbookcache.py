@@ -13,7 +13,8 @@ holding the SHA-256 of the rest, then the rows as JSON. It is checked by that
 digest before it is used; an entry that fails the check (or cannot be read)
 is ignored and written again. Entries appear whole (written beside, then
 renamed into place). Storing is best effort: a full disk or a read-only folder
-slows the next read, never fails this one (core/entries.py).
+slows the next read, never fails this one (core/entries.py). Each store keeps
+the ``KEEP`` most recently used entries (a read counts as a use) and removes the rest.
 
 The folder is ``WARMTH_WORKBOOK_CACHE`` from the environment, by default
 ``.cache/warmth/workbooks`` in the project folder (beside the build's other
@@ -23,16 +24,18 @@ xlsx reader, below any cache of checked records kept per input file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 from functools import cache
 from pathlib import Path
 
-from warmth.core.entries import read_entry, write_entry
+from warmth.core.entries import keep_newest, read_entry, write_entry
 
 ENVIRONMENT = "WARMTH_WORKBOOK_CACHE"
 DEFAULT = ".cache/warmth/workbooks"
+KEEP = 64  # entries kept, most recently used first: two or three versions of every workbook of a campaign
 READER = ("sources.py", "forms.py", "workbook.py", "sheet.py", "package.py", "workbookcache.py")
 
 
@@ -67,19 +70,23 @@ def _path(name: str) -> Path | None:
 
 
 def load(name: str):
-    """The entry's rows, or None (no cache, no entry, or an entry that fails its digest)."""
+    """The entry's rows, or None (no cache, no entry, or an entry that fails its digest); a used entry counts as new."""
     path = _path(name)
     body = read_entry(path) if path is not None else None
     if body is None:
         return None
     try:
-        return json.loads(body)
+        rows = json.loads(body)
     except ValueError:
         return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: kept by the sweep
+    return rows
 
 
 def store(name: str, value) -> None:
-    """Write the entry (read-only), best effort."""
+    """Write the entry (read-only), best effort; keep the KEEP most recently used entries."""
     path = _path(name)
     if path is not None:
         write_entry(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        keep_newest(path.parent.parent, "*/*.json", KEEP)
