@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from warmth.figures.aggregate import breakdown, matrix, report_status
@@ -84,3 +85,17 @@ def test_pages_mark_never_reported_destinations(ds):
     assert jkh.data["reported"] is False and jkh.charts == []
     r2 = pages["rounds/2012-02/index.html"].data
     assert {row["name"] for row in r2["missing"]} == set(ds.campaign.names("destinations")) - {"沙湾区"}
+
+
+def test_person_codes_count_people_once_and_are_shared_read_only():
+    """Refs a, (empty), b, a: two people; the empty ref is nobody. Asked again for the same array (the checked and
+    the published records share it), the same read-only codes come back, not a second hashing."""
+    from warmth.figures.people import person_codes
+
+    refs = pd.Series(["a" * 64, "", "b" * 64, "a" * 64], dtype="str")
+    codes, people = person_codes(refs)
+    assert people == 2 and codes[1] == -1 and codes[0] == codes[3] != codes[2] and min(codes[0], codes[2]) >= 0
+    again, _ = person_codes(refs.copy())
+    assert again is codes and not codes.flags.writeable
+    other, people = person_codes(pd.Series(["c" * 64], dtype="str"))
+    assert people == 1 and list(other) == [0]

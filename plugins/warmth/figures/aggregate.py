@@ -15,6 +15,7 @@ import pandas as pd
 
 from warmth.core.campaign import DIMENSIONS, Campaign
 from warmth.core.schema import AID_TYPES
+from warmth.figures.people import person_codes
 
 CUBE_KEYS = ["round", "district", "fund_source", "category", "recipient_group", "aid_type"]
 
@@ -97,12 +98,7 @@ def distinct_by(refs: np.ndarray, records: pd.DataFrame, column: str) -> dict[st
 
 def aggregate(records: pd.DataFrame, allocations: pd.DataFrame, campaign: Campaign) -> Aggregates:
     cube = build_cube(records)
-    refs = records["recipient_ref"]
-    codes, uniques = pd.factorize(refs)
-    codes = codes.astype(np.int64)
-    empty = np.flatnonzero(uniques == "")
-    if len(empty):
-        codes[codes == empty[0]] = -1
+    codes, people = person_codes(records["recipient_ref"])
     return Aggregates(
         cube=cube,
         goods=build_goods(records, campaign.other_item_label),
@@ -110,7 +106,7 @@ def aggregate(records: pd.DataFrame, allocations: pd.DataFrame, campaign: Campai
         allocations=build_allocations(allocations, cube, campaign),
         total_fen=int(records["amount_fen"].sum()),
         records=len(records),
-        recipients_total=len(uniques) - len(empty),
+        recipients_total=people,
         records_without_ref=int((codes < 0).sum()),
     )
 

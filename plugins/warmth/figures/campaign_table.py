@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from warmth.core.campaign import Campaign
+from warmth.figures.people import person_codes
 
 
 def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
@@ -26,8 +27,8 @@ def campaign_table(records: pd.DataFrame, campaign: Campaign) -> dict:
         np.add.at(out, d[mask], fen[mask])
         return out
 
-    refs, _ = pd.factorize(records["recipient_ref"])
-    has_ref = (records["recipient_ref"] != "").to_numpy()
+    refs, _ = person_codes(records["recipient_ref"])
+    has_ref = refs >= 0
     series = records["recipient_group"]
     if list(series.cat.categories) == groups:
         group_codes = series.cat.codes.to_numpy(np.int64)

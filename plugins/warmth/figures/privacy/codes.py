@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from warmth.figures.people import person_codes
+
 # The dimensions, by name. Generalisable ones can be recoded to OTHER; the others never change.
 FIXED = ("district", "round", "aid_type", "fund_source")
 GENERALISABLE = ("date", "disbursing_unit", "recipient_group", "category", "item")
@@ -105,11 +107,7 @@ def build_codes(records: pd.DataFrame, campaign) -> tuple[Codes, dict[str, list[
     dims["goods_unit"][at] = unit_codes
 
     other = {name: len(labels[name]) - 1 for name in GENERALISABLE}
-    refs, ref_values = pd.factorize(records["recipient_ref"])
-    refs = refs.astype(np.int64)
-    empty = np.flatnonzero(np.asarray(ref_values) == "")
-    if len(empty):
-        refs[refs == empty[0]] = -1
+    refs, _ = person_codes(records["recipient_ref"])
     sensitive = np.array([name in campaign.sensitive_categories for name in labels["category"]], dtype=bool)
     return Codes(dims, other, refs, goods, sensitive), labels
 
