@@ -18,6 +18,7 @@ times differ (a file that changed gets the time of this build).
 from __future__ import annotations
 
 import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -60,10 +61,13 @@ def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = 
     if not previous.is_dir() or previous.is_symlink():
         return 0
     pairs, staged, seen = [], [], {}
-    for dirpath, _, filenames in os.walk(staging):
+    top = os.fspath(staging)
+    for dirpath, _, filenames in os.walk(top):
+        inner = dirpath[len(top):].lstrip(os.sep)  # a slice, not os.path.relpath (slow, per file)
+        prefix = inner + os.sep if inner else ""
         for name in filenames:
             new = os.path.join(dirpath, name)
-            rel = os.path.relpath(new, staging)
+            rel = prefix + name
             staged.append(rel)
             old = os.path.join(previous, rel)
             try:
@@ -71,7 +75,7 @@ def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = 
             except OSError:
                 continue
             seen[rel] = old_st
-            if os.path.islink(old) or os.path.islink(new) or not os.path.isfile(old):
+            if not (stat.S_ISREG(old_st.st_mode) and stat.S_ISREG(new_st.st_mode)):  # links and odd files: never
                 continue
             if old_st.st_size == new_st.st_size and old_st.st_mtime_ns != new_st.st_mtime_ns:
                 pairs.append((rel, new, old, old_st))

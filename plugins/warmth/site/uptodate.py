@@ -55,13 +55,16 @@ def _files(path: Path) -> dict[str, os.stat_result]:
     if not os.path.isdir(path) or os.path.islink(path):
         found[""] = st
         return found
-    for dirpath, dirnames, filenames in os.walk(path):
+    top = os.fspath(path)
+    for dirpath, dirnames, filenames in os.walk(top):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        # os.walk's folders start with ``top`` as given: the relative path is a slice (os.path.relpath is slow)
+        inner = dirpath[len(top):].lstrip(os.sep)
+        prefix = inner + os.sep if inner else ""
         for name in filenames:
             if name.endswith(".pyc"):
                 continue
-            full = os.path.join(dirpath, name)
-            found[os.path.relpath(full, path)] = os.lstat(full)
+            found[prefix + name] = os.lstat(os.path.join(dirpath, name))
     return found
 
 
