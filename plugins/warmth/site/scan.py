@@ -59,8 +59,13 @@ def shown_short(site: Path) -> frozenset[str]:
     from warmth.ledger.signing import fingerprint, short_fingerprint
 
     data = site / DATA_DIR
-    sums = [p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file() and is_checksum_file(p.name)]
-    shown = {sha[:12] + "…" for sha in listed_digests(data, sums).values()}
+    if not data.is_dir():
+        return frozenset()
+    # the top checksum files, then the folders' own SHA256SUMS they list (no walk of thousands of lookup files)
+    listed = listed_digests(data, sorted(name for name in os.listdir(data) if is_checksum_file(name)))
+    nested = [rel for rel in listed if "/" in rel and is_checksum_file(rel) and (data / rel).is_file()]
+    listed.update(listed_digests(data, nested))
+    shown = {sha[:12] + "…" for sha in listed.values()}
     if (data / PUBLIC_KEY_FILE).is_file():
         shown.add(short_fingerprint(fingerprint((data / PUBLIC_KEY_FILE).read_bytes())))
     return frozenset(shown)
