@@ -175,7 +175,9 @@ def main() -> int:
         "  written, the cache filled.",
         "- **no change**: the same build again; stops after the up-to-date check (site/uptodate.py).",
         "- **one file changed**: one amount in one district file; that file is parsed again, the",
-        "  others come from the rows cache (intake/rowcache.py); everything after reading is redone.",
+        "  others come from the rows cache (intake/rowcache.py) and skip the one-record checks",
+        "  (intake/vetted.py); aggregates, findings, pages and downloads are made again from all records;",
+        "  all.zip copies its unchanged members from the previous zip (downloads/zipreuse.py).",
         "- **floor**: DuckDB reading the same CSV files as text (the GB18030 one transcoded first,",
         "  timed), three group-bys and one summary CSV written, in its own Python process.",
     ]
