@@ -174,6 +174,31 @@ def test_an_edited_previous_file_never_lends_its_time(tmp_path, root):
     assert hashlib.sha256((out / rel).read_bytes()).hexdigest() == listed_now[rel.removeprefix("data/")]
 
 
+def test_only_the_sites_own_checksum_files_are_believed(tmp_path):
+    """A staff file named SHA256SUMS (copied from content/) lists a page whose bytes changed, same size: believing
+    it would keep the old time and rsync would skip the new page. Only /data/'s checksum files count."""
+    from warmth.site.mtimes import keep_times
+    from warmth.site.uptodate import output_state
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for site, text in ((old, "before"), (new, "after!")):
+        (site / "guide").mkdir(parents=True)
+        (site / "data").mkdir()
+        (site / "guide" / "a.txt").write_text(text, encoding="utf-8")  # same size, other bytes
+        (site / "data" / "b.csv").write_text("same", encoding="utf-8")
+        listed = hashlib.sha256(b"before").hexdigest()  # both sites' staff file claims the old bytes
+        (site / "guide" / "SHA256SUMS").write_text(f"{listed}  a.txt\n", encoding="utf-8")
+        (site / "data" / "SHA256SUMS").write_text(f"{hashlib.sha256(b'same').hexdigest()}  b.csv\n", encoding="utf-8")
+    long_ago = 1_000_000_000 * 10**9
+    for path in old.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(long_ago, long_ago))
+    swapped = output_state(old)["files"]
+    assert keep_times(new, old, swapped) == 3  # data/b.csv, data/SHA256SUMS, guide/SHA256SUMS
+    assert (new / "data" / "b.csv").stat().st_mtime_ns == long_ago
+    assert (new / "guide" / "a.txt").stat().st_mtime_ns != long_ago  # compared in full: it changed
+
+
 def test_the_record_files_cache_keeps_the_last_few_entries_only(tmp_path, root):
     """Each entry holds every record file (~530 MB at 1M records): a rebuild after every district file must not fill
     the disk. The two most recently used entries are kept besides the one a build uses."""

@@ -75,16 +75,39 @@ def test_a_row_a_correction_changed_is_checked_again(built, root):
     row = data_rows(source)[0]
     rid = row.get("记录编号") or row["record_id"]
     amount = row.get("金额（元）") or row["amount_yuan"]
-    with open(data / "corrections.csv", "w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows([
-            ["correction_id", "record_id", "field", "old_value", "new_value", "reason", "date", "round"],
-            ["C-1", rid, "amount_yuan", amount, "abc", "录入错误", "2012-01-20", source.parent.name],
-        ])
+    write_corrections(data, [["C-1", rid, "amount_yuan", amount, "abc", "录入错误", "2012-01-20", source.parent.name]])
     with pytest.raises(DataError) as err:
         build_site(root, data=data, output=out, cache=cache)
     assert [(p.rule, p.column, p.file) for p in err.value.problems] == [
         ("amount-format", "amount_yuan", source.relative_to(data).as_posix())
     ]
+
+
+def write_corrections(data: Path, rows: list[list[str]]) -> None:
+    with open(data / "corrections.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([["correction_id", "record_id", "field", "old_value", "new_value", "reason", "date", "round"], *rows])
+
+
+def test_a_withdrawn_row_is_never_taken_as_checked(built, root):
+    """A row with a phone number, withdrawn in the same round: the file's bytes hold a row the rules never saw, so
+    the file is not marked; when the withdrawal is taken back, the row is checked and refused."""
+    data, out, cache = built
+    source = a_district_file(data)
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    header, last = lines[0].split(","), data_rows(source)[-1]
+    added = dict(last)
+    id_column = "记录编号" if "记录编号" in added else "record_id"
+    note_column = "备注" if "备注" in added else "note"
+    added[id_column] = last[id_column] + "X"
+    added[note_column] = "联系电话13912345678"
+    with open(source, "a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerow([added[name] for name in header])
+    write_corrections(data, [["C-1", added[id_column], "withdrawn", "", "true", "重复登记", "2012-01-20", source.parent.name]])
+    build_site(root, data=data, output=out, cache=cache)  # clean: the row is withdrawn before the checks
+    (data / "corrections.csv").unlink()
+    with pytest.raises(DataError) as err:
+        build_site(root, data=data, output=out, cache=cache)
+    assert {(p.rule, p.file) for p in err.value.problems} == {("personal-data", source.relative_to(data).as_posix())}
 
 
 def test_another_campaign_file_checks_every_record_again(built, root, monkeypatch):

@@ -115,11 +115,13 @@ def test_only_the_most_recently_used_entries_are_kept(cache, tmp_path, monkeypat
         tick()
         read_sheet(book(tmp_path / f"b{n}.xlsx", rows=n), header_names=names)
     assert len(entries(cache)) == 2  # the first workbook's entry went
+    (cache / "ab").mkdir(exist_ok=True)
+    (cache / "ab" / "notes.json").write_text("{}", encoding="utf-8")  # not an entry: never swept
     calls = parses(monkeypatch)
     tick()
     read_sheet(tmp_path / "b3.xlsx", header_names=names)  # used again: now the most recent …
     tick()
     read_sheet(first, header_names=names)  # … so storing the first again removes b2's, not b3's
-    assert len(calls) == 1 and len(entries(cache)) == 2
+    assert len(calls) == 1 and len(entries(cache)) == 3 and (cache / "ab" / "notes.json").exists()
     read_sheet(tmp_path / "b3.xlsx", header_names=names)
     assert len(calls) == 1

@@ -110,3 +110,16 @@ def listed_digests(folder: Path, checksum_files: list[str]) -> dict[str, str]:
             if sep and len(sha) == 64 and name:
                 listed[base + name] = sha
     return listed
+
+
+def published_digests(data: Path, usable=lambda rel: True) -> dict[str, str]:
+    """Path under a site's data folder → SHA-256, as the site's own checksum files list them: the top ones
+    (SHA256SUMS, all.zip.sha256) and the folders' SHA256SUMS the top SHA256SUMS lists — never a checksum file
+    found anywhere else. ``usable(rel)`` says which of those files may be read."""
+    data = Path(data)
+    if not data.is_dir():
+        return {}
+    listed = listed_digests(data, sorted(name for name in os.listdir(data) if is_checksum_file(name) and usable(name)))
+    nested = [rel for rel in listed if "/" in rel and is_checksum_file(rel) and usable(rel) and (data / rel).is_file()]
+    listed.update(listed_digests(data, nested))
+    return listed

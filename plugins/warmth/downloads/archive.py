@@ -145,7 +145,7 @@ def _write_reusing(data_out: Path, paths: list[str], target: Path, folder: Path,
         size, sha = write_zip(data_out, paths, target, previous, digests)
         log.debug("all.zip: %d of %d files copied from the previous zip", previous.reused, len(paths))
         return size, sha
-    except (OSError, zipfile.BadZipFile) as error:  # the cached zip went wrong under us: compress everything
+    except Exception as error:  # noqa: BLE001 - whatever went wrong copying, compressing everything is always right
         log.warning("无法复用上一个 all.zip（%s），全部重新压缩 / could not reuse the previous all.zip (%s); compressing all", error, error)
         return write_zip(data_out, paths, target)
     finally:

@@ -74,6 +74,8 @@ def cache_lock(records: Path, wanted: str | None = None) -> Iterator[None]:
                     entries.append((path.stat().st_mtime_ns, path))
             for _, old in sorted(entries, reverse=True)[KEEP:]:  # each entry is every record file: ~530 MB at 1M records
                 discard(old)
+            if wanted and (records / wanted).is_dir():  # the newest now: another build's sweep, in the moment between
+                os.utime(records / wanted)  # this lock's exclusive and shared holds, keeps it
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield
     finally:

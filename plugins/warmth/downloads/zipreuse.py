@@ -58,12 +58,16 @@ class Previous:
     def __init__(self, path: Path, members: dict[str, str]) -> None:
         self.handle = open(path, "rb")  # noqa: SIM115 - closed by close()
         self.infos: dict[str, zipfile.ZipInfo] = {}
-        with zipfile.ZipFile(self.handle) as archive:
-            for info in archive.infolist():
-                sha = members.get(info.filename)
-                if sha and info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & ~0x800:
-                    self.infos.setdefault(sha, info)
         self.reused = 0
+        try:
+            with zipfile.ZipFile(self.handle) as archive:
+                for info in archive.infolist():
+                    sha = members.get(info.filename)
+                    if sha and info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & ~0x800:
+                        self.infos.setdefault(sha, info)
+        except BaseException:
+            self.handle.close()
+            raise
 
     def find(self, sha: str | None, size: int) -> zipfile.ZipInfo | None:
         old = self.infos.get(sha) if sha else None
@@ -119,6 +123,6 @@ def previous_zip(folder: Path, recipe: str) -> Previous | None:
                 member_sha, _, rel = line.partition("  ")
                 members[rel] = member_sha
             return Previous(path, members)
-        except (OSError, ValueError, zipfile.BadZipFile):
+        except (OSError, ValueError, UnicodeDecodeError, zipfile.BadZipFile):
             continue
     return None

@@ -4,8 +4,8 @@ What ``load.read_table`` makes of a file — clean text (NFKC, trimmed) under th
 canonical columns, with row numbers — is stored as
 ``<cache>/rows/<key>.<sha256>.arrow``, where ``key`` is the SHA-256 of the
 file's bytes together with the reader's version (the source of intake/,
-core/ and pii/, and the pyarrow and pandas versions: a change of code or of
-NFKC's tables reads afresh), and ``sha256`` is the digest of the entry's own
+core/ and pii/, the pyarrow, pandas and Python versions and Unicode's: a change
+of code or of NFKC's tables reads afresh), and ``sha256`` is the digest of the entry's own
 bytes. Only a file read without any problem is stored, so every problem is
 still found and reported by reading the file.
 
@@ -25,8 +25,10 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import tempfile
 import time
+import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -49,7 +51,8 @@ _SOURCES = ("intake", "core", "pii")
 def reader_version() -> str:
     """A digest of everything that decides what a file's rows are: the reading code and its libraries."""
     package = Path(__file__).resolve().parents[1]
-    h = hashlib.sha256(f"{FORMAT} {pa.__version__} {pd.__version__}".encode())
+    # Python's version names its Unicode tables (NFKC) too
+    h = hashlib.sha256(f"{FORMAT} {pa.__version__} {pd.__version__} {sys.version} {unicodedata.unidata_version}".encode())
     for folder in _SOURCES:
         for path in sorted((package / folder).rglob("*.py")):
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

@@ -2,16 +2,20 @@
 
 Most of checking is rules that look at one record at a time (formats, declared
 names, the campaign window, the personal-data scan: intake/validate.py); only
-a few look across records (ids unique across all files). When a build finds no
-problem at all, each round file it read gets a marker in the rows cache,
-``<cache>/rows/vetted/<name>.ok``, named by the SHA-256 of the file's bytes and
-its path (its round folder is checked against its rows) together with everything else the one-record rules depend on: the reader's
-version (the source of intake/, core/ and pii/, pyarrow, pandas, numpy) and the
-campaign file's bytes. The next build skips the one-record rules for the rows of
-a file with such a marker — unless a correction or a redaction changed the row
-(`touched`); the rules over all records always see every record. A file's new
-bytes, another campaign file or other code give another name, so no marker
-applies to them.
+a few look across records (ids unique across all files). When the record and
+allocation checks of a build find no problem at all (later steps may still
+fail: that does not undo what the rules found), each round file that no
+correction or redaction touched gets a marker in the rows cache,
+``<cache>/rows/vetted/<name>.ok``. The name is the SHA-256 of the file's bytes
+and its path (its round folder is checked against its rows), with everything
+else the one-record rules depend on: the reader's version (the source of
+intake/, core/ and pii/, pyarrow, pandas, numpy, Python and its Unicode tables),
+the campaign file's bytes and the current year (the ID-number check knows no
+birth year after it). The next build skips the one-record rules for the rows of
+a file with such a marker, except rows a correction or redaction changed
+(`touched`, matched with the row as loaded by file and row number); the rules
+over all records always see every record. New bytes, another place, campaign
+file or code give another name, so no marker applies to them.
 
 A marker is an empty, read-only file: it stands for "these bytes passed", so it
 is trusted like the rows entries beside it and the project's code (the cache
@@ -21,6 +25,7 @@ worth are removed.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
@@ -40,7 +45,8 @@ class Vetted:
 
     def __init__(self, rows_cache: Path, campaign_digest: str) -> None:
         self.folder = Path(rows_cache) / FOLDER
-        self.recipe = f"{reader_version()} numpy {np.__version__} campaign {campaign_digest}"
+        # the ID-number check knows no birth year after the current one (pii/idcard.py)
+        self.recipe = f"{reader_version()} numpy {np.__version__} campaign {campaign_digest} year {dt.date.today().year}"
 
     def _marker(self, name: str, digest: str) -> Path:
         """The marker of a file's bytes at its place (its round folder is checked against its rows)."""
@@ -73,19 +79,29 @@ class Vetted:
             pass
 
 
-def touched(loaded: pd.DataFrame, final: pd.DataFrame) -> np.ndarray:
-    """Per row of ``final``: True where its record differs from the row as loaded (a correction or redaction).
-
-    ``final`` is ``loaded`` itself when nothing was applied; a row ``final`` has that ``loaded`` lacks counts as
-    touched (so its rules run).
+def touched(loaded: pd.DataFrame, final: pd.DataFrame) -> tuple[np.ndarray, set[str]]:
+    """Which rows corrections or redactions changed: per row of ``final``, True where its record differs from the
+    same row as loaded — matched by file and row number, never by position (a withdrawal drops rows and renumbers
+    the frame) — or has no such row; and every file with such a row or with a loaded row ``final`` lacks
+    (withdrawn). ``final`` is ``loaded`` itself when nothing was applied.
     """
     if final is loaded:
-        return np.zeros(len(final), dtype=bool)
-    known = final.index.isin(loaded.index)
-    if not known.all():
-        return np.ones(len(final), dtype=bool)
-    base = loaded.loc[final.index]
-    changed = np.zeros(len(final), dtype=bool)
+        return np.zeros(len(final), dtype=bool), set()
+    files = pd.Categorical(loaded["_file"].astype(str))
+    width = int(max(loaded["_row"].max(), final["_row"].max())) + 1 if len(loaded) and len(final) else 1
+    before = files.codes.astype(np.int64) * width + loaded["_row"].to_numpy(np.int64)
+    mine = pd.Categorical(final["_file"].astype(str), categories=files.categories).codes.astype(np.int64)
+    after = np.where(mine >= 0, mine * width + final["_row"].to_numpy(np.int64), -1)
+    index = pd.Index(before)
+    if not index.is_unique:  # a file with a row number twice: cannot match, so every row is checked
+        return np.ones(len(final), dtype=bool), set(np.asarray(files).astype(str))
+    at = index.get_indexer(after)  # the loaded row of each final row; -1: none
+    changed = at < 0
+    found = np.flatnonzero(~changed)
     for name in COLUMN_NAMES:
-        changed |= final[name].to_numpy(dtype=object) != base[name].to_numpy(dtype=object)
-    return changed
+        was = loaded[name].to_numpy(dtype=object)[at[found]]
+        changed[found] |= final[name].to_numpy(dtype=object)[found] != was
+    kept = np.zeros(len(loaded), dtype=bool)
+    kept[at[found]] = True
+    names = set(final.loc[changed, "_file"].astype(str)) | set(np.asarray(files)[~kept].astype(str))
+    return changed, names

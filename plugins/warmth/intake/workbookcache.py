@@ -35,7 +35,8 @@ from warmth.core.entries import keep_newest, read_entry, write_entry
 
 ENVIRONMENT = "WARMTH_WORKBOOK_CACHE"
 DEFAULT = ".cache/warmth/workbooks"
-KEEP = 64  # entries kept, most recently used first: two or three versions of every workbook of a campaign
+KEEP = 64  # entries kept, most recently used first: two or three versions of each of ~20 workbooks
+ENTRY_GLOB = "[0-9a-f]" * 2 + "/" + "[0-9a-f]" * 64 + ".json"  # <key[:2]>/<key>.json
 READER = ("sources.py", "forms.py", "workbook.py", "sheet.py", "package.py", "workbookcache.py")
 
 
@@ -89,4 +90,4 @@ def store(name: str, value) -> None:
     path = _path(name)
     if path is not None:
         write_entry(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        keep_newest(path.parent.parent, "*/*.json", KEEP)
+        keep_newest(path.parent.parent, ENTRY_GLOB, KEEP)  # entries only: the folder may be set to a shared one

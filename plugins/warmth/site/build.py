@@ -118,8 +118,7 @@ def build_site(
         report, named = _build_into(staging, root, data, settings_file, cache, overrides)
         began = time.perf_counter()
         try:
-            swapped = ((previous or {}).get("output") or {}).get("files")  # the previous output as it was swapped in
-            keep_times(staging, output, swapped if isinstance(swapped, dict) else None)  # only reads the previous output
+            keep_times(staging, output, _as_swapped(previous, output))  # only reads the previous output
         except OSError:
             pass  # best effort: a new time uploads a file again, nothing worse
         report.timings["times"] = time.perf_counter() - began
@@ -134,6 +133,19 @@ def build_site(
             snapshot.update(uptodate.snapshot_inputs(extra))
             uptodate.save(state, output, env, snapshot, {"records": report.records, "pages": report.pages})
     return BuildResult(output, time.perf_counter() - start, report)
+
+
+def _as_swapped(previous: dict | None, output: Path) -> dict | None:
+    """The previous output's files as its build swapped them in (site/uptodate.py), if ``output`` is still that
+    very folder; else None."""
+    recorded = (previous or {}).get("output") or {}
+    try:
+        here = os.stat(output)
+    except OSError:
+        return None
+    if recorded.get("folder") != [here.st_dev, here.st_ino] or not isinstance(recorded.get("files"), dict):
+        return None
+    return recorded["files"]
 
 
 def _inputs(root: Path, data: Path, settings_file: Path) -> list[Path]:

@@ -3,8 +3,9 @@
 Just before the swap, every file of the staged site that the previous output
 also has, with the same size and the very same bytes, gets the previous file's
 modification time. "The same bytes" is known without reading either file when
-the checksum files of both sites list the same SHA-256 for it (SHA256SUMS under
-/data/ and its folders, all.zip.sha256) and the previous file and the checksum
+the checksum files of both sites list the same SHA-256 for it (the site's own:
+/data/SHA256SUMS, the folders' SHA256SUMS it lists, all.zip.sha256; never a
+checksum file found elsewhere, such as a staff file) and the previous file and the checksum
 file that lists it are exactly as the previous build swapped them in (size,
 inode, modification and change time as recorded in its state,
 site/uptodate.py) — the trust the up-to-date check already gives that state.
@@ -22,7 +23,8 @@ import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from warmth.core.files import is_checksum_file, listed_digests
+from warmth.core.files import published_digests
+from warmth.core.layout import DATA_DIR
 
 _CHUNK = 1 << 20
 
@@ -44,12 +46,14 @@ def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]  # as site/uptodate.py records the output
 
 
-def _digests(folder: Path, files: list[str], untouched) -> dict[str, str]:
-    """Relative path → SHA-256 listed by the checksum files among ``files`` that ``untouched`` accepts."""
+def _digests(site: Path, untouched) -> dict[str, str]:
+    """Path in the site → SHA-256, as the site's own checksum files under /data/ list them (those ``untouched``
+    accepts); a checksum file anywhere else (a staff file) is never believed."""
     try:
-        return listed_digests(folder, [rel for rel in files if is_checksum_file(rel) and untouched(rel)])
+        listed = published_digests(site / DATA_DIR, lambda rel: untouched(os.path.join(DATA_DIR, *rel.split("/"))))
     except (OSError, UnicodeDecodeError):
         return {}
+    return {os.path.join(DATA_DIR, *rel.split("/")): sha for rel, sha in listed.items()}
 
 
 def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = None) -> int:
@@ -60,7 +64,7 @@ def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = 
     """
     if not previous.is_dir() or previous.is_symlink():
         return 0
-    pairs, staged, seen = [], [], {}
+    pairs, seen = [], {}
     top = os.fspath(staging)
     for dirpath, _, filenames in os.walk(top):
         inner = dirpath[len(top):].lstrip(os.sep)  # a slice, not os.path.relpath (slow, per file)
@@ -68,7 +72,6 @@ def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = 
         for name in filenames:
             new = os.path.join(dirpath, name)
             rel = prefix + name
-            staged.append(rel)
             old = os.path.join(previous, rel)
             try:
                 old_st, new_st = os.lstat(old), os.lstat(new)
@@ -81,8 +84,8 @@ def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = 
                 pairs.append((rel, new, old, old_st))
     swapped = swapped or {}
     untouched = lambda rel: rel in seen and swapped.get(rel) == _stat_key(seen[rel])  # noqa: E731
-    before = _digests(previous, staged, untouched) if swapped else {}
-    now = _digests(staging, staged, lambda rel: True) if before else {}
+    before = _digests(previous, untouched) if swapped else {}
+    now = _digests(staging, lambda rel: True) if before else {}
     known = {rel for rel, *_ in pairs if untouched(rel) and before.get(rel) is not None and before[rel] == now.get(rel)}
     rest = sorted((pair for pair in pairs if pair[0] not in known), key=lambda pair: -pair[3].st_size)  # biggest first
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:

@@ -54,18 +54,12 @@ _SHORT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{12}…|[0-9a-f]{4}(?:-[0-9a-f]
 def shown_short(site: Path) -> frozenset[str]:
     """The short forms of the site's own checksums (every SHA-256 its checksum files under /data/ list) and of its
     ledger key's fingerprint, as the pages print them: "098655706612…" looks like a landline number to the scan."""
-    from warmth.core.files import is_checksum_file, listed_digests
+    from warmth.core.files import published_digests
     from warmth.core.layout import DATA_DIR, PUBLIC_KEY_FILE
     from warmth.ledger.signing import fingerprint, short_fingerprint
 
     data = site / DATA_DIR
-    if not data.is_dir():
-        return frozenset()
-    # the top checksum files, then the folders' own SHA256SUMS they list (no walk of thousands of lookup files)
-    listed = listed_digests(data, sorted(name for name in os.listdir(data) if is_checksum_file(name)))
-    nested = [rel for rel in listed if "/" in rel and is_checksum_file(rel) and (data / rel).is_file()]
-    listed.update(listed_digests(data, nested))
-    shown = {sha[:12] + "…" for sha in listed.values()}
+    shown = {sha[:12] + "…" for sha in published_digests(data).values()}
     if (data / PUBLIC_KEY_FILE).is_file():
         shown.add(short_fingerprint(fingerprint((data / PUBLIC_KEY_FILE).read_bytes())))
     return frozenset(shown)
