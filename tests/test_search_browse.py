@@ -322,8 +322,9 @@ def test_findings_grouped_by_severity_with_counts_and_filter_tags(default_site):
 
 
 def test_browse_codes_number_values_as_pandas_factorize_does():
-    """downloads/browse.py finds each column's distinct values once, then numbers one destination's values in
-    the order they first appear: the same codes and values as pandas.factorize(sort=False) of that slice."""
+    """downloads/browse.py finds each column's distinct values once, then numbers each destination's values in
+    the order they first appear (all destinations at once): the same codes and values as pandas.factorize(sort=False)
+    of each destination's slice on its own."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -338,7 +339,11 @@ def test_browse_codes_number_values_as_pandas_factorize_does():
         for i in rng.integers(0, n, int(rng.integers(0, 3))):
             values[i] = None  # a missing value: -1, and not among the values
         column = pa.chunked_array([pa.array(values, pa.large_string())])
-        idx = np.sort(rng.choice(n, int(rng.integers(1, n + 1)), replace=False))
-        codes, found = _first_seen(*_codes(column), idx)
-        expected_codes, expected = pd.factorize(pd.Series([values[i] for i in idx], dtype=object), sort=False)
-        assert codes.tolist() == expected_codes.tolist() and found == list(expected)
+        order = rng.permutation(n)[: int(rng.integers(1, n + 1))]
+        cuts = np.sort(rng.integers(0, len(order) + 1, int(rng.integers(0, 4))))
+        bounds = np.array([0, *cuts, len(order)])  # some groups may be empty
+        codes, found = _first_seen(*_codes(column), order, bounds)
+        assert len(found) == len(bounds) - 1
+        for g, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            expected_codes, expected = pd.factorize(pd.Series([values[i] for i in order[lo:hi]], dtype=object), sort=False)
+            assert codes[lo:hi].tolist() == expected_codes.tolist() and found[g] == list(expected)
