@@ -60,16 +60,21 @@ def id_hashes(ids: pa.Array) -> np.ndarray:
     offsets = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset : binary.offset + n + 1]
     data = np.frombuffer(binary.buffers()[2], dtype=np.uint8) if n and offsets[-1] > offsets[0] else np.zeros(1, np.uint8)
     starts, lengths = offsets[:-1], np.diff(offsets)
-    h = np.full(n, FNV_OFFSET, dtype=np.uint64)
-    for j in range(int(lengths.max()) if n else 0):
-        active = np.flatnonzero(lengths > j)
-        h[active] = ((h[active] ^ data[starts[active] + j]) * np.uint64(FNV_PRIME)) & np.uint64(MASK)
-    h ^= h >> np.uint64(16)
-    h = (h * np.uint64(0x85EBCA6B)) & np.uint64(MASK)
-    h ^= h >> np.uint64(13)
-    h = (h * np.uint64(0xC2B2AE35)) & np.uint64(MASK)
-    h ^= h >> np.uint64(16)
-    return h
+    h = np.full(n, FNV_OFFSET, dtype=np.uint32)  # uint32 arithmetic wraps modulo 2**32, as the hash does
+    if n and (lengths == lengths[0]).all():  # ids of one length (the usual case): byte j of every id is one column
+        rows = data[offsets[0] : offsets[-1]].reshape(n, int(lengths[0]))
+        for j in range(rows.shape[1]):
+            h = (h ^ rows[:, j]) * np.uint32(FNV_PRIME)
+    else:
+        for j in range(int(lengths.max()) if n else 0):
+            active = np.flatnonzero(lengths > j)
+            h[active] = (h[active] ^ data[starts[active] + j]) * np.uint32(FNV_PRIME)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h.astype(np.uint64)
 
 
 def id_hash(record_id: str) -> str:
@@ -119,14 +124,17 @@ class _Lines:
         return bytes(self.data[self.offsets[span.start] : self.offsets[span.stop]])
 
 
-def _assemble(columns: list[tuple[pa.Array, np.ndarray]], few: list[bool]) -> _Lines:
-    """Lines of one cell per column: column j is (its cells, a cell's number per line), each cell ending with its
-    separator. Runs of adjacent columns of ``few`` distinct values are merged first (``_merged``); then all the
-    cells are taken in one pass, line by line, so the result's data buffer is the lines' bytes (no joins)."""
+def _assemble(columns: list[tuple[pa.Array, np.ndarray]], few: list[bool], order: np.ndarray | None = None) -> _Lines:
+    """Lines of one cell per column: column j is (its cells, a cell's number per record), the cells holding their
+    separators; line i is record ``order[i]``. Runs of adjacent columns of ``few`` distinct values are merged first
+    (``_merged``); then all the cells are taken in one pass, line by line, so the result's data buffer is the
+    lines' bytes (no joins)."""
     parts: list[tuple[pa.Array, np.ndarray]] = []
     for merge, run in groupby(zip(few, columns), key=lambda item: item[0]):
         run = [column for _, column in run]
         parts += [_merged(run)] if merge and len(run) > 1 else run
+    if order is not None:
+        parts = [(cells, codes[order]) for cells, codes in parts]
     cells = [_array(pc.cast(c, STR)) for c, _ in parts]
     starts = np.cumsum([0] + [len(c) for c in cells])
     index = np.empty((len(parts[0][1]), len(parts)), dtype=np.int32 if starts[-1] < 2**31 else np.int64)
@@ -155,9 +163,11 @@ def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
-def _ending(cells: pa.Array, end: str) -> pa.Array:
-    """Each text followed by ``end``."""
-    return pc.binary_join_element_wise(pc.cast(cells, STR), _s(end), _s(""))
+def _ending(cells: pa.Array, end: str, start: str = "") -> pa.Array:
+    """Each text between ``start`` and ``end``."""
+    if not start and not end:
+        return pc.cast(cells, STR)
+    return pc.binary_join_element_wise(_s(start), pc.cast(cells, STR), _s(end), _s(""))
 
 
 def lookup_columns(withheld: tuple[str, ...]) -> list[str]:
@@ -178,16 +188,15 @@ def lookup_table(ds: Dataset, public: pa.Table) -> pa.Table:
     """Every published record (and every withdrawn id) with the lookup's columns, all text."""
     history = _history(ds.published_corrections)
     ids = public.column("record_id")
-    corrections = np.full(len(public), "", dtype=object)
-    if history:  # few corrected records: find them with one vectorised membership test
-        where = np.flatnonzero(pc.is_in(ids, value_set=pa.array(list(history), STR)).to_numpy(zero_copy_only=False))
-        corrections[where] = [history[rid] for rid in pc.take(ids, pa.array(where)).to_pylist()]
+    texts = pa.array(["", *history.values()], STR)  # a record's corrections: texts[its number], 0 for none
+    # few corrected records: found by one vectorised lookup of every id among theirs (null: not corrected)
+    corrected = pc.fill_null(pc.add(pc.index_in(ids, value_set=pa.array(list(history), STR)), 1), 0)
     columns = {}
     for name in lookup_columns(ds.campaign.withheld):
         if name == "status":
-            columns[name] = pa.array(np.full(len(public), "published", dtype=object), STR)
+            columns[name] = pc.take(pa.array(["published"], STR), pa.array(np.zeros(len(public), np.int32)))
         elif name == "corrections":
-            columns[name] = pa.array(corrections, STR)
+            columns[name] = pc.take(texts, corrected)
         else:
             columns[name] = pc.cast(public.column(name), STR)
     table = pa.table(columns)
@@ -205,15 +214,15 @@ def lookup_table(ds: Dataset, public: pa.Table) -> pa.Table:
 SAFE = ("record_id", "amount_yuan")  # letters, digits, '-', '_' / digits and '.': never quoted in CSV
 
 
-def _csv_column(column: pa.ChunkedArray | pa.Array, name: str, end: str) -> tuple[pa.Array, np.ndarray]:
-    """A column as (CSV cells followed by ``end``, a cell's number per record): each distinct value is made a cell
-    once (dictionary-encoded; the ids are all distinct); a missing value is an empty cell."""
-    column = pc.fill_null(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column, "")
+def _csv_column(column: pa.ChunkedArray | pa.Array, name: str, start: str, end: str) -> tuple[pa.Array, np.ndarray]:
+    """A column as (CSV cells between ``start`` and ``end``, a cell's number per record): each distinct value is
+    made a cell once (dictionary-encoded; the ids are all distinct); a missing value is an empty cell."""
+    column = pc.fill_null(_array(column), "")
     if name == "record_id":
-        return _ending(column, end), np.arange(len(column))
+        return _ending(column, end, start), np.arange(len(column))
     encoded = pc.dictionary_encode(column)
     cells = encoded.dictionary if name in SAFE else _csv_cell(encoded.dictionary)
-    return _ending(cells, end), encoded.indices.to_numpy()
+    return _ending(cells, end, start), encoded.indices.to_numpy()
 
 
 def lookup_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
@@ -226,11 +235,11 @@ def shards(table: pa.Table) -> dict[str, bytes]:
     n = table.num_rows
     depth = shard_depth(n)
     keys = (id_hashes(table.column("record_id")) >> np.uint64(32 - 4 * depth)).astype(np.int64)
-    order = np.argsort(keys, kind="stable")
+    order = np.argsort(keys.astype(np.uint16) if depth <= 4 else keys, kind="stable")  # (16 bits: a radix sort)
     keys = keys[order]
     names = table.column_names
-    columns = [_csv_column(table.column(c), c, "," if j < len(names) - 1 else "\n") for j, c in enumerate(names)]
-    lines = _assemble([(cells, codes[order]) for cells, codes in columns], [c not in SAFE for c in names])
+    columns = [_csv_column(table.column(c), c, "," if j else "", "" if j < len(names) - 1 else "\n") for j, c in enumerate(names)]
+    lines = _assemble(columns, [c not in SAFE for c in names], order)
     header = (",".join(table.column_names) + "\n").encode("utf-8")
     files = {}
     present = np.unique(keys)
