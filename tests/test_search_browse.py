@@ -67,7 +67,7 @@ def test_the_vectorised_hash_is_the_documented_one():
     ids = ["SZ-2012-01-000001", "a", "", "redacted-R1", "x" * 64, "EMS-2012-02-123456", "0_-9"]
     vectorised = [f"{h:08x}" for h in id_hashes(pa.array(ids))]
     assert vectorised == [id_hash(i) for i in ids] == [fnv_fmix(i) for i in ids]
-    # ids all of one length (hashed a byte column at a time), also non-ASCII, sliced, chunked or all empty
+    # ids of one length (hashed as one block of rows), also non-ASCII, sliced, chunked or all empty
     for same in (["SZ-2012-01-000001", "SZ-2012-01-000002", "EB-2012-02-999999"], ["峨边-01", "马边-02"], ["", ""]):
         assert [f"{h:08x}" for h in id_hashes(pa.array(same))] == [fnv_fmix(i) for i in same]
     sliced = pa.array(["a", *ids[:1] * 3, "bb"]).slice(1, 3)

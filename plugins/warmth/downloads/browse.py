@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 from warmth.core.files import atomic_write
 from warmth.core.layout import SUMS_FILE
@@ -62,14 +63,13 @@ def id_hashes(ids: pa.Array) -> np.ndarray:
     data = np.frombuffer(binary.buffers()[2], dtype=np.uint8) if n and offsets[-1] > offsets[0] else np.zeros(1, np.uint8)
     starts, lengths = offsets[:-1], np.diff(offsets)
     h = np.full(n, FNV_OFFSET, dtype=np.uint32)  # uint32 arithmetic wraps modulo 2**32, as the hash does
-    if n and (lengths == lengths[0]).all():  # ids of one length (the usual case): byte j of every id is one column
-        rows = data[offsets[0] : offsets[-1]].reshape(n, int(lengths[0]))
-        for j in range(rows.shape[1]):
-            h = (h ^ rows[:, j]) * np.uint32(FNV_PRIME)
-    else:
-        for j in range(int(lengths.max()) if n else 0):
-            active = np.flatnonzero(lengths > j)
-            h[active] = (h[active] ^ data[starts[active] + j]) * np.uint32(FNV_PRIME)
+    for length in np.flatnonzero(np.bincount(lengths, minlength=1)[1:]) + 1:  # the ids of each length together
+        which = np.flatnonzero(lengths == length)
+        rows = sliding_window_view(data, int(length))[starts[which]]  # one row of bytes per id: byte j is column j
+        part = h[which]
+        for j in range(int(length)):
+            part = (part ^ rows[:, j]) * np.uint32(FNV_PRIME)
+        h[which] = part
     h ^= h >> np.uint32(16)
     h *= np.uint32(0x85EBCA6B)
     h ^= h >> np.uint32(13)
