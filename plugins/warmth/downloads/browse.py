@@ -274,10 +274,13 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
         for d, labels in enumerate(found):
             values[d][name] = labels
         ranks.append(rank)
-    numbers = pa.array([f"{i}," for i in range(-1, max((len(v) for d in values for v in d.values()), default=0))], STR)
-    ids = pc.binary_join_element_wise(_s('["'), pc.cast(public.column("record_id"), STR), _s('",'), _s(""))
-    fen = _ending(pa.array(ds.records["amount_fen"].to_numpy(np.int64)), "],\n")
-    columns = [(ids, order), *((numbers, rank + 1) for rank in ranks), (fen, order)]
+    # a row is ["<id>",<code>,…,<fen>],\n: the ids are used as they are, the text around them is held by the next
+    # cell ('",' before the first code) and the row before ('["' after its fen; the first row's is in the head)
+    numbers = range(-1, max((len(v) for d in values for v in d.values()), default=0))  # a code's cell: code + 1
+    first, other = (pa.array([f"{start}{i}," for i in numbers], STR) for start in ('",', ""))
+    fen = _ending(pa.array(ds.records["amount_fen"].to_numpy(np.int64)), '],\n["', "" if ranks else '",')
+    codes = [(other if j else first, rank + 1) for j, rank in enumerate(ranks)]
+    columns = [(public.column("record_id"), order), *codes, (fen, order)]
     lines = _assemble(columns, [False, *(True for _ in ranks), False])
     files = {}
     for d, dest in enumerate(ds.records["district"].cat.categories):
@@ -285,9 +288,9 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
         if hi == lo:
             continue
         head = {"columns": list(COLUMN_NAMES), "fields": ["record_id", *coded, "amount_fen"], "values": values[d], "records": int(hi - lo)}
-        text = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))[:-1] + ',"rows":[\n'
+        text = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))[:-1] + ',"rows":[\n["'
         slug = ds.campaign.slug_of("destinations", str(dest))
-        body = lines[lo:hi][:-2]  # no comma after the last row
+        body = lines[lo:hi][: -len(',\n["')]  # no comma (nor next row) after the last row
         files[f"{BROWSE_DIR}/districts/{slug}.json"] = text.encode("utf-8") + body + b"\n]}\n"
     return files
 
