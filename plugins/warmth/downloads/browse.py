@@ -111,7 +111,7 @@ def _csv_cell(column: pa.Array) -> pa.Array:
 
 class _Lines:
     """Text lines held as one Arrow buffer: the bytes of lines[start:stop] are one slice of it (no per-line work).
-    ``text`` holds ``per_line`` cells a line, each cell ending with its separator (the last with the line's end)."""
+    ``text`` holds ``per_line`` cells a line, the cells holding the separators and the line's end."""
 
     def __init__(self, text: pa.Array, per_line: int = 1) -> None:
         text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
