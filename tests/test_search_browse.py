@@ -67,6 +67,13 @@ def test_the_vectorised_hash_is_the_documented_one():
     ids = ["SZ-2012-01-000001", "a", "", "redacted-R1", "x" * 64, "EMS-2012-02-123456", "0_-9"]
     vectorised = [f"{h:08x}" for h in id_hashes(pa.array(ids))]
     assert vectorised == [id_hash(i) for i in ids] == [fnv_fmix(i) for i in ids]
+    # ids of one length (hashed as one block of rows), also non-ASCII, sliced, chunked or all empty
+    for same in (["SZ-2012-01-000001", "SZ-2012-01-000002", "EB-2012-02-999999"], ["峨边-01", "马边-02"], ["", ""]):
+        assert [f"{h:08x}" for h in id_hashes(pa.array(same))] == [fnv_fmix(i) for i in same]
+    sliced = pa.array(["a", *ids[:1] * 3, "bb"]).slice(1, 3)
+    assert [f"{h:08x}" for h in id_hashes(sliced)] == [fnv_fmix(ids[0])] * 3
+    chunked = pa.chunked_array([pa.array(["SZ-1", "SZ-2"]), pa.array(["SZ-3"])])
+    assert [f"{h:08x}" for h in id_hashes(chunked)] == [fnv_fmix(i) for i in ("SZ-1", "SZ-2", "SZ-3")]
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
@@ -115,6 +122,34 @@ def test_a_million_ids_shard_under_60_kb_each_in_seconds():
     # the shard a given id is in holds it
     key = fnv_fmix("SZ-2012-01-123456")[:3]
     assert b"\nSZ-2012-01-123456," in files[f"lookup/{key[:2]}/{key}.csv"]
+
+
+def test_shards_write_each_record_as_the_csv_module_does():
+    """Quotes, commas, line breaks, non-ASCII text, repeated and missing values (an empty cell), records in input
+    order within a shard: every shard equal to Python's csv module writing the same rows."""
+    from warmth.downloads.browse import shards
+
+    texts = ['说 "好", 谢谢', "line1\nline2", "a,b", '"', "", "café ✓", "x\r\ny", " 空格 ", None, "plain"]
+    rng = np.random.default_rng(5)
+    n = 3000
+    rows = [
+        [f"SZ-2012-01-{i:06d}", "published", texts[int(rng.integers(0, len(texts)))], texts[int(rng.integers(0, len(texts)))],
+         f"{int(rng.integers(0, 10**6)) / 100:.2f}", texts[int(rng.integers(0, len(texts)))]]
+        for i in range(n)
+    ]
+    names = ["record_id", "status", "item", "note", "amount_yuan", "corrections"]
+    table = pa.table({name: pa.array([r[j] for r in rows], pa.string()) for j, name in enumerate(names)})
+    files = shards(table)
+    index = json.loads(files.pop("lookup/index.json"))
+    expected: dict[str, io.StringIO] = {}
+    for row in rows:
+        key = fnv_fmix(row[0])[: index["depth"]]
+        out = expected.setdefault(f"lookup/{key[:2]}/{key}.csv", io.StringIO())
+        if not out.tell():
+            csv.writer(out, lineterminator="\n").writerow(names)
+        csv.writer(out, lineterminator="\n").writerow(["" if v is None else v for v in row])
+    assert index["records"] == n and index["columns"] == names
+    assert files == {path: out.getvalue().encode("utf-8") for path, out in expected.items()}
 
 
 # --- the lookup files hold what is published, and only that ---------------------------------------
@@ -322,8 +357,9 @@ def test_findings_grouped_by_severity_with_counts_and_filter_tags(default_site):
 
 
 def test_browse_codes_number_values_as_pandas_factorize_does():
-    """downloads/browse.py finds each column's distinct values once, then numbers one destination's values in
-    the order they first appear: the same codes and values as pandas.factorize(sort=False) of that slice."""
+    """downloads/browse.py finds each column's distinct values once, then numbers each destination's values in
+    the order they first appear (all destinations at once): the same codes and values as pandas.factorize(sort=False)
+    of each destination's slice on its own."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -338,7 +374,11 @@ def test_browse_codes_number_values_as_pandas_factorize_does():
         for i in rng.integers(0, n, int(rng.integers(0, 3))):
             values[i] = None  # a missing value: -1, and not among the values
         column = pa.chunked_array([pa.array(values, pa.large_string())])
-        idx = np.sort(rng.choice(n, int(rng.integers(1, n + 1)), replace=False))
-        codes, found = _first_seen(*_codes(column), idx)
-        expected_codes, expected = pd.factorize(pd.Series([values[i] for i in idx], dtype=object), sort=False)
-        assert codes.tolist() == expected_codes.tolist() and found == list(expected)
+        order = rng.permutation(n)[: int(rng.integers(1, n + 1))]
+        cuts = np.sort(rng.integers(0, len(order) + 1, int(rng.integers(0, 4))))
+        bounds = np.array([0, *cuts, len(order)])  # some groups may be empty
+        codes, found = _first_seen(*_codes(column), order, bounds)
+        assert len(found) == len(bounds) - 1
+        for g, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:])):
+            expected_codes, expected = pd.factorize(pd.Series([values[i] for i in order[lo:hi]], dtype=object), sort=False)
+            assert codes[lo:hi].tolist() == expected_codes.tolist() and found[g] == list(expected)
