@@ -8,6 +8,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from warmth.core.problems import DataError
@@ -130,3 +131,32 @@ def test_the_same_bytes_in_another_round_folder_are_checked_again(built, root):
         build_site(root, data=data, output=out, cache=cache)
     assert {p.rule for p in err.value.problems} == {"round-folder-mismatch"}
     assert {p.file for p in err.value.problems} == {moved.relative_to(data).as_posix()}
+
+
+def test_touched_matches_rows_by_file_and_row_number_not_position():
+    """Known answer on a hand-made frame: rows matched by (file, row) whatever their position, so a withdrawal
+    (which renumbers the frame) or another order never shifts the comparison."""
+    from warmth.core.schema import COLUMN_NAMES
+    from warmth.intake.vetted import touched
+
+    def frame(rows):
+        data = {name: [r.get(name, "") for r in rows] for name in COLUMN_NAMES}
+        data["_file"] = pd.Categorical([r["_file"] for r in rows])
+        data["_row"] = [r["_row"] for r in rows]
+        return pd.DataFrame({k: (v if k in ("_file", "_row") else pd.Series(v, dtype="str")) for k, v in data.items()})
+
+    loaded = frame([
+        {"_file": "a.csv", "_row": 2, "record_id": "A-1", "note": "x"},
+        {"_file": "a.csv", "_row": 3, "record_id": "A-2", "note": "y"},
+        {"_file": "b.csv", "_row": 2, "record_id": "B-1", "note": "z"},
+        {"_file": "c.csv", "_row": 2, "record_id": "C-1", "note": "w"},
+    ])
+    assert touched(loaded, loaded)[1] == set() and not touched(loaded, loaded)[0].any()
+    # A-1 withdrawn, C-1's note corrected, the rest in another order
+    final = frame([
+        {"_file": "c.csv", "_row": 2, "record_id": "C-1", "note": "corrected"},
+        {"_file": "b.csv", "_row": 2, "record_id": "B-1", "note": "z"},
+        {"_file": "a.csv", "_row": 3, "record_id": "A-2", "note": "y"},
+    ])
+    changed, files = touched(loaded, final)
+    assert list(changed) == [True, False, False] and files == {"a.csv", "c.csv"}

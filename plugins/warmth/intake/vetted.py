@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from warmth.core.schema import COLUMN_NAMES
 from warmth.intake.rowcache import KEEP, MIN_KEEP, READ_ONLY, reader_version
@@ -79,29 +81,49 @@ class Vetted:
             pass
 
 
+def _file_codes(files: pd.Series, categories: pd.Index) -> np.ndarray:
+    return pd.Categorical(files, categories=categories).codes.astype(np.int64)  # recoded per category, not per row
+
+
+def _text(column: pd.Series) -> pa.ChunkedArray | pa.Array:
+    """A text column as Arrow (pandas' Arrow-backed strings without a copy), nulls as a value no cell holds."""
+    return pc.fill_null(pa.array(column, type=pa.large_string()) if not hasattr(column.array, "_pa_array")
+                        else pc.cast(column.array._pa_array, pa.large_string()), "\x00")
+
+
 def touched(loaded: pd.DataFrame, final: pd.DataFrame) -> tuple[np.ndarray, set[str]]:
     """Which rows corrections or redactions changed: per row of ``final``, True where its record differs from the
     same row as loaded — matched by file and row number, never by position (a withdrawal drops rows and renumbers
     the frame) — or has no such row; and every file with such a row or with a loaded row ``final`` lacks
-    (withdrawn). ``final`` is ``loaded`` itself when nothing was applied.
+    (withdrawn). ``final`` is ``loaded`` itself when nothing was applied. Integer keys and Arrow kernels over whole
+    columns: a campaign's corrections file stays, so this runs at every build of it.
     """
     if final is loaded:
         return np.zeros(len(final), dtype=bool), set()
-    files = pd.Categorical(loaded["_file"].astype(str))
+    categories = pd.Index(pd.unique(loaded["_file"].astype(str).to_numpy(dtype=object))) if not isinstance(
+        loaded["_file"].dtype, pd.CategoricalDtype) else loaded["_file"].cat.categories
     width = int(max(loaded["_row"].max(), final["_row"].max())) + 1 if len(loaded) and len(final) else 1
-    before = files.codes.astype(np.int64) * width + loaded["_row"].to_numpy(np.int64)
-    mine = pd.Categorical(final["_file"].astype(str), categories=files.categories).codes.astype(np.int64)
-    after = np.where(mine >= 0, mine * width + final["_row"].to_numpy(np.int64), -1)
+    mine = _file_codes(loaded["_file"], categories)
+    before = mine * width + loaded["_row"].to_numpy(np.int64)
+    theirs = _file_codes(final["_file"], categories)
+    after = np.where(theirs >= 0, theirs * width + final["_row"].to_numpy(np.int64), -1)
     index = pd.Index(before)
     if not index.is_unique:  # a file with a row number twice: cannot match, so every row is checked
-        return np.ones(len(final), dtype=bool), set(np.asarray(files).astype(str))
+        return np.ones(len(final), dtype=bool), {str(c) for c in categories}
     at = index.get_indexer(after)  # the loaded row of each final row; -1: none
     changed = at < 0
     found = np.flatnonzero(~changed)
+    def pick(column: pd.Series, rows: np.ndarray):  # no take where the rows are all of them, in order
+        text = _text(column)
+        return text if np.array_equal(rows, np.arange(len(column))) else pc.take(text, pa.array(rows))
+
     for name in COLUMN_NAMES:
-        was = loaded[name].to_numpy(dtype=object)[at[found]]
-        changed[found] |= final[name].to_numpy(dtype=object)[found] != was
+        differs = pc.not_equal(pick(loaded[name], at[found]), pick(final[name], found))
+        changed[found] |= np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
     kept = np.zeros(len(loaded), dtype=bool)
     kept[at[found]] = True
-    names = set(final.loc[changed, "_file"].astype(str)) | set(np.asarray(files)[~kept].astype(str))
+    hit = np.unique(np.concatenate([theirs[changed], mine[~kept]]))
+    names = {str(categories[c]) for c in hit if c >= 0}
+    if (theirs[changed] < 0).any():  # a file the loaded rows do not have: named as it is
+        names |= set(final.loc[changed & (theirs < 0), "_file"].astype(str))
     return changed, names
