@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from warmth.core.entries import keep_newest
 from warmth.core.schema import COLUMN_NAMES
 from warmth.intake.rowcache import KEEP, MIN_KEEP, READ_ONLY, reader_version
 
@@ -74,11 +75,9 @@ class Vetted:
                 marker = self._marker(name, digest)
                 if not marker.exists():
                     os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, READ_ONLY))
-            markers = sorted(self.folder.glob("*" + SUFFIX), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-            for old in markers[max(MIN_KEEP, KEEP * files):]:
-                old.unlink(missing_ok=True)
         except OSError:
-            pass
+            return
+        keep_newest(self.folder, "[0-9a-f]" * 64 + SUFFIX, max(MIN_KEEP, KEEP * files))
 
 
 def _file_codes(files: pd.Series, categories: pd.Index) -> np.ndarray:
