@@ -12,10 +12,12 @@ import errno
 import hashlib
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
 BOM = b"\xef\xbb\xbf"
+SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")  # a line of sha256sum's output: text or binary mode
 _CHUNK = 1 << 20
 
 
@@ -98,6 +100,11 @@ def is_checksum_file(rel: str) -> bool:
     return name == "SHA256SUMS" or name.endswith(".sha256")
 
 
+def parse_sums(text: str) -> dict[str, str]:
+    """Name → SHA-256 of each line of ``sha256sum`` output (`SUMS_LINE`); a line not in that form is skipped."""
+    return {m.group(2): m.group(1) for line in text.splitlines() if (m := SUMS_LINE.fullmatch(line))}
+
+
 def listed_digests(folder: Path, checksum_files: list[str]) -> dict[str, str]:
     """Path (relative to ``folder``) → SHA-256, as the given checksum files list them (``sha256sum`` form, each
     name relative to its checksum file's folder). A line not in that form is skipped."""
@@ -105,10 +112,7 @@ def listed_digests(folder: Path, checksum_files: list[str]) -> dict[str, str]:
     for rel in checksum_files:
         base = rel.rpartition("/")[0]
         base = base + "/" if base else ""
-        for line in (Path(folder) / rel).read_text(encoding="utf-8").splitlines():
-            sha, sep, name = line.partition("  ")
-            if sep and len(sha) == 64 and name:
-                listed[base + name] = sha
+        listed.update({base + name: sha for name, sha in parse_sums((Path(folder) / rel).read_text(encoding="utf-8")).items()})
     return listed
 
 

@@ -32,8 +32,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from warmth.core.files import file_digest, listed_digests
-from warmth.core.layout import SUMS_FILE
+from warmth.core.files import file_digest, parse_sums, published_digests
 
 log = logging.getLogger("warmth")
 
@@ -43,8 +42,8 @@ _CHUNK = 1 << 20
 
 
 def member_digests(data_out: Path, paths: list[str]) -> dict[str, str]:
-    """Path under /data/ → SHA-256 of each file in ``paths``: from the SHA256SUMS files among them, else hashed."""
-    listed = listed_digests(data_out, [rel for rel in paths if rel.rpartition("/")[2] == SUMS_FILE])
+    """Path under /data/ → SHA-256 of each file in ``paths``: as the build's own checksum files list them, else hashed."""
+    listed = published_digests(data_out)
     return {rel: listed.get(rel) or file_digest(data_out / rel)[1] for rel in paths}
 
 
@@ -118,11 +117,7 @@ def previous_zip(folder: Path, recipe: str) -> Previous | None:
             if hashlib.sha256(raw).hexdigest() != members_sha or file_digest(path) != (int(size), sha):
                 log.warning("缓存中的 all.zip 已被改动，不再使用 / a cached all.zip was changed; not reused")
                 continue
-            members = {}
-            for line in text[len(recipe):].splitlines():
-                member_sha, _, rel = line.partition("  ")
-                members[rel] = member_sha
-            return Previous(path, members)
+            return Previous(path, parse_sums(text[len(recipe):]))
         except (OSError, ValueError, UnicodeDecodeError, zipfile.BadZipFile):
             continue
     return None

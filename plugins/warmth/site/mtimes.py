@@ -25,6 +25,7 @@ from pathlib import Path
 
 from warmth.core.files import published_digests
 from warmth.core.layout import DATA_DIR
+from warmth.site.uptodate import stat_key
 
 _CHUNK = 1 << 20
 
@@ -40,10 +41,6 @@ def _same_bytes(a: str, b: str) -> bool:
                     return True
     except OSError:
         return False
-
-
-def _stat_key(st: os.stat_result) -> list[int]:
-    return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]  # as site/uptodate.py records the output
 
 
 def _digests(site: Path, untouched) -> dict[str, str]:
@@ -83,7 +80,7 @@ def keep_times(staging: Path, previous: Path, swapped: dict[str, list] | None = 
             if old_st.st_size == new_st.st_size and old_st.st_mtime_ns != new_st.st_mtime_ns:
                 pairs.append((rel, new, old, old_st))
     swapped = swapped or {}
-    untouched = lambda rel: rel in seen and swapped.get(rel) == _stat_key(seen[rel])  # noqa: E731
+    untouched = lambda rel: rel in seen and swapped.get(rel) == stat_key(seen[rel])  # noqa: E731
     before = _digests(previous, untouched) if swapped else {}
     now = _digests(staging, lambda rel: True) if before else {}
     known = {rel for rel, *_ in pairs if untouched(rel) and before.get(rel) is not None and before[rel] == now.get(rel)}

@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from warmth.core.files import SUMS_LINE
 from warmth.core.layout import ARCHIVE_FILE, ARCHIVE_SUM_FILE, BUILD_MARKER, DATA_DIR, SUMS_FILE, is_marked_build
 from warmth.core.problems import ConfigError
 
@@ -31,7 +31,6 @@ log = logging.getLogger("warmth")
 SITE_KINDS = {".html", ".svg", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".woff", ".woff2", ".xml"}
 SITE_FILES = {"robots.txt", "guide/template.xlsx"}  # files of other kinds a build makes, by their path (the districts' template)
 SITE_FOLDERS = ("pagefind/",)  # folders a tool the build runs fills (the search index: its own kinds of file)
-_SUMS_LINE = re.compile(r"([0-9a-f]{64}) [ *](.+)")
 
 
 def refuse_project_folders(output: Path, root: Path, sources: list[Path]) -> None:
@@ -81,7 +80,7 @@ def earlier_build_mismatch(folder: Path) -> tuple[str, str] | None:
         return "没有 index.html 或 data/SHA256SUMS", "no index.html or data/SHA256SUMS"
     listed: dict[str, str] = {}
     for line in sums.read_text(encoding="utf-8", errors="replace").splitlines():
-        match = _SUMS_LINE.fullmatch(line)
+        match = SUMS_LINE.fullmatch(line)
         if match is None:
             return "data/SHA256SUMS 的格式不对", "data/SHA256SUMS is not in sha256sum's format"
         listed[match.group(2)] = match.group(1)
@@ -91,13 +90,13 @@ def earlier_build_mismatch(folder: Path) -> tuple[str, str] | None:
             continue  # missing: the comparison below names it
         base = inner.removesuffix(SUMS_FILE)
         for line in folder_sums.read_text(encoding="utf-8", errors="replace").splitlines():
-            match = _SUMS_LINE.fullmatch(line)
+            match = SUMS_LINE.fullmatch(line)
             if match is None:
                 return f"data/{inner} 的格式不对", f"data/{inner} is not in sha256sum's format"
             listed.setdefault(base + match.group(2), match.group(1))
     archive_sum = data / ARCHIVE_SUM_FILE  # all.zip holds SHA256SUMS, so all.zip.sha256 lists it instead
     if archive_sum.is_file() and not archive_sum.is_symlink():
-        match = _SUMS_LINE.fullmatch(archive_sum.read_text(encoding="utf-8", errors="replace")[:4096].strip())
+        match = SUMS_LINE.fullmatch(archive_sum.read_text(encoding="utf-8", errors="replace")[:4096].strip())
         if match is None or match.group(2) != ARCHIVE_FILE:
             return f"data/{ARCHIVE_SUM_FILE} 的格式不对", f"data/{ARCHIVE_SUM_FILE} is not in sha256sum's format"
         listed[ARCHIVE_FILE] = match.group(1)

@@ -41,7 +41,8 @@ def state_path(cache: Path, output: Path) -> Path:
     return cache / "builds" / f"{key}.json"
 
 
-def _stat_key(st: os.stat_result) -> list[int]:
+def stat_key(st: os.stat_result) -> list[int]:
+    """How the state records a file's stat (site/mtimes.py compares the previous output's files with it)."""
     return [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
 
 
@@ -83,7 +84,7 @@ def snapshot_inputs(paths: list[Path], previous: dict | None = None) -> dict[str
         before = previous.get(path, {})
         files = {}
         for rel, st in sorted(_files(Path(path)).items()):
-            key = _stat_key(st)
+            key = stat_key(st)
             old = before.get(rel)
             digest = old[4] if old and old[:4] == key else _sha256(os.path.join(path, rel) if rel else path)
             files[rel] = [*key, digest]
@@ -119,7 +120,7 @@ def environment(settings_file: Path, data: Path, cache: Path | None, overrides: 
 def output_state(output: Path) -> dict:
     """The output as swapped in: the folder's inode and every file's stat (no digests: cheap)."""
     st = os.stat(output)
-    files = {rel: _stat_key(s) for rel, s in _files(output).items()}
+    files = {rel: stat_key(s) for rel, s in _files(output).items()}
     return {"folder": [st.st_dev, st.st_ino], "files": dict(sorted(files.items()))}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from warmth.core.campaign import load_campaign
-from warmth.core.files import atomic_write, current_umask, file_digest
+from warmth.core.files import atomic_write, current_umask, file_digest, parse_sums
 from warmth.core.layout import CAMPAIGN_FILE, LEDGER_FILE, ROUNDS_DIR, SEALED_DIR
 from warmth.core.problems import DataError, WarmthError
 from warmth.downloads.records import record_tables, write_records_csv
@@ -59,11 +59,7 @@ def site_sums(site_data_dir: Path) -> dict[str, str]:
     sums = site_data_dir / "SHA256SUMS"
     if not sums.is_file():
         return {}
-    listed = {}
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        sha, _, path = line.partition("  ")
-        listed[path.lstrip("*")] = sha
-    return listed
+    return parse_sums(sums.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
