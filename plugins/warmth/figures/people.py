@@ -6,15 +6,18 @@ an integer. Hashing a million 64-character refs takes about 0.25 s (1.2 s at 5M
 records), and the stages ask for the same refs: the checked records and the
 published ones share the very same Arrow array (protecting generalises other
 columns). The codes of the last array asked for are kept, keyed by that array's
-identity (Arrow arrays are immutable), and handed out read-only.
+identity (Arrow arrays are immutable) through a weak reference (a long-running
+`make serve` does not keep a build's refs alive), and handed out read-only.
 """
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
-_last: tuple = (None, None)  # (the Arrow array of the refs, their codes)
+_last: tuple = (None, None)  # (a weak reference to the Arrow array of the refs, their codes): kept no longer than it
 
 
 def person_codes(refs: pd.Series) -> tuple[np.ndarray, int]:
@@ -22,7 +25,7 @@ def person_codes(refs: pd.Series) -> tuple[np.ndarray, int]:
     many distinct people (non-empty refs) there are."""
     global _last
     data = getattr(refs.array, "_pa_array", None)  # pandas' Arrow-backed strings: the array itself
-    if data is not None and _last[0] is data:
+    if data is not None and _last[0] is not None and _last[0]() is data:
         return _last[1]
     codes, uniques = pd.factorize(refs)
     codes = codes.astype(np.int64)
@@ -31,5 +34,5 @@ def person_codes(refs: pd.Series) -> tuple[np.ndarray, int]:
         codes[codes == empty[0]] = -1
     codes.setflags(write=False)
     found = (codes, len(uniques) - len(empty))
-    _last = (data, found) if data is not None else (None, None)
+    _last = (weakref.ref(data), found) if data is not None else (None, None)
     return found
