@@ -102,8 +102,11 @@ def read_dataset(
         waiting = pending(redactions, manifests) if not ledger_problems else {}
     with steps.step("validate", "校验数据"):
         vetted = Vetted(cache, campaign.digest) if cache is not None else None
-        passed, (changed, changed_files) = (vetted.files(table.digests), touched(table.frame, frame)) if vetted else (set(), (None, set()))
-        skip = frame["_file"].isin(passed).to_numpy() & ~changed if passed else None
+        passed, changed_files, skip = set(), set(), None
+        if vetted is not None:  # rows of files already checked as they are skip the one-record rules
+            passed = vetted.files(table.digests)
+            changed, changed_files = touched(table.frame, frame)
+            skip = frame["_file"].isin(passed).to_numpy() & ~changed if passed else None
         records, found, total = validate_records(frame, campaign, table.absent, skip)
         allocations, alloc_found, alloc_total = validate_allocations(alloc_table.frame, campaign)
         if vetted is not None and not problems and not found and not alloc_found:  # every one-record rule passed
