@@ -45,3 +45,17 @@ def test_amount_pattern_limits_digits():
     bad = ["1000000000", "6222021234567890123", "1,2345", "1.005", "-1", "1e3", ""]
     assert all(re.fullmatch(money.AMOUNT_PATTERN, v) for v in ok)
     assert not any(re.fullmatch(money.AMOUNT_PATTERN, v) for v in bad)
+
+
+def test_published_decimal_text_per_record_from_distinct_values():
+    """The record files' amounts and quantities: each record its own text, repeated values included."""
+    import numpy as np
+
+    from warmth.downloads.records import decimal_text
+
+    values = np.array([123450, 5, 0, 123450, 100, 5, 9999999999999, 120000, 10], dtype=np.int64)
+    assert decimal_text(values, trim=False).to_pylist() == [
+        "1234.50", "0.05", "0.00", "1234.50", "1.00", "0.05", "99999999999.99", "1200.00", "0.10",
+    ]  # fmt: skip
+    assert decimal_text(values, trim=True).to_pylist() == ["1234.5", "0.05", "0", "1234.5", "1", "0.05", "99999999999.99", "1200", "0.1"]
+    assert decimal_text(np.array([], dtype=np.int64), trim=False).to_pylist() == []

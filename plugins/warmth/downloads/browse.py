@@ -39,7 +39,7 @@ from warmth.core.files import atomic_write
 from warmth.core.layout import SUMS_FILE
 from warmth.core.schema import COLUMN_NAMES
 from warmth.downloads.download import Download
-from warmth.downloads.records import public_table
+from warmth.downloads.records import InOrder, in_published_order
 from warmth.figures.dataset import Dataset
 
 LOOKUP_DIR = "lookup"
@@ -226,17 +226,22 @@ def _csv_column(column: pa.ChunkedArray | pa.Array, name: str, start: str, end: 
     return _ending(cells, end, start), encoded.indices.to_numpy()
 
 
-def lookup_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
+def lookup_files(ds: Dataset, records: InOrder | None = None) -> dict[str, bytes]:
     """Path under /data/ → bytes of every lookup file: the shards and index.json."""
-    return shards(lookup_table(ds, public_table(ds.records, ds.campaign.withheld) if public is None else public))
+    records = in_published_order(ds.records, ds.campaign) if records is None else records
+    return shards(lookup_table(ds, records.table), records.where)
 
 
-def shards(table: pa.Table) -> dict[str, bytes]:
-    """A table of text columns, record_id first, cut into shards by the hash of the id, and index.json."""
+def shards(table: pa.Table, where: np.ndarray | None = None) -> dict[str, bytes]:
+    """A table of text columns, record_id first, cut into shards by the hash of the id, and index.json.
+
+    Each shard's lines follow the records' input order: record k is table row ``where[k]`` (the rows past
+    ``where`` follow as they are; all rows as they are by default)."""
     n = table.num_rows
     depth = shard_depth(n)
     keys = (id_hashes(table.column("record_id")) >> np.uint64(32 - 4 * depth)).astype(np.int64)
-    order = np.argsort(keys.astype(np.uint16) if depth <= 4 else keys, kind="stable")  # (16 bits: a radix sort)
+    rows = np.arange(n) if where is None else np.concatenate([where, np.arange(len(where), n)])
+    order = rows[np.argsort((keys.astype(np.uint16) if depth <= 4 else keys)[rows], kind="stable")]  # (16 bits: a radix sort)
     keys = keys[order]
     names = table.column_names
     columns = [_csv_column(table.column(c), c, "," if j else "", "" if j < len(names) - 1 else "\n") for j, c in enumerate(names)]
@@ -257,10 +262,11 @@ def shards(table: pa.Table) -> dict[str, bytes]:
 CODED = [c for c in COLUMN_NAMES if c not in ("record_id", "amount_yuan")]
 
 
-def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes]:
+def browse_files(ds: Dataset, records: InOrder | None = None) -> dict[str, bytes]:
     """Path under /data/ → the compact JSON of each destination's records, in the order of its CSV file."""
     withheld = ds.campaign.withheld
-    public = public_table(ds.records, withheld) if public is None else public
+    records = in_published_order(ds.records, ds.campaign) if records is None else records
+    public, rows = records.table, records.where  # (record k is public's row rows[k])
     rounds = ds.records["round"].cat.codes.to_numpy(np.int64)
     dests = ds.records["district"].cat.codes.to_numpy(np.int64)
     order = np.lexsort((rounds, dests))  # as each destination's CSV: by round, then input order
@@ -270,7 +276,7 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
     values: list[dict[str, list[str]]] = [{} for _ in bounds[1:]]
     ranks = []
     for name in coded:  # each column's distinct values found once, then numbered within each destination
-        rank, found = _first_seen(*_codes(public.column(name)), order, bounds)
+        rank, found = _first_seen(*_codes(public.column(name)), rows[order], bounds)
         for d, labels in enumerate(found):
             values[d][name] = labels
         ranks.append(rank)
@@ -280,7 +286,7 @@ def browse_files(ds: Dataset, public: pa.Table | None = None) -> dict[str, bytes
     first, other = (pa.array([f"{start}{i}," for i in numbers], STR) for start in ('",', ""))
     fen = _ending(pa.array(ds.records["amount_fen"].to_numpy(np.int64)), '],\n["', "" if ranks else '",')
     codes = [(other if j else first, rank + 1) for j, rank in enumerate(ranks)]
-    columns = [(public.column("record_id"), order), *codes, (fen, order)]
+    columns = [(public.column("record_id"), rows[order]), *codes, (fen, order)]
     lines = _assemble(columns, [False, *(True for _ in ranks), False])
     files = {}
     for d, dest in enumerate(ds.records["district"].cat.categories):
@@ -344,10 +350,10 @@ def _write_files(data_out: Path, files: dict[str, bytes]) -> None:
 def write_browse_files(data_out: Path, ds: Dataset) -> list[Download]:
     """Write /data/lookup/ and /data/browse/, each with its SHA256SUMS; return those two for the top SHA256SUMS."""
     downloads = []
-    public = public_table(ds.records, ds.campaign.withheld)
+    records = in_published_order(ds.records, ds.campaign)
     for folder, files, title in (
-        (LOOKUP_DIR, lookup_files(ds, public), "记录编号查询索引的校验和 / checksums of the receipt lookup files"),
-        (BROWSE_DIR, browse_files(ds, public), "筛选数据的校验和 / checksums of the filter data"),
+        (LOOKUP_DIR, lookup_files(ds, records), "记录编号查询索引的校验和 / checksums of the receipt lookup files"),
+        (BROWSE_DIR, browse_files(ds, records), "筛选数据的校验和 / checksums of the filter data"),
     ):
         _write_files(data_out, files)
         sums = _sums(files, folder)

@@ -15,6 +15,7 @@ import logging
 import os
 import weakref
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,59 +33,82 @@ from warmth.downloads.download import Download
 log = logging.getLogger("warmth")
 
 
-def _arrow(series: pd.Series) -> pa.Array:
-    """A column as an Arrow string array (categoricals decoded by code)."""
+def _arrow(series: pd.Series, rows: np.ndarray) -> pa.Array:
+    """A column's records ``rows`` as an Arrow string array (categoricals decoded by code)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = pa.array(series.cat.codes.to_numpy(), mask=series.isna().to_numpy())
+        codes = series.cat.codes.to_numpy()[rows]
         labels = pa.array(list(series.cat.categories.astype(str)), type=pa.large_string())
-        return pc.fill_null(pc.take(labels, codes), "")
-    return pa.array(series, type=pa.large_string())
+        return pc.fill_null(pc.take(labels, pa.array(codes, mask=codes < 0)), "")
+    column = pa.array(series, type=pa.large_string())
+    return column if np.array_equal(rows, np.arange(len(series))) else column.take(pa.array(rows))
 
 
 def decimal_text(values: np.ndarray, *, trim: bool) -> pa.Array:
-    """Integer hundredths → "12.30" (trim=False) or shortest exact "12.3" (trim=True)."""
-    whole = pc.cast(pa.array(values // 100), pa.large_string())
-    cents = pc.utf8_lpad(pc.cast(pa.array(values % 100), pa.large_string()), 2, "0")
+    """Integer hundredths → "12.30" (trim=False) or shortest exact "12.3" (trim=True).
+
+    Each distinct value is formatted once (amounts repeat heavily), then taken per record."""
+    codes, distinct = pd.factorize(values, sort=False)
+    whole = pc.cast(pa.array(distinct // 100), pa.large_string())
+    cents = pc.utf8_lpad(pc.cast(pa.array(distinct % 100), pa.large_string()), 2, "0")
     text = pc.binary_join_element_wise(whole, cents, pa.scalar(".", pa.large_string()))
     if trim:
         text = pc.replace_substring_regex(text, r"\.?0+$", "")
         text = pc.if_else(pc.equal(text, ""), "0", text)
-    return text
+    return pc.take(text, pa.array(codes))
 
 
-_last_public: tuple = (None, None, None)  # (weak reference to the records, withheld, their public table)
-
-
-def public_table(typed: pd.DataFrame, withheld: tuple[str, ...] = ()) -> pa.Table:
-    """The published form of the records: every column as text, canonical values.
+def public_table(typed: pd.DataFrame, withheld: tuple[str, ...] = (), order: np.ndarray | None = None) -> pa.Table:
+    """The published form of the records: every column as text, canonical values; row i is record ``order[i]``
+    (all records in their order by default).
 
     ``withheld`` columns are published empty (the campaign's privacy rules).
-    Built with Arrow compute kernels: no per-record Python and no float. The
-    record files and the lookup and browse files ask for the same records' table:
-    the last one made is kept (an Arrow table is immutable) and not made twice.
+    Built with Arrow compute kernels: no per-record Python and no float; the
+    order is applied to codes and integers before any text is made.
     """
-    global _last_public
-    ref, kept_withheld, kept = _last_public
-    if ref is not None and ref() is typed and kept_withheld == tuple(withheld):
-        return kept
-    table = _public_table(typed, withheld)
-    _last_public = (weakref.ref(typed), tuple(withheld), table)
-    return table
-
-
-def _public_table(typed: pd.DataFrame, withheld: tuple[str, ...]) -> pa.Table:
+    rows = np.arange(len(typed)) if order is None else order
     columns = {}
     for name in COLUMN_NAMES:
         if name in withheld:
-            columns[name] = pa.array([""] * len(typed), type=pa.large_string())
+            columns[name] = pa.array([""] * len(rows), type=pa.large_string())
         elif name == "amount_yuan":
-            columns[name] = decimal_text(typed["amount_fen"].to_numpy(np.int64), trim=False)
+            columns[name] = decimal_text(typed["amount_fen"].to_numpy(np.int64)[rows], trim=False)
         elif name == "quantity":
-            goods = pa.array((typed["aid_type"] == "goods").to_numpy())
-            columns[name] = pc.if_else(goods, decimal_text(typed["quantity"].to_numpy(np.int64), trim=True), "")
+            goods = pa.array((typed["aid_type"] == "goods").to_numpy()[rows])
+            columns[name] = pc.if_else(goods, decimal_text(typed["quantity"].to_numpy(np.int64)[rows], trim=True), "")
         else:
-            columns[name] = _arrow(typed[name])
+            columns[name] = _arrow(typed[name], rows)
     return pa.table(columns)
+
+
+@dataclass(frozen=True)
+class InOrder:
+    """The records' public table in published order (round, then destination in declared order, then input order)."""
+
+    table: pa.Table
+    order: np.ndarray  # table row i is record order[i]
+    where: np.ndarray  # record k is table row where[k]
+    key: np.ndarray  # table row i's (round, destination) as round code × destinations + destination code
+
+
+_last: tuple = (None, None, None)  # (weak reference to the records, withheld, their InOrder)
+
+
+def in_published_order(typed: pd.DataFrame, campaign: Campaign) -> InOrder:
+    """The records as published (``public_table`` in published order). The record files and the lookup and browse
+    files ask for the same records: the last one made is kept (Arrow tables are immutable) and not made twice."""
+    global _last
+    ref, kept_withheld, kept = _last
+    if ref is not None and ref() is typed and kept_withheld == tuple(campaign.withheld):
+        return kept
+    rounds = typed["round"].cat.codes.to_numpy(np.int64)
+    dests = typed["district"].cat.codes.to_numpy(np.int64)
+    order = np.lexsort((dests, rounds))
+    where = np.empty_like(order)
+    where[order] = np.arange(len(order))
+    key = rounds[order] * len(campaign.destinations) + dests[order]
+    kept = InOrder(public_table(typed, campaign.withheld, order), order, where, key)
+    _last = (weakref.ref(typed), tuple(campaign.withheld), kept)
+    return kept
 
 
 class _HashingFile:
@@ -119,18 +143,12 @@ def record_tables(typed: pd.DataFrame, campaign: Campaign):
     """Yield (path under /data/, Arrow table) for every published record file.
 
     Records are published ordered by round, then destination (declared order),
-    then input order. One sort and one take; each round file is then a slice
+    then input order (``in_published_order``); each round file is then a slice
     and each destination file a concatenation of slices (no copies).
     """
-    rounds = typed["round"].cat.codes.to_numpy(np.int64)
-    dests = typed["district"].cat.codes.to_numpy(np.int64)
-    order = np.lexsort((dests, rounds))
-    table = public_table(typed, campaign.withheld)
-    if not np.array_equal(order, np.arange(len(order))):
-        table = table.take(pa.array(order))
-    rounds, dests = rounds[order], dests[order]
+    records = in_published_order(typed, campaign)
+    table, key = records.table, records.key
     yield "disbursements.csv", table
-    key = rounds * len(campaign.destinations) + dests
     bounds = np.searchsorted(key, np.arange(len(campaign.rounds) * len(campaign.destinations) + 1))
 
     def part(r: int, d: int) -> pa.Table:
