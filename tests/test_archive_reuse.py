@@ -161,3 +161,47 @@ def test_zip64_members_and_offsets_are_copied_exactly(data, tmp_path, monkeypatc
     with zipfile.ZipFile(data / "all.zip") as zipped:
         assert zipped.testzip() is None
         assert any(info.extract_version >= 45 for info in zipped.infolist())  # zip64 in use
+
+
+def plain_zip(data: Path, where: Path) -> bytes:
+    """all.zip's recipe written with nothing but zipfile, member after member (README "Downloads": sorted paths,
+    1980-01-01, 0644 from Unix, DEFLATE level 3, sizes known beforehand): independent of write_zip."""
+    with zipfile.ZipFile(where, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3, allowZip64=True) as out:
+        for rel in sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()):
+            info = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o100644 << 16
+            info.file_size = (data / rel).stat().st_size
+            for attribute in ("compress_level", "_compresslevel"):
+                if hasattr(info, attribute):
+                    setattr(info, attribute, 3)
+            with open(data / rel, "rb") as handle, out.open(info, "w") as member:
+                member.write(handle.read())
+    return where.read_bytes()
+
+
+@pytest.mark.parametrize("zip64_limit", [None, 1000])
+def test_big_files_compressed_in_threads_give_the_zip_written_member_after_member(data, tmp_path, monkeypatch, zip64_limit):
+    """Files of BIG bytes or more are compressed beside the zip, each in a zip of its own, and copied in: the
+    bytes are those of the zip written member after member (zip64 sizes and offsets too)."""
+    if zip64_limit:
+        monkeypatch.setattr(zipfile, "ZIP64_LIMIT", zip64_limit)
+    expected = plain_zip(data, tmp_path / "plain.zip")
+    parts = []
+    real = archive._part
+    monkeypatch.setattr(archive, "_part", lambda *args: parts.append(args[1]) or real(*args))
+    monkeypatch.setattr(archive, "BIG", 2000)  # the two record files, the summary and the lookup shards
+    write_zip(data, zipped_paths(data), tmp_path / "all.zip")
+    assert (tmp_path / "all.zip").read_bytes() == expected
+    assert sorted(parts) == sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file() and p.stat().st_size >= 2000)
+    assert "disbursements.csv" in parts and "summary/汇总.csv" in parts and len(parts) == 6
+    assert {p.name for p in tmp_path.iterdir()} == {"site", "plain.zip", "all.zip"}  # the parts' folder is gone
+
+
+def test_a_part_that_fails_fails_the_zip_and_leaves_nothing(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "BIG", 2000)
+    def broken(source, rel, path):
+        raise OSError("disk full")
+    monkeypatch.setattr(archive, "_part", broken)
+    with pytest.raises(OSError, match="disk full"):
+        write_zip(data, zipped_paths(data), tmp_path / "all.zip")
+    assert {p.name for p in tmp_path.iterdir()} == {"site", "all.zip"}  # the parts' folder is gone (all.zip: the caller's)
