@@ -14,6 +14,10 @@ A build whose downloads did not change copies the cached zip in; the cache keeps
 the few most recent zips. A build whose downloads did change writes a new zip
 but copies the members that did not change, already compressed, from the most
 recent cached zip (downloads/zipreuse.py), so it compresses only what changed.
+Files of BIG bytes or more that must be compressed (the record CSVs) are
+compressed in threads beside the zip (zlib releases the GIL), each into a zip
+of its own member, which is copied in the same way: the zip's bytes are those
+of the zip written member after member.
 """
 
 from __future__ import annotations
@@ -192,7 +196,7 @@ def _write_reusing(data_out: Path, paths: list[str], target: Path, folder: Path,
 
 
 def _prune(folder: Path) -> None:
-    """Keep the KEEP most recently used zips (a build links its zip in, so removing a cached one never breaks a site)."""
+    """Keep the KEEP most recently used zips (a build copies its zip in, so removing a cached one never breaks a site)."""
     zips = sorted(folder.glob("*.zip"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in zips[KEEP:]:
         old.unlink(missing_ok=True)
