@@ -33,14 +33,15 @@ from warmth.downloads.download import Download
 log = logging.getLogger("warmth")
 
 
-def _arrow(series: pd.Series, rows: np.ndarray) -> pa.Array:
-    """A column's records ``rows`` as an Arrow string array (categoricals decoded by code)."""
+def _arrow(series: pd.Series, rows: np.ndarray | None) -> pa.Array:
+    """A column's records ``rows`` (None: all, in order) as an Arrow string array (categoricals decoded by code)."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy()[rows]
+        codes = series.cat.codes.to_numpy()
+        codes = codes if rows is None else codes[rows]
         labels = pa.array(list(series.cat.categories.astype(str)), type=pa.large_string())
         return pc.fill_null(pc.take(labels, pa.array(codes, mask=codes < 0)), "")
     column = pa.array(series, type=pa.large_string())
-    return column if np.array_equal(rows, np.arange(len(series))) else column.take(pa.array(rows))
+    return column if rows is None else column.take(pa.array(rows))
 
 
 def decimal_text(values: np.ndarray, *, trim: bool) -> pa.Array:
@@ -65,36 +66,38 @@ def public_table(typed: pd.DataFrame, withheld: tuple[str, ...] = (), order: np.
     Built with Arrow compute kernels: no per-record Python and no float; the
     order is applied to codes and integers before any text is made.
     """
-    rows = np.arange(len(typed)) if order is None else order
+    rows = None if order is None or np.array_equal(order, np.arange(len(typed))) else order
+    pick = (lambda values: values) if rows is None else (lambda values: values[rows])  # noqa: E731
     columns = {}
     for name in COLUMN_NAMES:
         if name in withheld:
-            columns[name] = pa.array([""] * len(rows), type=pa.large_string())
+            columns[name] = pa.array([""] * len(typed), type=pa.large_string())
         elif name == "amount_yuan":
-            columns[name] = decimal_text(typed["amount_fen"].to_numpy(np.int64)[rows], trim=False)
+            columns[name] = decimal_text(pick(typed["amount_fen"].to_numpy(np.int64)), trim=False)
         elif name == "quantity":
-            goods = pa.array((typed["aid_type"] == "goods").to_numpy()[rows])
-            columns[name] = pc.if_else(goods, decimal_text(typed["quantity"].to_numpy(np.int64)[rows], trim=True), "")
+            goods = pa.array(pick((typed["aid_type"] == "goods").to_numpy()))
+            columns[name] = pc.if_else(goods, decimal_text(pick(typed["quantity"].to_numpy(np.int64)), trim=True), "")
         else:
             columns[name] = _arrow(typed[name], rows)
     return pa.table(columns)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class InOrder:
-    """The records' public table in published order (round, then destination in declared order, then input order)."""
+    """The records' public table in published order (round, then destination in declared order, then input order);
+    the arrays are read-only (one InOrder is shared by the record, lookup and browse files)."""
 
     table: pa.Table
     order: np.ndarray  # table row i is record order[i]
     where: np.ndarray  # record k is table row where[k]
-    key: np.ndarray  # table row i's (round, destination) as round code × destinations + destination code
 
 
 _last: tuple = (None, None, None)  # (weak reference to the records, withheld, their InOrder)
 
 
 def in_published_order(typed: pd.DataFrame, campaign: Campaign) -> InOrder:
-    """The records as published (``public_table`` in published order). The record files and the lookup and browse
+    """The records as published (``public_table`` in published order: the order comes from the records' own round
+    and destination codes, the text from them and ``campaign.withheld``). The record files and the lookup and browse
     files ask for the same records: the last one made is kept (Arrow tables are immutable) and not made twice."""
     global _last
     ref, kept_withheld, kept = _last
@@ -105,8 +108,8 @@ def in_published_order(typed: pd.DataFrame, campaign: Campaign) -> InOrder:
     order = np.lexsort((dests, rounds))
     where = np.empty_like(order)
     where[order] = np.arange(len(order))
-    key = rounds[order] * len(campaign.destinations) + dests[order]
-    kept = InOrder(public_table(typed, campaign.withheld, order), order, where, key)
+    order.flags.writeable = where.flags.writeable = False
+    kept = InOrder(public_table(typed, campaign.withheld, order), order, where)
     _last = (weakref.ref(typed), tuple(campaign.withheld), kept)
     return kept
 
@@ -147,7 +150,9 @@ def record_tables(typed: pd.DataFrame, campaign: Campaign):
     and each destination file a concatenation of slices (no copies).
     """
     records = in_published_order(typed, campaign)
-    table, key = records.table, records.key
+    table = records.table
+    key = typed["round"].cat.codes.to_numpy(np.int64)[records.order] * len(campaign.destinations)
+    key += typed["district"].cat.codes.to_numpy(np.int64)[records.order]  # row i's (round, destination)
     yield "disbursements.csv", table
     bounds = np.searchsorted(key, np.arange(len(campaign.rounds) * len(campaign.destinations) + 1))
 
