@@ -166,8 +166,12 @@ def test_zip64_members_and_offsets_are_copied_exactly(data, tmp_path, monkeypatc
 def plain_zip(data: Path, where: Path) -> bytes:
     """all.zip's recipe written with nothing but zipfile, member after member (README "Downloads": sorted paths,
     1980-01-01, 0644 from Unix, DEFLATE level 3, sizes known beforehand): independent of write_zip."""
+    return plain_zip_of(data, [p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()], where)
+
+
+def plain_zip_of(data: Path, paths: list[str], where: Path) -> bytes:
     with zipfile.ZipFile(where, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=3, allowZip64=True) as out:
-        for rel in sorted(p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()):
+        for rel in sorted(paths):
             info = zipfile.ZipInfo(rel, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type, info.create_system, info.external_attr = zipfile.ZIP_DEFLATED, 3, 0o100644 << 16
             info.file_size = (data / rel).stat().st_size
@@ -205,3 +209,25 @@ def test_a_part_that_fails_fails_the_zip_and_leaves_nothing(data, tmp_path, monk
     with pytest.raises(OSError, match="disk full"):
         write_zip(data, zipped_paths(data), tmp_path / "all.zip")
     assert {p.name for p in tmp_path.iterdir()} == {"site", "all.zip"}  # the parts' folder is gone (all.zip: the caller's)
+
+
+def test_big_files_compressed_in_threads_beside_members_copied_from_the_previous_zip(data, tmp_path, monkeypatch):
+    """A rebuild both copies unchanged members from the cached zip and compresses the changed big files in
+    threads: the zip is still the one written member after member, and the parts' folder is gone."""
+    monkeypatch.setattr(archive, "BIG", 2000)
+    cache = tmp_path / "cache"
+    publish_archive(data, write_sums(data), cache)
+    change(data / "disbursements.csv")
+    change(data / "lookup" / "0" / "01.csv")
+    parts = []
+    real = archive._part
+    monkeypatch.setattr(archive, "_part", lambda *args: parts.append(args[1]) or real(*args))
+    opened = spy(monkeypatch)
+    (data / "all.zip").unlink()
+    (data / "all.zip.sha256").unlink()
+    publish_archive(data, write_sums(data), cache)
+    rebuilt = (data / "all.zip").read_bytes()
+    assert rebuilt == plain_zip_of(data, [p for p in zipped_paths(data)], tmp_path / "plain.zip")
+    assert "disbursements.csv" in parts and "lookup/0/01.csv" in parts and "summary/汇总.csv" not in parts  # reused
+    assert opened[0] is not None and opened[0].reused >= 4
+    assert not list(cache.rglob(".zip-parts-*")) and not list(cache.rglob(".archive-*"))

@@ -92,7 +92,7 @@ def write_zip(
             # finished ones closed, then their folder removed
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=".zip-parts-", dir=target.parent)))
             stack.callback(lambda: [_close(future) for future in parts.values()])
-            pool = stack.enter_context(ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="all.zip-part"))
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=min(len(big), threads()), thread_name_prefix="all.zip-part"))
             stack.callback(lambda: [future.cancel() for future in parts.values()])
             parts = {rel: pool.submit(_part, data_out / rel, rel, folder / f"{i}.zip") for i, rel in enumerate(big)}
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=LEVEL, allowZip64=True) as archive:
@@ -101,16 +101,24 @@ def write_zip(
                 if old is not None and previous.copy_member(archive, info, old):
                     continue
                 if rel in parts:
-                    part = parts.pop(rel).result()
+                    try:
+                        part = parts.pop(rel).result()
+                    except Exception as error:
+                        raise PartError(f"{rel}: {error}") from error
                     try:
                         found = part.find(_PART, info.file_size)
                         if found is not None and part.copy_member(archive, info, found):
                             continue
                     finally:
                         part.close()
+                        part.path.unlink(missing_ok=True)  # its room back at once (a record CSV's compressed bytes)
                 with open(data_out / rel, "rb") as handle, archive.open(info, "w") as member:
                     shutil.copyfileobj(handle, member, _CHUNK)
     return file_digest(target)
+
+
+class PartError(OSError):
+    """Compressing a big file beside the zip failed (a full disk…): not a reason to zip without the previous zip."""
 
 
 def _close(future: Future) -> None:
@@ -188,6 +196,8 @@ def _write_reusing(data_out: Path, paths: list[str], target: Path, folder: Path,
         size, sha = write_zip(data_out, paths, target, previous, digests)
         log.debug("all.zip: %d of %d files copied from the previous zip", previous.reused, len(paths))
         return size, sha
+    except PartError:
+        raise  # compressing a file failed, not copying from the previous zip: doing it all again would fail alike
     except Exception as error:  # noqa: BLE001 - whatever went wrong copying, compressing everything is always right
         log.warning("无法复用上一个 all.zip（%s），全部重新压缩 / could not reuse the previous all.zip (%s); compressing all", error, error)
         return write_zip(data_out, paths, target)

@@ -55,6 +55,7 @@ class Previous:
     """A cached zip opened for reading: its members by SHA-256, ready to be copied."""
 
     def __init__(self, path: Path, members: dict[str, str]) -> None:
+        self.path = Path(path)
         self.handle = open(path, "rb")  # noqa: SIM115 - closed by close()
         self.infos: dict[str, zipfile.ZipInfo] = {}
         self.reused = 0
