@@ -14,7 +14,6 @@ import io
 import json
 import shutil
 import subprocess
-import time
 import unicodedata
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -93,7 +92,7 @@ def test_shard_depth_keeps_shards_small():
     assert [shard_depth(n) for n in (0, 6000, 65_536, 65_537, 1_000_000, 1_048_576, 1_048_577, 10**7)] == [2, 2, 2, 3, 3, 3, 4, 4]
 
 
-def test_a_million_ids_shard_under_60_kb_each_in_seconds():
+def test_a_million_ids_shard_under_60_kb_each():
     """At 1M records a lookup fetches index.json and one shard: each shard under 60 KB."""
     from warmth.downloads.browse import shards
 
@@ -110,15 +109,12 @@ def test_a_million_ids_shard_under_60_kb_each_in_seconds():
         "item": pick(["", "大米", "食用油"]), "quantity": pick(["", "1", "2.5"]), "unit": pick(["", "袋", "桶"]),
         "amount_yuan": pick(["100.00", "1234.56", "20000.00"]), "corrections": pick([""]),
     })
-    start = time.perf_counter()
-    files = shards(table)
-    seconds = time.perf_counter() - start
+    files = shards(table)  # (how long it takes: make bench, README "Speed"; no timing asserted here)
     index = json.loads(files.pop("lookup/index.json"))
     assert index["depth"] == 3 and index["records"] == n and index["shards"] == len(files) == 4096
     largest = max(len(b) for b in files.values())
     assert largest < 60_000, largest
     assert sum(b.count(b"\n") - 1 for b in files.values()) == n
-    assert seconds < 30, seconds
     # the shard a given id is in holds it
     key = fnv_fmix("SZ-2012-01-123456")[:3]
     assert b"\nSZ-2012-01-123456," in files[f"lookup/{key[:2]}/{key}.csv"]
@@ -149,6 +145,16 @@ def test_shards_write_each_record_as_the_csv_module_does():
             csv.writer(out, lineterminator="\n").writerow(names)
         csv.writer(out, lineterminator="\n").writerow(["" if v is None else v for v in row])
     assert index["records"] == n and index["columns"] == names
+    assert files == {path: out.getvalue().encode("utf-8") for path, out in expected.items()}
+
+    # the same records handed over in another order (as the build does: published order), with ``where`` saying
+    # where each record is, and two rows after them (withdrawn ids): each shard's lines still in input order
+    order = np.random.default_rng(9).permutation(n - 2)
+    where = np.empty_like(order)
+    where[order] = np.arange(n - 2)
+    shuffled = pa.concat_tables([table.slice(0, n - 2).take(pa.array(order)), table.slice(n - 2)])
+    files = shards(shuffled, where)
+    files.pop("lookup/index.json")
     assert files == {path: out.getvalue().encode("utf-8") for path, out in expected.items()}
 
 
