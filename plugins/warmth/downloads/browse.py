@@ -266,17 +266,18 @@ def browse_files(ds: Dataset, records: InOrder | None = None) -> dict[str, bytes
     """Path under /data/ → the compact JSON of each destination's records, in the order of its CSV file."""
     withheld = ds.campaign.withheld
     records = in_published_order(ds.records, ds.campaign) if records is None else records
-    public, rows = records.table, records.where  # (record k is public's row rows[k])
+    public = records.table
     rounds = ds.records["round"].cat.codes.to_numpy(np.int64)
     dests = ds.records["district"].cat.codes.to_numpy(np.int64)
     order = np.lexsort((rounds, dests))  # as each destination's CSV: by round, then input order
     order = order[np.searchsorted(dests[order], 0) :]  # (a record with no destination is in no file)
     bounds = np.searchsorted(dests[order], np.arange(len(ds.records["district"].cat.categories) + 1))
+    rows = records.where[order]  # line i's row of ``public`` (which is in published order)
     coded = [c for c in CODED if c not in withheld]
     values: list[dict[str, list[str]]] = [{} for _ in bounds[1:]]
     ranks = []
     for name in coded:  # each column's distinct values found once, then numbered within each destination
-        rank, found = _first_seen(*_codes(public.column(name)), rows[order], bounds)
+        rank, found = _first_seen(*_codes(public.column(name)), rows, bounds)
         for d, labels in enumerate(found):
             values[d][name] = labels
         ranks.append(rank)
@@ -286,7 +287,7 @@ def browse_files(ds: Dataset, records: InOrder | None = None) -> dict[str, bytes
     first, other = (pa.array([f"{start}{i}," for i in numbers], STR) for start in ('",', ""))
     fen = _ending(pa.array(ds.records["amount_fen"].to_numpy(np.int64)), '],\n["', "" if ranks else '",')
     codes = [(other if j else first, rank + 1) for j, rank in enumerate(ranks)]
-    columns = [(public.column("record_id"), rows[order]), *codes, (fen, order)]
+    columns = [(public.column("record_id"), rows), *codes, (fen, order)]
     lines = _assemble(columns, [False, *(True for _ in ranks), False])
     files = {}
     for d, dest in enumerate(ds.records["district"].cat.categories):
