@@ -4,6 +4,7 @@ build with a readable message and leave the previous output untouched."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -216,6 +217,27 @@ def test_a_short_checksum_that_reads_like_a_phone_number_does_not_fail_the_build
     (site / "about.html").write_text("<p>SHA-256 <code>098655706613…</code></p><p>电话 0986-5570661</p>", encoding="utf-8")
     leaked = personal_data_in_pages(site, frozenset(), frozenset(), shown_short(site))
     assert [page for page, _ in leaked] == ["about.html", "about.html"]  # not this site's checksum; a real number
+
+
+def test_a_ledger_signature_that_holds_a_phone_number_does_not_fail_the_build(tmp_path):
+    """The ledger page prints each line's Ed25519 signature in base64; a random signature may hold a run of digits
+    that reads as a mobile number (seen in a fresh-clone test run: "…fsG+vxB*********=="). The site's own
+    signatures (those /data/ledger.jsonl publishes) are passed over, exactly; the same text elsewhere is caught."""
+    from warmth.site.scan import personal_data_in_pages, shown_short
+
+    site = tmp_path / "site"
+    signature = "j1WAmFz8PZyR3zIv2e+EePdChxULzM7T7XyaDCf3h7K888+zJj6LGgXRstOLSDnFY2m9fsG+vxB" + "13912345678" + "=="
+    assert len(signature) == 88  # an Ed25519 signature (64 bytes) in standard base64
+    (site / "data").mkdir(parents=True)
+    (site / "data" / "ledger.jsonl").write_text(json.dumps({"round": "2012-01", "signature": signature}) + "\n", encoding="utf-8")
+    (site / "ledger").mkdir()
+    (site / "ledger" / "index.html").write_text(f"<dd><code class=\"hash\">{signature}</code></dd>", encoding="utf-8")
+    assert [page for page, _ in personal_data_in_pages(site, frozenset())] == ["ledger/index.html"]  # as before
+    assert personal_data_in_pages(site, frozenset(), frozenset(), shown_short(site)) == []
+    other = "Q" + signature[1:]  # not a signature of this site's ledger
+    (site / "about.html").write_text(f"<p>{other}</p>", encoding="utf-8")
+    leaked = personal_data_in_pages(site, frozenset(), frozenset(), shown_short(site))
+    assert [page for page, _ in leaked] == ["about.html"]
 
 
 def test_a_failed_search_index_fails_the_build(tmp_path, root, small_data, monkeypatch):

@@ -49,19 +49,33 @@ _HEX = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32,64}(?![0-9A-Za-z])")
 # How pages print a checksum or key fingerprint short: a SHA-256's first 12 hex digits and "…" (beside each
 # download), the key's first 16 in groups of four (ledger/signing.py short_fingerprint)
 _SHORT = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{12}…|[0-9a-f]{4}(?:-[0-9a-f]{4}){3}(?![0-9A-Za-z-]))")
+# How the ledger page prints a line's signature: Ed25519 (64 bytes) in standard base64
+_SIGNATURE = re.compile(r"(?<![0-9A-Za-z+/])[0-9A-Za-z+/]{86}==")
 
 
 def shown_short(site: Path) -> frozenset[str]:
     """The short forms of the site's own checksums (every SHA-256 its checksum files under /data/ list) and of its
-    ledger key's fingerprint, as the pages print them: "098655706612…" looks like a landline number to the scan."""
+    ledger key's fingerprint, and its ledger's signatures, as the pages print them: "098655706612…" looks like a
+    landline number to the scan, a signature may hold a mobile number's digits."""
+    import json
+
     from warmth.core.files import published_digests
-    from warmth.core.layout import DATA_DIR, PUBLIC_KEY_FILE
+    from warmth.core.layout import DATA_DIR, LEDGER_FILE, PUBLIC_KEY_FILE
+    from warmth.ledger.chain import SIGNATURE
     from warmth.ledger.signing import fingerprint, short_fingerprint
 
     data = site / DATA_DIR
     shown = {sha[:12] + "…" for sha in published_digests(data).values()}
     if (data / PUBLIC_KEY_FILE).is_file():
         shown.add(short_fingerprint(fingerprint((data / PUBLIC_KEY_FILE).read_bytes())))
+    if (data / LEDGER_FILE).is_file():
+        for line in (data / LEDGER_FILE).read_text(encoding="utf-8").splitlines():
+            try:
+                signature = json.loads(line).get(SIGNATURE)
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(signature, str):
+                shown.add(signature)
     return frozenset(shown)
 
 
@@ -81,6 +95,7 @@ def personal_data_in_pages(
         text = _HEX.sub(" ", text)
         if shown:
             text = _SHORT.sub(lambda m: " " if m.group(0) in shown else m.group(0), text)
+            text = _SIGNATURE.sub(lambda m: " " if m.group(0) in shown else m.group(0), text)
         page = path.relative_to(site).as_posix()
         for line in text.splitlines():
             if line.strip():
